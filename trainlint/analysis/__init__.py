@@ -1,0 +1,1 @@
+"""The analyzer: libcst front end, symbolic evaluator, extracted facts."""

@@ -1,0 +1,921 @@
+"""A small symbolic interpreter over the subset of Python that model-building code uses.
+
+It walks a libcst module statement by statement, keeping an environment of abstract values
+(:mod:`trainlint.analysis.values`), follows calls into functions of the same module with their arguments
+bound, and records every ``compile(...)`` / ``fit(...)`` it meets on a model it can see. It never imports or
+runs the audited code.
+
+Branches: a condition that the current :class:`Scenario` cannot decide raises :class:`_Fork`; the statement
+that needed it is run again once per polarity, each in a scenario that assumes it. A function whose body
+split returns its results per scenario and the caller splits the same way, so a helper and its caller agree
+on ``num_classes == 2``. When the number of live states or assumptions hits its bound, an undecided branch
+is skipped and the names it assigns become unknown: silence, never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Iterator
+
+import libcst as cst
+
+from trainlint import knowledge
+from trainlint.analysis.scenario import Condition, Scenario
+from trainlint.analysis.values import (
+    OPAQUE,
+    Call,
+    ClassValue,
+    Const,
+    Function,
+    Instance,
+    Mapping,
+    ModelValue,
+    Ref,
+    Seq,
+    Sym,
+    Tensor,
+    Value,
+)
+
+MAX_STATES = 16
+MAX_ASSUMPTIONS = 6
+MAX_CALL_DEPTH = 10
+MAX_UNROLL = 16
+MAX_STEPS = 200_000
+
+BUILTINS = frozenset(
+    {"len", "int", "float", "str", "bool", "range", "max", "min", "list", "tuple", "abs", "round", "sorted",
+     "set", "print", "isinstance", "enumerate", "zip", "super"}
+)
+
+
+@dataclass(frozen=True, eq=False)
+class Undecided(Value):
+    """The value of a comparison on an unknown: ``condition`` is ``polarity`` (``num_classes == 2``)."""
+
+    condition: Condition
+    polarity: bool
+
+
+@dataclass(frozen=True, eq=False)
+class Method(Value):
+    """``obj.name`` where ``obj`` is a model or an instance: resolved when called."""
+
+    receiver: Value
+    name: str
+    receiver_node: cst.BaseExpression
+
+
+@dataclass(frozen=True)
+class ModelEvent:
+    """A ``compile`` or ``fit`` call on a model the evaluator could see."""
+
+    method: str
+    model: ModelValue
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    node: cst.Call
+    scenario: Scenario
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        if position is not None and position < len(self.args):
+            return self.args[position]
+        return None
+
+
+class _Fork(Exception):
+    def __init__(self, scenarios: list[Scenario]):
+        self.scenarios = scenarios
+
+
+class _Undecidable(Exception):
+    """A branch that cannot be split any further."""
+
+
+class _BudgetExceeded(Exception):
+    pass
+
+
+@dataclass
+class State:
+    env: dict[str, Value]
+    heap: dict[Any, Value]
+    scenario: Scenario
+    done: bool = False
+    result: Value | None = None
+
+    def fork(self, scenario: Scenario | None = None) -> State:
+        return State(dict(self.env), dict(self.heap), scenario if scenario is not None else self.scenario,
+                     self.done, self.result)
+
+
+@dataclass
+class Frame:
+    """Where a name is looked up: the function's locals (the state's env), then the module's globals."""
+
+    globals: dict[str, Value]
+    unknowns: dict[str, Sym] = field(default_factory=dict)
+    function: cst.FunctionDef | None = None
+
+
+class Interpreter:
+    """Evaluates one module; ``events`` collects what it saw."""
+
+    def __init__(self, module: cst.Module, unit: str, resolve_import=None):
+        self.module = module
+        self.unit = unit
+        self.events: list[ModelEvent] = []
+        self.resolve_import = resolve_import
+        self._steps = 0
+        self._call_stack: list[cst.FunctionDef] = []
+        self._executed: set[int] = set()
+        self._derived: dict[tuple[int, str], Sym] = {}
+
+    # --- entry point ------------------------------------------------------------------------------------
+
+    def run(self) -> list[ModelEvent]:
+        globals_env: dict[str, Value] = {"__name__": Const("__main__")}
+        state = State(globals_env, {}, Scenario())
+        frame = Frame(globals_env)
+        try:
+            finals = self._block(self.module.body, [state], frame)
+            module_globals = finals[0].env if finals else globals_env
+            for function, owner in self._functions(self.module.body):
+                if id(function) not in self._executed:
+                    self._run_standalone(function, owner, module_globals)
+        except (_BudgetExceeded, RecursionError):
+            pass
+        return self.events
+
+    def _functions(self, body: Iterable[cst.CSTNode], owner: cst.ClassDef | None = None):
+        for statement in body:
+            if isinstance(statement, cst.FunctionDef):
+                yield statement, owner
+            elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+                yield from self._functions(statement.body.body, statement)
+
+    def _run_standalone(self, function: cst.FunctionDef, owner: cst.ClassDef | None, globals_env):
+        """Evaluate a function nobody called, its parameters unknown (a ``train(num_classes)`` entry point)."""
+        frame = Frame(globals_env, function=function)
+        env: dict[str, Value] = {}
+        heap: dict[Any, Value] = {}
+        params = list(_all_params(function.params))
+        for index, param in enumerate(params):
+            name = param.name.value
+            if index == 0 and owner is not None and name in ("self", "cls"):
+                owner_value = globals_env.get(owner.name.value)
+                if isinstance(owner_value, ClassValue):
+                    env[name] = Instance(owner_value, {})
+                    continue
+            env[name] = Sym(name)
+        self._call_stack.append(function)
+        try:
+            self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
+        finally:
+            self._call_stack.pop()
+
+    # --- statements -------------------------------------------------------------------------------------
+
+    def _block(self, statements: Iterable[cst.CSTNode], states: list[State], frame: Frame) -> list[State]:
+        for statement in statements:
+            next_states: list[State] = []
+            for state in states:
+                if state.done:
+                    next_states.append(state)
+                else:
+                    next_states.extend(self._statement_forking(statement, state, frame))
+            states = next_states[:MAX_STATES]
+        return states
+
+    def _statement_forking(self, statement, state: State, frame: Frame) -> list[State]:
+        # No copy on the common path: a statement raises _Fork before it mutates anything that matters, and
+        # re-running it in each branch is idempotent.
+        try:
+            return self._statement(statement, state, frame)
+        except _Fork as fork:
+            results: list[State] = []
+            for scenario in fork.scenarios:
+                results.extend(self._statement_forking(statement, state.fork(scenario), frame))
+            return results
+
+    def _statement(self, statement, state: State, frame: Frame) -> list[State]:
+        self._tick()
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                self._small_statement(small, state, frame)
+                if state.done:
+                    break
+            return [state]
+        if isinstance(statement, cst.If):
+            return self._if(statement, state, frame)
+        if isinstance(statement, cst.FunctionDef):
+            state.env[statement.name.value] = Function(statement, self)
+            return [state]
+        if isinstance(statement, cst.ClassDef):
+            self._class_def(statement, state, frame)
+            return [state]
+        if isinstance(statement, cst.For):
+            return self._for(statement, state, frame)
+        if isinstance(statement, cst.While):
+            return self._loop_unknown(statement.body, state, frame, None)
+        if isinstance(statement, cst.With):
+            for item in statement.items:
+                self._eval(item.item, state, frame)
+                if item.asname is not None:
+                    self._assign(item.asname.name, Sym("with"), state, frame)
+            return self._block(_body_statements(statement.body), [state], frame)
+        if isinstance(statement, (cst.Try, cst.TryStar)):
+            states = self._block(_body_statements(statement.body), [state], frame)
+            if statement.orelse is not None:
+                states = self._block(_body_statements(statement.orelse.body), states, frame)
+            if statement.finalbody is not None:
+                states = self._block(_body_statements(statement.finalbody.body), states, frame)
+            return states
+        return [state]
+
+    def _small_statement(self, small, state: State, frame: Frame) -> None:
+        if isinstance(small, cst.Expr):
+            self._eval(small.value, state, frame)
+        elif isinstance(small, cst.Assign):
+            value = self._eval(small.value, state, frame)
+            for target in small.targets:
+                self._assign(target.target, value, state, frame)
+        elif isinstance(small, cst.AnnAssign):
+            if small.value is not None:
+                self._assign(small.target, self._eval(small.value, state, frame), state, frame)
+        elif isinstance(small, cst.AugAssign):
+            current = self._eval(small.target, state, frame)
+            operand = self._eval(small.value, state, frame)
+            self._assign(small.target, _arithmetic(small.operator, current, operand) or Sym(_label(small.target)),
+                         state, frame)
+        elif isinstance(small, cst.Return):
+            state.result = self._eval(small.value, state, frame) if small.value is not None else Const(None)
+            state.done = True
+        elif isinstance(small, cst.Raise):
+            state.done = True
+            state.result = None
+        elif isinstance(small, cst.Import):
+            for alias in small.names:
+                dotted = _dotted(alias.name)
+                if alias.asname is not None:
+                    self._bind_import(alias.asname.name, dotted, state)
+                else:
+                    top = dotted.split(".")[0]
+                    state.env[top] = self._import_value(top, small)
+        elif isinstance(small, cst.ImportFrom):
+            self._import_from(small, state)
+
+    def _import_from(self, small: cst.ImportFrom, state: State) -> None:
+        if isinstance(small.names, cst.ImportStar):
+            return
+        base = _dotted(small.module) if small.module is not None else ""
+        relative = "." * len(small.relative)
+        for alias in small.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else _dotted(alias.name)
+            target = alias.asname.name if alias.asname is not None else alias.name
+            dotted = f"{relative}{base}.{name}" if base else f"{relative}{name}"
+            self._bind_import(target, dotted, state)
+
+    def _bind_import(self, target, dotted: str, state: State) -> None:
+        if isinstance(target, cst.Name):
+            state.env[target.value] = self._import_value(dotted, target)
+
+    def _import_value(self, dotted: str, node) -> Value:
+        if self.resolve_import is not None:
+            resolved = self.resolve_import(dotted)
+            if resolved is not None:
+                return resolved
+        if dotted.startswith("."):
+            return Sym(dotted)
+        return Ref(dotted, node)
+
+    def _class_def(self, statement: cst.ClassDef, state: State, frame: Frame) -> None:
+        bases = tuple(self._eval(arg.value, state, frame) for arg in statement.bases)
+        methods: dict[str, cst.FunctionDef] = {}
+        if isinstance(statement.body, cst.IndentedBlock):
+            for item in statement.body.body:
+                if isinstance(item, cst.FunctionDef):
+                    methods[item.name.value] = item
+        state.env[statement.name.value] = ClassValue(statement, self, bases, methods)
+
+    def _if(self, statement: cst.If, state: State, frame: Frame) -> list[State]:
+        try:
+            taken = self._truth(statement.test, state, frame)
+        except _Undecidable:
+            self._forget_assigned(statement, state)
+            return [state]
+        if taken:
+            return self._block(_body_statements(statement.body), [state], frame)
+        orelse = statement.orelse
+        if orelse is None:
+            return [state]
+        if isinstance(orelse, cst.If):
+            return self._if(orelse, state, frame)
+        return self._block(_body_statements(orelse.body), [state], frame)
+
+    def _for(self, statement: cst.For, state: State, frame: Frame) -> list[State]:
+        iterable = self._eval(statement.iter, state, frame)
+        items = _iteration_items(iterable)
+        if items is None:
+            return self._loop_unknown(statement.body, state, frame, statement.target)
+        states = [state]
+        for item in items:
+            for live in states:
+                if not live.done:
+                    self._assign(statement.target, item, live, frame)
+            states = self._block(_body_statements(statement.body), states, frame)
+        return states
+
+    def _loop_unknown(self, body, state: State, frame: Frame, target) -> list[State]:
+        """A loop of unknown length: run the body once, then forget what it may have changed."""
+        before = state.fork()
+        if target is not None:
+            self._assign(target, Sym(_label(target)), state, frame)
+        after_states = self._block(_body_statements(body), [state], frame)
+        for after in after_states:
+            after.done = False
+            after.result = None
+            for name, value in list(after.env.items()):
+                if before.env.get(name) is not value:
+                    after.env[name] = Sym(name)
+            for key, value in list(after.heap.items()):
+                if before.heap.get(key) is value:
+                    continue
+                if isinstance(value, ModelValue):
+                    previous = before.heap.get(key)
+                    layers = previous.layers if isinstance(previous, ModelValue) else ()
+                    after.heap[key] = ModelValue(value.identity, value.node, (*(layers or ()), OPAQUE))
+                else:
+                    after.heap[key] = Sym("attribute")
+        return after_states
+
+    def _forget_assigned(self, node: cst.CSTNode, state: State) -> None:
+        for name in _assigned_names(node):
+            state.env[name] = Sym(name)
+
+    def _assign(self, target, value: Value, state: State, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            state.env[target.value] = value
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            elements = target.elements
+            if isinstance(value, Seq) and len(value.items) == len(elements) and not any(
+                    isinstance(e, cst.StarredElement) for e in elements):
+                for element, item in zip(elements, value.items):
+                    self._assign(element.value, item, state, frame)
+            else:
+                for element in elements:
+                    self._assign(element.value, Sym(_label(element.value)), state, frame)
+        elif isinstance(target, cst.Attribute):
+            owner = self._eval(target.value, state, frame)
+            if isinstance(owner, Instance):
+                state.heap[(id(owner), target.attr.value)] = value
+        elif isinstance(target, cst.StarredElement):
+            self._assign(target.value, Sym(_label(target.value)), state, frame)
+
+    # --- expressions ------------------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _BudgetExceeded
+
+    def _eval(self, node, state: State, frame: Frame) -> Value:
+        self._tick()
+        if isinstance(node, cst.Name):
+            return self._name(node, state, frame)
+        if isinstance(node, (cst.Integer, cst.Float)):
+            return Const(node.evaluated_value, node)
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
+            value = node.evaluated_value
+            return Const(value, node) if isinstance(value, str) else Sym("bytes")
+        if isinstance(node, cst.Attribute):
+            return self._attribute(node, state, frame)
+        if isinstance(node, cst.Call):
+            return self._call(node, state, frame)
+        if isinstance(node, (cst.Tuple, cst.List)):
+            if any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return Sym("starred")
+            return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
+        if isinstance(node, cst.Dict):
+            items = []
+            for element in node.elements:
+                if not isinstance(element, cst.DictElement):
+                    return Sym("dict")
+                items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
+            return Mapping(tuple(items), node)
+        if isinstance(node, cst.Subscript):
+            return self._subscript(node, state, frame)
+        if isinstance(node, cst.BinaryOperation):
+            left = self._eval(node.left, state, frame)
+            right = self._eval(node.right, state, frame)
+            return _arithmetic(node.operator, left, right) or Sym(f"{_label(node.left)} ... {_label(node.right)}")
+        if isinstance(node, cst.UnaryOperation):
+            return self._unary(node, state, frame)
+        if isinstance(node, cst.Comparison):
+            return self._comparison(node, state, frame)
+        if isinstance(node, cst.BooleanOperation):
+            return self._boolean(node, state, frame)
+        if isinstance(node, cst.IfExp):
+            taken = self._truth(node.test, state, frame)
+            return self._eval(node.body if taken else node.orelse, state, frame)
+        if isinstance(node, cst.FormattedString):
+            return Sym("f-string")
+        return Sym(type(node).__name__)
+
+    def _name(self, node: cst.Name, state: State, frame: Frame) -> Value:
+        name = node.value
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name], node)
+        value = state.env.get(name)
+        if value is None:
+            value = frame.globals.get(name)
+        if value is None:
+            if name in BUILTINS:
+                return Ref(f"builtins.{name}", node)
+            value = frame.unknowns.setdefault(name, Sym(name))
+        return self._resolved(value, state, node)
+
+    def _resolved(self, value: Value, state: State, node=None) -> Value:
+        """Apply the scenario: an unknown assumed equal to a constant is that constant."""
+        if isinstance(value, Sym):
+            known, constant = state.scenario.constant_of(value)
+            if known:
+                return Const(constant, node)
+        elif isinstance(value, ModelValue):
+            return state.heap.get(("model", value.identity), value)
+        return value
+
+    def _derived(self, base: Value, suffix: str, label: str) -> Sym:
+        key = (id(base), suffix)
+        if key not in self._derived:
+            self._derived[key] = Sym(label)
+        return self._derived[key]
+
+    def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
+        base = self._eval(node.value, state, frame)
+        attr = node.attr.value
+        if isinstance(base, Ref):
+            return Ref(f"{base.name}.{attr}", node)
+        if isinstance(base, Instance):
+            key = (id(base), attr)
+            if key in state.heap:
+                return self._resolved(state.heap[key], state, node)
+            method = _find_method(base.cls, attr)
+            if method is not None:
+                return Function(method, self, bound_self=base)
+            return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
+        if isinstance(base, ModelValue):
+            return Method(base, attr, node.value)
+        if isinstance(base, Sym):
+            return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
+        return Sym(attr)
+
+    def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
+        base = self._eval(node.value, state, frame)
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return Sym(f"{_label(node.value)}[...]")
+        key = self._eval(node.slice[0].slice.value, state, frame)
+        if isinstance(key, Const):
+            if isinstance(base, Seq) and isinstance(key.value, int) and -len(base.items) <= key.value < len(
+                    base.items):
+                return base.items[key.value]
+            if isinstance(base, Mapping):
+                found = base.get(key.value)
+                if found is not None:
+                    return found
+            if isinstance(base, Sym):
+                return self._resolved(self._derived(base, f"[{key.value!r}]", f"{base.label}[{key.value!r}]"),
+                                      state, node)
+        return Sym(f"{_label(node.value)}[...]")
+
+    def _unary(self, node: cst.UnaryOperation, state: State, frame: Frame) -> Value:
+        operand = self._eval(node.expression, state, frame)
+        if isinstance(node.operator, cst.Not):
+            if isinstance(operand, Const):
+                return Const(not operand.value, node)
+            if isinstance(operand, Undecided):
+                return Undecided(operand.condition, not operand.polarity)
+            if isinstance(operand, Sym):
+                return Undecided(Condition(operand, "truthy"), False)
+            return Sym("not")
+        if isinstance(operand, Const) and isinstance(operand.value, (int, float)):
+            if isinstance(node.operator, cst.Minus):
+                return Const(-operand.value, node)
+            if isinstance(node.operator, cst.Plus):
+                return Const(operand.value, node)
+        return Sym("unary")
+
+    _COMPARISONS = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
+                    cst.GreaterThan: ">", cst.GreaterThanEqual: ">="}
+    _FLIPPED = {"==": "==", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+    def _comparison(self, node: cst.Comparison, state: State, frame: Frame) -> Value:
+        if len(node.comparisons) != 1:
+            return Sym("comparison")
+        target = node.comparisons[0]
+        left = self._eval(node.left, state, frame)
+        right = self._eval(target.comparator, state, frame)
+        operator_type = type(target.operator)
+        if operator_type in (cst.Is, cst.IsNot):
+            if isinstance(left, Const) and isinstance(right, Const):
+                same = left.value is right.value or left.value == right.value
+                return Const(same if operator_type is cst.Is else not same, node)
+            return Sym("is")
+        if operator_type in (cst.In, cst.NotIn):
+            if isinstance(left, Const) and isinstance(right, Seq) and all(isinstance(i, Const) for i in right.items):
+                found = any(left.value == i.value for i in right.items)
+                return Const(found if operator_type is cst.In else not found, node)
+            return Sym("in")
+        op = self._COMPARISONS.get(operator_type)
+        if op is None:
+            return Sym("comparison")
+        if isinstance(left, Const) and isinstance(right, Const):
+            try:
+                result = {"==": left.value == right.value, "!=": left.value != right.value}.get(op)
+                if result is None:
+                    result = _CMP[op](left.value, right.value)
+                return Const(result, node)
+            except TypeError:
+                return Sym("comparison")
+        if isinstance(right, Sym) and isinstance(left, Const):
+            left, right, op = right, left, self._FLIPPED[op]
+        if isinstance(left, Sym) and isinstance(right, Const) and _plain_constant(right.value):
+            if op == "!=":
+                return Undecided(Condition(left, "==", right.value), False)
+            return Undecided(Condition(left, op, right.value), True)
+        return Sym("comparison")
+
+    def _boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
+        left = self._eval(node.left, state, frame)
+        if isinstance(left, Const):
+            is_and = isinstance(node.operator, cst.And)
+            if bool(left.value) == is_and:
+                return self._eval(node.right, state, frame)
+            return left
+        return Sym("boolean")
+
+    def _truth(self, node, state: State, frame: Frame) -> bool:
+        """Whether a test holds in this state's scenario; raises _Fork when the scenario must split."""
+        if isinstance(node, cst.BooleanOperation):
+            left = self._truth(node.left, state, frame)
+            if isinstance(node.operator, cst.And):
+                return left and self._truth(node.right, state, frame)
+            return left or self._truth(node.right, state, frame)
+        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            return not self._truth(node.expression, state, frame)
+        value = self._eval(node, state, frame)
+        if isinstance(value, Const):
+            return bool(value.value)
+        if isinstance(value, Seq):
+            return bool(value.items)
+        if isinstance(value, Sym):
+            value = Undecided(Condition(value, "truthy"), True)
+        if isinstance(value, Undecided):
+            decided = state.scenario.decide(value.condition)
+            if decided is None:
+                if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
+                    raise _Undecidable
+                raise _Fork([state.scenario.assume(value.condition, True),
+                             state.scenario.assume(value.condition, False)])
+            return decided == value.polarity
+        if isinstance(value, (ModelValue, Call, Function, ClassValue, Instance, Tensor, Ref, Mapping)):
+            return True
+        raise _Undecidable
+
+    # --- calls ------------------------------------------------------------------------------------------
+
+    def _arguments(self, node: cst.Call, state: State, frame: Frame):
+        args: list[Value] = []
+        kwargs: list[tuple[str, Value]] = []
+        for arg in node.args:
+            if arg.star:
+                return None
+            value = self._eval(arg.value, state, frame)
+            if arg.keyword is not None:
+                kwargs.append((arg.keyword.value, value))
+            else:
+                args.append(value)
+        return tuple(args), tuple(kwargs)
+
+    def _call(self, node: cst.Call, state: State, frame: Frame) -> Value:
+        function = self._eval(node.func, state, frame)
+        arguments = self._arguments(node, state, frame)
+        if arguments is None:
+            return Sym(_label(node.func) + "(...)")
+        args, kwargs = arguments
+        if isinstance(function, Method):
+            return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, Ref):
+            return self._outside_call(function, args, kwargs, node, state)
+        if isinstance(function, Function):
+            return self._function_call(function, args, kwargs, state, frame)
+        if isinstance(function, ClassValue):
+            return self._instantiate(function, args, kwargs, node, state, frame)
+        if isinstance(function, (Call, ModelValue)) and args:
+            # A layer (or a whole model) applied to a tensor: the functional API.
+            return Tensor(function, args, node)
+        return Sym(_label(node.func) + "(...)")
+
+    def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
+        name = knowledge.canonical_name(function.name)
+        if name.startswith("builtins."):
+            return _builtin(name[9:], args, node)
+        if name == knowledge.SEQUENTIAL:
+            layers_value = args[0] if args else dict(kwargs).get("layers")
+            if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
+                layers: tuple[Value, ...] = ()
+            elif isinstance(layers_value, Seq):
+                layers = layers_value.items
+            else:
+                layers = (OPAQUE,)
+            return self._new_model(node, state, layers=layers)
+        if name == knowledge.MODEL:
+            outputs = dict(kwargs).get("outputs", args[1] if len(args) > 1 else None)
+            if outputs is None:
+                return Sym("Model(...)")
+            if isinstance(outputs, Seq):
+                return self._new_model(node, state, outputs=outputs.items)
+            if isinstance(outputs, Mapping):
+                return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
+            return self._new_model(node, state, outputs=(outputs,))
+        if name in knowledge.ACTIVATION_FUNCTIONS and args:
+            return Tensor(Ref(name, node.func), args[:1], node)
+        if knowledge.is_keras_name(name):
+            return Call(name, args, kwargs, node)
+        return Sym(_label(node.func) + "(...)")
+
+    def _new_model(self, node: cst.Call, state: State, **parts) -> ModelValue:
+        model = ModelValue(object(), node, **parts)
+        state.heap[("model", model.identity)] = model
+        return model
+
+    def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
+        receiver = method.receiver
+        if isinstance(receiver, ModelValue):
+            model = state.heap.get(("model", receiver.identity), receiver)
+            if method.name == "add" and args:
+                state.heap[("model", model.identity)] = model.with_layer(args[0])
+                return Const(None)
+            if method.name in ("compile", "fit", "fit_generator", "train_on_batch"):
+                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                return Sym("history") if method.name != "compile" else Const(None)
+            if method.name == "pop" and model.layers:
+                state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
+                return Sym("layer")
+        return Sym(f"{method.name}(...)")
+
+    def _function_call(self, function: Function, args, kwargs, state: State, caller: Frame) -> Value:
+        node = function.node
+        if node in self._call_stack or len(self._call_stack) >= MAX_CALL_DEPTH:
+            return Sym(node.name.value + "(...)")
+        if function.bound_self is not None:
+            args = (function.bound_self, *args)
+        # Module-level code's environment is the globals; inside a function, the globals are the caller's.
+        frame = Frame(caller.globals if caller.function is not None else state.env, function=node)
+        env = self._bind(node, args, kwargs, state, frame)
+        if env is None:
+            return Sym(node.name.value + "(...)")
+        self._executed.add(id(node))
+        self._call_stack.append(node)
+        try:
+            finals = self._block(_body_statements(node.body), [State(env, dict(state.heap), state.scenario)], frame)
+        finally:
+            self._call_stack.pop()
+        finals = [f for f in finals if f.result is not None or not f.done] or finals
+        if not finals:
+            return Sym(node.name.value + "(...)")
+        scenarios = {f.scenario for f in finals}
+        if len(scenarios) > 1:
+            raise _Fork(list(dict.fromkeys(f.scenario for f in finals)))
+        final = finals[0]
+        if len(finals) > 1:
+            return Sym(node.name.value + "(...)")
+        state.heap = final.heap
+        if final.scenario != state.scenario:
+            # The callee split but only one branch returned: the caller lives in that branch from now on.
+            raise _Fork([final.scenario])
+        return final.result if final.result is not None else Const(None)
+
+    def _bind(self, node: cst.FunctionDef, args, kwargs, state: State, frame: Frame) -> dict[str, Value] | None:
+        params = node.params
+        positional = [*params.posonly_params, *params.params]
+        env: dict[str, Value] = {}
+        for param, value in zip(positional, args):
+            env[param.name.value] = value
+        if len(args) > len(positional):
+            if params.star_arg is None or not isinstance(params.star_arg, cst.Param):
+                return None
+            env[params.star_arg.name.value] = Seq(tuple(args[len(positional):]))
+        names = {p.name.value for p in (*positional, *params.kwonly_params)}
+        extra: list[tuple[Value, Value]] = []
+        for key, value in kwargs:
+            if key in names:
+                env[key] = value
+            elif params.star_kwarg is not None:
+                extra.append((Const(key), value))
+            else:
+                return None
+        if params.star_kwarg is not None:
+            env[params.star_kwarg.name.value] = Mapping(tuple(extra))
+        for param in (*positional, *params.kwonly_params):
+            name = param.name.value
+            if name not in env:
+                if param.default is not None:
+                    env[name] = self._eval(param.default, State(dict(frame.globals), state.heap, state.scenario),
+                                           frame)
+                else:
+                    env[name] = Sym(name)
+        if isinstance(params.star_arg, cst.Param) and params.star_arg.name.value not in env:
+            env[params.star_arg.name.value] = Seq(())
+        return env
+
+    def _instantiate(self, cls: ClassValue, args, kwargs, node: cst.Call, state: State, caller: Frame) -> Value:
+        instance = Instance(cls, {})
+        init = _find_method(cls, "__init__")
+        if init is not None:
+            self._function_call(Function(init, self, bound_self=instance), args, kwargs, state, caller)
+        if not _derives_from_keras_model(cls):
+            return instance
+        call = _find_method(cls, "call")
+        outputs: tuple[Value, ...] = (OPAQUE,)
+        if call is not None:
+            result = self._function_call(Function(call, self, bound_self=instance), (Sym("inputs"),), (), state,
+                                         caller)
+            if isinstance(result, Tensor):
+                outputs = (result,)
+        return self._new_model(node, state, outputs=outputs)
+
+
+def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
+    seen = 0
+    pending = [cls]
+    while pending and seen < 16:
+        current = pending.pop(0)
+        seen += 1
+        if name in current.methods:
+            return current.methods[name]
+        pending.extend(b for b in current.bases if isinstance(b, ClassValue))
+    return None
+
+
+def _derives_from_keras_model(cls: ClassValue) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == knowledge.MODEL:
+                return True
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return False
+
+
+def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
+    yield from params.posonly_params
+    yield from params.params
+    if isinstance(params.star_arg, cst.Param):
+        yield params.star_arg
+    yield from params.kwonly_params
+    if params.star_kwarg is not None:
+        yield params.star_kwarg
+
+
+def _body_statements(body) -> Iterable[cst.CSTNode]:
+    if isinstance(body, cst.IndentedBlock):
+        return body.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return [cst.SimpleStatementLine(body=body.body)]
+    return ()
+
+
+def _dotted(node) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_dotted(node.value)}.{node.attr.value}"
+    return "?"
+
+
+def _label(node) -> str:
+    """A short, cheap description of an expression (no code generation)."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{_label(node.value)}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        return f"{_label(node.func)}(...)"
+    if isinstance(node, cst.Subscript):
+        return f"{_label(node.value)}[...]"
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        return node.value
+    return "..."
+
+
+def _assigned_names(node: cst.CSTNode) -> set[str]:
+    names: set[str] = set()
+
+    class _Collector(cst.CSTVisitor):
+        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
+            names.update(_target_names(target.target))
+
+        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
+            names.update(_target_names(assign.target))
+
+        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
+            names.update(_target_names(assign.target))
+
+        def visit_For(self, loop: cst.For) -> None:
+            names.update(_target_names(loop.target))
+
+        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
+            names.add(function.name.value)
+            return False
+
+    node.visit(_Collector())
+    return names
+
+
+def _target_names(target) -> set[str]:
+    if isinstance(target, cst.Name):
+        return {target.value}
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return set().union(*(_target_names(e.value) for e in target.elements)) if target.elements else set()
+    return set()
+
+
+def _iteration_items(value: Value) -> tuple[Value, ...] | None:
+    if isinstance(value, Seq) and len(value.items) <= MAX_UNROLL:
+        return value.items
+    return None
+
+
+def _plain_constant(value: object) -> bool:
+    return isinstance(value, (int, float, str, bool)) or value is None
+
+
+_CMP = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+_ARITHMETIC = {
+    cst.Add: lambda a, b: a + b,
+    cst.Subtract: lambda a, b: a - b,
+    cst.Multiply: lambda a, b: a * b,
+    cst.FloorDivide: lambda a, b: a // b,
+    cst.Divide: lambda a, b: a / b,
+    cst.Modulo: lambda a, b: a % b,
+}
+
+
+def _arithmetic(operator, left: Value, right: Value) -> Value | None:
+    if not (isinstance(left, Const) and isinstance(right, Const)):
+        return None
+    compute = _ARITHMETIC.get(type(operator))
+    if compute is None:
+        return None
+    a, b = left.value, right.value
+    if isinstance(a, str) != isinstance(b, str) or isinstance(a, str) and not isinstance(operator, cst.Add):
+        return None
+    if not isinstance(a, (int, float, str)) or not isinstance(b, (int, float, str)):
+        return None
+    try:
+        return Const(compute(a, b), left.node)
+    except (ArithmeticError, TypeError, ValueError):
+        return None
+
+
+def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
+    if name == "len" and len(args) == 1:
+        value = args[0]
+        if isinstance(value, (Seq, Mapping)):
+            return Const(len(value.items), node)
+        if isinstance(value, Const) and isinstance(value.value, str):
+            return Const(len(value.value), node)
+        return Sym(f"len({value.label})" if isinstance(value, Sym) else "len(...)")
+    if name in ("int", "float") and len(args) == 1 and isinstance(args[0], Const):
+        try:
+            return Const({"int": int, "float": float}[name](args[0].value), node)
+        except (TypeError, ValueError):
+            return Sym(name)
+    if name == "range" and args and all(isinstance(a, Const) and isinstance(a.value, int) for a in args):
+        bounds = [a.value for a in args]
+        numbers = range(*bounds)
+        if len(numbers) <= MAX_UNROLL:
+            return Seq(tuple(Const(n) for n in numbers), node)
+    if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], Seq):
+        return args[0]
+    if name in ("max", "min") and args and all(isinstance(a, Const) for a in args):
+        try:
+            return Const({"max": max, "min": min}[name](a.value for a in args), node)
+        except TypeError:
+            return Sym(name)
+    return Sym(f"{name}(...)")
+
+
+def interpret(module: cst.Module, unit: str, resolve_import=None) -> list[ModelEvent]:
+    return Interpreter(module, unit, resolve_import).run()
+
+

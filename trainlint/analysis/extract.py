@@ -1,0 +1,254 @@
+"""From what the evaluator saw to the facts the rules read.
+
+Each ``compile(...)`` event on a visible model becomes one :class:`TrainingSetup` per model output: the
+output's :class:`Head`, the loss and metrics that apply to it, and the scenario. Anything that does not
+resolve to a known Keras object or a constant becomes ``None`` and the rules stay silent on it.
+"""
+
+from __future__ import annotations
+
+from trainlint import knowledge
+from trainlint.analysis.evaluator import ModelEvent
+from trainlint.analysis.facts import Head, LossSpec, MetricSpec, SourceRef, TrainingSetup
+from trainlint.analysis.scenario import Scenario
+from trainlint.analysis.values import Call, Const, Mapping, ModelValue, Ref, Seq, Sym, Tensor, Value
+
+
+class Extractor:
+    def __init__(self, unit: str, keras_version: str):
+        self.unit = unit
+        self.keras_version = keras_version
+
+    def ref(self, node) -> SourceRef:
+        return SourceRef(self.unit, node)
+
+    # --- values under a scenario ------------------------------------------------------------------------
+
+    @staticmethod
+    def constant(value: Value | None, scenario: Scenario):
+        """The Python constant a value stands for in this scenario, or None."""
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, Sym):
+            known, constant = scenario.constant_of(value)
+            if known:
+                return constant
+        return None
+
+    # --- heads ------------------------------------------------------------------------------------------
+
+    def heads(self, model: ModelValue, scenario: Scenario, depth: int = 0) -> list[Head | None]:
+        if depth > 8:
+            return [None]
+        if model.layers is not None:
+            return [self._head_of_stack(list(model.layers), scenario, depth)]
+        return [self._head_of_tensor(output, scenario, depth) for output in model.outputs or ()]
+
+    def _head_of_stack(self, layers: list[Value], scenario: Scenario, depth: int) -> Head | None:
+        after: list[tuple[str, SourceRef]] = []
+        name = None
+        for layer in reversed(layers):
+            if isinstance(layer, Call) and name is None:
+                name = self.constant(layer.argument("name"), scenario)
+            step = self._step(layer, scenario, after, depth)
+            if step == "continue":
+                continue
+            return self._with_name(step, name)
+        return None
+
+    def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
+        after: list[tuple[str, SourceRef]] = []
+        name = None
+        for _ in range(64):
+            if not isinstance(tensor, Tensor):
+                return None
+            producer = tensor.producer
+            if isinstance(producer, Call) and name is None:
+                name = self.constant(producer.argument("name"), scenario)
+            if isinstance(producer, Ref):
+                activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
+                if activation is None:
+                    return None
+                after.insert(0, (activation, self.ref(tensor.node)))
+            else:
+                step = self._step(producer, scenario, after, depth)
+                if step != "continue":
+                    return self._with_name(step, name)
+            if len(tensor.inputs) != 1:
+                return None
+            tensor = tensor.inputs[0]
+        return None
+
+    def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
+        """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
+        if isinstance(layer, ModelValue):
+            inner = self.heads(layer, scenario, depth + 1)
+            if len(inner) != 1 or inner[0] is None:
+                return None
+            head = inner[0]
+            return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+        if not isinstance(layer, Call):
+            return None
+        if layer.target in knowledge.TRANSPARENT_LAYERS:
+            return "continue"
+        if layer.target in knowledge.ACTIVATION_LAYERS:
+            fixed = knowledge.ACTIVATION_LAYERS[layer.target]
+            activation = fixed or self.activation(layer.argument("activation", 0), scenario)
+            if activation is None:
+                return None
+            after.insert(0, (activation, self.ref(layer.node)))
+            return "continue"
+        if layer.target in knowledge.DENSE_LAYERS:
+            units = self.constant(layer.argument("units", 0), scenario)
+            if not isinstance(units, int) or isinstance(units, bool):
+                units = None
+            activation_value = layer.argument("activation", 1)
+            own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
+            if own is None:
+                return None
+            where = layer.argument_node("activation", 1) or layer.node
+            return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+        return None
+
+    def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
+        chain = [*own, *(a for a, _ in after)]
+        applied = [a for a in chain if a != knowledge.LINEAR]
+        final = applied[-1] if applied else knowledge.LINEAR
+        final_at = own_at
+        for activation, where in after:
+            if activation != knowledge.LINEAR:
+                final_at = where
+        return Head(units, final, layer_ref, final_at, tuple(applied))
+
+    @staticmethod
+    def _with_name(head, name) -> Head | None:
+        if head is None or head == "continue":
+            return None
+        if isinstance(name, str):
+            return Head(head.units, head.activation, head.layer, head.activation_at, head.activations, name)
+        return head
+
+    def activation(self, value: Value | None, scenario: Scenario) -> str | None:
+        if value is None:
+            return knowledge.LINEAR
+        constant = self.constant(value, scenario)
+        if isinstance(value, (Const, Sym)):
+            if constant is None:
+                return knowledge.LINEAR if isinstance(value, Const) else None
+            return knowledge.activation_from_string(constant) if isinstance(constant, str) else None
+        if isinstance(value, Ref):
+            name = knowledge.canonical_name(value.name)
+            return knowledge.ACTIVATION_FUNCTIONS.get(name)
+        if isinstance(value, Call) and value.target in knowledge.ACTIVATION_LAYERS:
+            return knowledge.ACTIVATION_LAYERS[value.target]
+        return None
+
+    # --- losses and metrics -----------------------------------------------------------------------------
+
+    def loss(self, value: Value | None, head: Head, scenario: Scenario) -> LossSpec | None:
+        if isinstance(value, Const):
+            if not isinstance(value.value, str):
+                return None
+            name = knowledge.loss_from_string(value.value, self.keras_version)
+            if name == knowledge.AUTO_CROSSENTROPY:
+                name = knowledge.BCE if head.units == 1 else None
+            if name is None:
+                return None
+            return LossSpec(name, False, self.ref(value.node), "string")
+        if isinstance(value, Ref):
+            category, _, short = knowledge.canonical_name(value.name).rpartition(".")
+            if category == "keras.losses" and short in knowledge.LOSS_FUNCTIONS:
+                return LossSpec(knowledge.LOSS_FUNCTIONS[short], False, self.ref(value.node), "function")
+            return None
+        if isinstance(value, Call):
+            category, _, short = value.target.rpartition(".")
+            if category != "keras.losses" or short not in knowledge.LOSS_CLASSES:
+                return None
+            from_logits_value = value.argument("from_logits")
+            from_logits = False if from_logits_value is None else self.constant(from_logits_value, scenario)
+            if not isinstance(from_logits, bool):
+                from_logits = None
+            where = value.argument_node("from_logits") if from_logits else value.node
+            return LossSpec(knowledge.LOSS_CLASSES[short], from_logits, self.ref(where), "object")
+        return None
+
+    def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
+        if isinstance(value, Const):
+            if not isinstance(value.value, str):
+                return None
+            name = knowledge.metric_from_string(value.value, self.keras_version)
+            if name is None:
+                return None
+            threshold = 0.5 if name in knowledge.THRESHOLD_METRICS else None
+            return MetricSpec(name, self.ref(value.node), "string", threshold=threshold, from_logits=False)
+        if isinstance(value, Ref):
+            category, _, short = knowledge.canonical_name(value.name).rpartition(".")
+            if category == "keras.metrics" and short in knowledge.METRIC_FUNCTIONS:
+                name = knowledge.METRIC_FUNCTIONS[short]
+                threshold = 0.5 if name in knowledge.THRESHOLD_METRICS else None
+                return MetricSpec(name, self.ref(value.node), "function", threshold=threshold, from_logits=False)
+            return None
+        if isinstance(value, Call):
+            category, _, short = value.target.rpartition(".")
+            if category != "keras.metrics" or short not in knowledge.METRIC_CLASSES:
+                return None
+            name = knowledge.METRIC_CLASSES[short]
+            threshold_value = value.argument("threshold") if name == knowledge.BINARY_ACCURACY else (
+                value.argument("thresholds") if name in (knowledge.PRECISION, knowledge.RECALL) else None)
+            threshold = 0.5 if threshold_value is None else self.constant(threshold_value, scenario)
+            if not isinstance(threshold, (int, float)) or isinstance(threshold, bool):
+                threshold = None
+            from_logits_value = value.argument("from_logits")
+            from_logits = False if from_logits_value is None else self.constant(from_logits_value, scenario)
+            return MetricSpec(name, self.ref(value.node), "object",
+                              threshold=threshold if name in knowledge.THRESHOLD_METRICS else None,
+                              from_logits=from_logits if isinstance(from_logits, bool) else None,
+                              explicit_threshold=threshold_value is not None)
+        return None
+
+    # --- compile events ---------------------------------------------------------------------------------
+
+    def setups(self, event: ModelEvent) -> list[TrainingSetup]:
+        if event.method != "compile":
+            return []
+        scenario = event.scenario
+        heads = self.heads(event.model, scenario)
+        loss_value = event.argument("loss", 1)
+        metrics_value = event.argument("metrics")
+        setups = []
+        for index, head in enumerate(heads):
+            if head is None:
+                continue
+            loss = self.loss(_for_output(loss_value, index, head, len(heads)), head, scenario)
+            metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
+            setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
+        return setups
+
+    def _metrics(self, value, index, head, outputs, scenario):
+        if value is None:
+            return (), None
+        if isinstance(value, Const) and isinstance(value.value, str):
+            metric = self.metric(value, scenario)
+            return ((metric,) if metric else ()), self.ref(value.node)
+        chosen = value if outputs == 1 else (value.get(head.output_name) if isinstance(value, Mapping) else None)
+        if isinstance(chosen, Seq) and outputs == 1 and len(chosen.items) == 1 and isinstance(chosen.items[0], Seq):
+            chosen = chosen.items[0]
+        if isinstance(chosen, Seq):
+            items = chosen.items
+        elif chosen is not None and outputs > 1:
+            items = (chosen,)
+        else:
+            return (), None
+        return tuple(m for m in (self.metric(item, scenario) for item in items) if m is not None), None
+
+
+def _for_output(value: Value | None, index: int, head: Head, outputs: int) -> Value | None:
+    """The loss that applies to one output: per name in a dict, per position in a list, else shared."""
+    if isinstance(value, Mapping):
+        return value.get(head.output_name) if head.output_name else (
+            value.items[0][1] if outputs == 1 and len(value.items) == 1 else None)
+    if isinstance(value, Seq):
+        if len(value.items) == outputs:
+            return value.items[index]
+        return None
+    return value

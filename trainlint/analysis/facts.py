@@ -1,0 +1,82 @@
+"""The facts the analyzer extracts and the rules read: small frozen dataclasses, free of syntax trees.
+
+A :class:`SourceRef` points at a place in the code without computing its position; positions are resolved
+only for the places a finding reports (computing them for a whole file costs more than parsing it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from trainlint.analysis.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A place in a source unit: its file key and the syntax node (compared by identity)."""
+
+    unit: str
+    node: Any = field(compare=False, hash=False, repr=False)
+    text: str = ""
+    """The code as written, for messages ("'binary_crossentropy'", "Dense(1, activation='softmax')")."""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SourceRef) and self.unit == other.unit and self.node is other.node
+
+    def __hash__(self) -> int:
+        return hash((self.unit, id(self.node)))
+
+
+@dataclass(frozen=True)
+class Head:
+    """The final layer of a model output: its width and the activation its output goes through.
+
+    ``None`` means unresolved; rules that need a field stay silent when it is ``None``.
+    """
+
+    units: int | None
+    activation: str | None
+    layer: SourceRef
+    """The layer that sets the width (the ``Dense`` call)."""
+    activation_at: SourceRef
+    """Where the final activation is set: the ``activation=`` argument, an ``Activation`` layer, a call."""
+    activations: tuple[str, ...] = ()
+    """Every activation on the way out, first to last (``('softmax', 'softmax')`` is a double softmax)."""
+    output_name: str | None = None
+
+
+@dataclass(frozen=True)
+class LossSpec:
+    name: str
+    """Canonical loss (``knowledge.BCE`` ...)."""
+    from_logits: bool | None
+    """``None`` when written but unresolved; ``False`` for the string and function forms."""
+    where: SourceRef
+    form: str
+    """``string`` | ``function`` | ``object``."""
+
+
+@dataclass(frozen=True)
+class MetricSpec:
+    name: str
+    """Canonical metric (``knowledge.ACCURACY_AUTO`` for ``'accuracy'`` / ``'acc'``)."""
+    where: SourceRef
+    form: str
+    """``string`` | ``function`` | ``object``."""
+    threshold: float | None = None
+    from_logits: bool | None = None
+    explicit_threshold: bool = False
+
+
+@dataclass(frozen=True)
+class TrainingSetup:
+    """One model output tied to the ``compile(...)`` call that configures it, in one scenario."""
+
+    head: Head
+    loss: LossSpec | None
+    metrics: tuple[MetricSpec, ...]
+    metrics_written_as_string: SourceRef | None
+    """Set when ``metrics='accuracy'`` was passed as a bare string (Keras 3 raises)."""
+    compile_at: SourceRef
+    scenario: Scenario

@@ -1,0 +1,151 @@
+"""Scenarios: the assumptions made on unknown values when a branch could not be decided.
+
+``if num_classes == 2:`` with ``num_classes`` unknown splits the evaluation in two scenarios. Every later
+condition on the same unknown is decided from what the scenario already assumes (``num_classes > 2`` is
+false when ``num_classes == 2`` was assumed), and an equality assumption makes the unknown a constant:
+inside the ``num_classes == 2`` scenario, ``Dense(num_classes)`` has 2 units.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from trainlint.analysis.values import Sym
+
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq,
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+}
+_NEGATED = {"==": "!=", "<": ">=", "<=": ">", ">": "<=", ">=": "<"}
+_OTHER = object()
+"""A candidate value distinct from every constant in the constraints."""
+
+
+@dataclass(frozen=True)
+class Condition:
+    """``subject <op> operand`` on one unknown, or ``op == 'truthy'`` for ``if subject:``."""
+
+    subject: Sym
+    op: str
+    operand: Any = None
+
+    def holds_for(self, value: Any) -> bool:
+        if self.op == "truthy":
+            return bool(value)
+        if value is _OTHER:
+            return False if self.op == "==" else _raise_type_error()
+        return _COMPARE[self.op](value, self.operand)
+
+    def render(self, holds: bool) -> str:
+        if self.op == "truthy":
+            return self.subject.label if holds else f"not {self.subject.label}"
+        op = self.op if holds else _NEGATED[self.op]
+        return f"{self.subject.label} {op} {self.operand!r}"
+
+
+def _raise_type_error() -> bool:
+    raise TypeError
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A conjunction of assumed conditions (empty: unconditional)."""
+
+    assumptions: tuple[tuple[Condition, bool], ...] = ()
+
+    def assume(self, condition: Condition, holds: bool) -> Scenario:
+        return Scenario((*self.assumptions, (condition, holds)))
+
+    def constant_of(self, subject: Sym) -> tuple[bool, Any]:
+        """``(True, c)`` when the scenario assumes ``subject == c``."""
+        for condition, holds in self.assumptions:
+            if holds and condition.op == "==" and condition.subject is subject:
+                return True, condition.operand
+        return False, None
+
+    def decide(self, condition: Condition) -> bool | None:
+        """True / False when the assumptions settle the condition, None when they do not."""
+        related = [(c, h) for c, h in self.assumptions if c.subject is condition.subject]
+        if not related:
+            return None
+        for assumed, holds in related:
+            if assumed == condition:
+                return holds
+        if condition.op == "truthy" or any(c.op == "truthy" for c, _ in related):
+            known, value = self.constant_of(condition.subject)
+            return bool(value) if known and condition.op == "truthy" else None
+        can_hold = _satisfiable(related, condition, True)
+        can_fail = _satisfiable(related, condition, False)
+        if can_hold and not can_fail:
+            return True
+        if can_fail and not can_hold:
+            return False
+        return None
+
+    def describe(self) -> str | None:
+        if not self.assumptions:
+            return None
+        return " and ".join(c.render(h) for c, h in self.assumptions)
+
+    def __bool__(self) -> bool:
+        return bool(self.assumptions)
+
+
+def _satisfiable(related: list[tuple[Condition, bool]], condition: Condition, holds: bool) -> bool:
+    """Is there a value meeting every assumption and ``condition == holds``?
+
+    The feasible set of comparisons with constants is a union of intervals whose ends lie at the constants,
+    so testing each constant, its neighbours and two far values is exhaustive.
+    """
+    constraints = [*related, (condition, holds)]
+    candidates: list[Any] = [_OTHER]
+    numbers = [c.operand for c, _ in constraints
+               if isinstance(c.operand, (int, float)) and not isinstance(c.operand, bool)]
+    for number in numbers:
+        candidates.extend((number - 1, number - 0.5, number, number + 0.5, number + 1))
+    if numbers:
+        candidates.extend((min(numbers) - 10**6, max(numbers) + 10**6))
+    candidates.extend(c.operand for c, _ in constraints if not isinstance(c.operand, (int, float)))
+    for candidate in candidates:
+        try:
+            if all(c.holds_for(candidate) == h for c, h in constraints):
+                return True
+        except TypeError:
+            continue
+    return False
+
+
+def merge_scenarios(scenarios: list[Scenario]) -> list[Scenario]:
+    """Fewest scenarios that say the same: ``{c, x}`` and ``{not c, x}`` become ``{x}``.
+
+    A finding seen under both polarities of a condition does not depend on it.
+    """
+    current = {frozenset(s.assumptions): s for s in scenarios}
+    changed = True
+    while changed:
+        changed = False
+        keys = list(current)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                diff = a ^ b
+                if len(diff) == 2:
+                    (c1, h1), (c2, h2) = diff
+                    if c1 == c2 and h1 != h2:
+                        common = a & b
+                        order = [p for p in current[a].assumptions if p in common]
+                        current.pop(a, None)
+                        current.pop(b, None)
+                        current[frozenset(common)] = Scenario(tuple(order))
+                        changed = True
+                        break
+            if changed:
+                break
+    merged = list(current.values())
+    if any(not s for s in merged):
+        return [Scenario()]
+    return merged

@@ -1,0 +1,163 @@
+"""The abstract values the evaluator computes with.
+
+A value is either known (a constant, a Keras layer call, a model) or a :class:`Sym`: an unknown with an
+identity. Two uses of one ``num_classes`` parameter are the same ``Sym``, so a condition on it can be
+assumed once and seen consistently everywhere it flows. Values are immutable; a model that grows with
+``.add()`` is rebound to a new :class:`ModelValue` with the same ``identity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+
+class Value:
+    """Base of every abstract value."""
+
+    __slots__ = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Sym(Value):
+    """An unknown value. Equality is identity: the same unknown wherever it flows."""
+
+    label: str
+
+    def __repr__(self) -> str:
+        return f"Sym({self.label})"
+
+
+@dataclass(frozen=True)
+class Const(Value):
+    """A Python constant; ``node`` is where it was written (not part of equality)."""
+
+    value: Any
+    node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Seq(Value):
+    """A tuple or list literal (or the result of one)."""
+
+    items: tuple[Value, ...]
+    node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True)
+class Mapping(Value):
+    """A dict literal whose keys are constants."""
+
+    items: tuple[tuple[Value, Value], ...]
+    node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+
+    def get(self, key: object) -> Value | None:
+        for k, v in self.items:
+            if isinstance(k, Const) and k.value == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class Ref(Value):
+    """A name outside the audited code (a module, class or function), by canonical dotted name."""
+
+    name: str
+    node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Call(Value):
+    """An object built by calling an outside class: a layer, a loss, a metric, an optimizer."""
+
+    target: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    node: cst.Call
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        if position is not None and position < len(self.args):
+            return self.args[position]
+        return None
+
+    def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
+        """Where an argument was written, for locations."""
+        for arg in self.node.args:
+            if arg.keyword is not None and arg.keyword.value == name:
+                return arg
+        positional = [a for a in self.node.args if a.keyword is None and not a.star]
+        if position is not None and position < len(positional):
+            return positional[position]
+        return None
+
+    @property
+    def short_name(self) -> str:
+        return self.target.rsplit(".", 1)[-1]
+
+
+@dataclass(frozen=True, eq=False)
+class Tensor(Value):
+    """What a layer or an activation function returns when applied to a tensor (the functional API)."""
+
+    producer: Value
+    inputs: tuple[Value, ...]
+    node: cst.CSTNode | None = None
+
+
+class Opaque(Value):
+    """A layer we cannot see: appended in a loop of unknown length, or built by code we cannot follow."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "Opaque"
+
+
+OPAQUE = Opaque()
+
+
+@dataclass(frozen=True, eq=False)
+class ModelValue(Value):
+    """A Keras model: a ``Sequential`` layer stack, or the outputs of a functional / subclassed model."""
+
+    identity: object
+    node: cst.CSTNode
+    layers: tuple[Value, ...] | None = None
+    outputs: tuple[Value, ...] | None = None
+
+    def with_layer(self, layer: Value) -> ModelValue:
+        return ModelValue(self.identity, self.node, (*(self.layers or ()), layer), None)
+
+
+@dataclass(frozen=True, eq=False)
+class Function(Value):
+    """A function or method defined in the audited code."""
+
+    node: cst.FunctionDef
+    module: Any  # the ModuleContext it was defined in
+    bound_self: Value | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class ClassValue(Value):
+    node: cst.ClassDef
+    module: Any
+    bases: tuple[Value, ...]
+    methods: dict[str, cst.FunctionDef]
+
+
+@dataclass(eq=False)
+class Instance(Value):
+    """An instance of a class defined in the audited code; attributes set through ``self.x = ...``."""
+
+    cls: ClassValue
+    attributes: dict[str, Value]
+
+
+def is_none(value: Value | None) -> bool:
+    return isinstance(value, Const) and value.value is None

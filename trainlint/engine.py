@@ -1,0 +1,120 @@
+"""The pipeline for one source text: pre-filter, parse, evaluate, extract facts, run rules, resolve places."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from trainlint.analysis.evaluator import interpret
+from trainlint.analysis.extract import Extractor
+from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.scenario import Scenario, merge_scenarios
+from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
+from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
+from trainlint.settings import Settings
+from trainlint.source import looks_like_python2
+
+
+def might_have_findings(text: str) -> bool:
+    """A cheap test that skips files which cannot produce a finding (no compile call, no Keras)."""
+    return "compile" in text and ("keras" in text or "tensorflow" in text)
+
+
+@dataclass
+class Stats:
+    """What one analysis saw, for summaries and tests (``parsed`` counts real parses)."""
+
+    parsed: int = 0
+    models: int = 0
+    compile_calls: int = 0
+    resolved_compile_calls: int = 0
+
+    def add(self, other: Stats) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class Analysis:
+    findings: list[Finding]
+    stats: Stats = field(default_factory=Stats)
+
+
+def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Analysis:
+    if not might_have_findings(text):
+        return Analysis([])
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        return Analysis([_syntax_diagnostic(error, text, filename)])
+    except RecursionError:
+        return Analysis([file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")])
+    stats = Stats(parsed=1)
+    return Analysis(lint_module(module, filename, settings, stats), stats)
+
+
+def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:
+    hint = ""
+    if looks_like_python2(text.encode("utf-8", "replace")):
+        hint = " (this looks like Python 2 code, which trainlint does not analyse)"
+    summary = error.message.splitlines()[0] if error.message else "invalid syntax"
+    return file_diagnostic(filename, f"syntax error: {summary}{hint}", error.raw_line, error.raw_column + 1)
+
+
+def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
+                resolve_import=None) -> list[Finding]:
+    events = interpret(module, filename, resolve_import)
+    extractor = Extractor(filename, settings.keras_version)
+    context = RuleContext(settings.keras_version)
+    rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
+    scenarios: dict[Report, list[Scenario]] = {}
+    errors: list[Finding] = []
+    models = set()
+    for event in events:
+        if event.method != "compile":
+            continue
+        models.add(id(event.model.identity))
+        setups = extractor.setups(event)
+        if stats is not None:
+            stats.compile_calls += 1
+            stats.resolved_compile_calls += any(s.loss is not None for s in setups)
+        for setup in setups:
+            for rule in rules:
+                try:
+                    for report in rule.check(setup, context):
+                        scenarios.setdefault(report, []).append(setup.scenario)
+                except Exception as error:  # a bug in one rule must not end the run
+                    errors.append(file_diagnostic(
+                        filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
+                        code=INTERNAL_ERROR))
+    if stats is not None:
+        stats.models += len(models)
+    return _resolve(scenarios, module, filename) + errors[:1]
+
+
+def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str) -> list[Finding]:
+    if not reports:
+        return []
+    # Positions only for the files that report something: the provider costs more than the parse.
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    findings = []
+    for report, seen in reports.items():
+        merged = merge_scenarios(seen)
+        scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
+        rule = RULES_BY_CODE[report.code]
+        start, end = _span(positions, report.primary)
+        message = f"when {scenario}: {report.message}" if scenario else report.message
+        related = tuple(
+            Related(filename, *_span(positions, where)[0], note) for where, note in report.related
+        )
+        findings.append(Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
+                                related, scenario, name=rule.name))
+    return sorted(findings, key=lambda f: f.sort_key)
+
+
+def _span(positions, ref: SourceRef) -> tuple[tuple[int, int], tuple[int, int]]:
+    code_range = positions.get(ref.node)
+    if code_range is None:
+        return (1, 1), (1, 1)
+    return (code_range.start.line, code_range.start.column + 1), (code_range.end.line, code_range.end.column + 1)

@@ -1,0 +1,289 @@
+"""What Keras really does, in one table module.
+
+Every fact here is taken from ``shared/keras-semantics.md`` (verified by running Keras 3.15 and tf-keras
+2.21). Rules never spell a Keras name themselves: they ask this module, so a new alias or a new Keras
+version is one edit here.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+KERAS_VERSIONS: Final = ("3", "2", "legacy")
+"""``3``: Keras 3 (default). ``2``: tf.keras in TF 2.2-2.15 / tf-keras. ``legacy``: standalone Keras <= 2.3, TF 1.x."""
+
+# --- canonical losses -------------------------------------------------------------------------------------
+
+BCE: Final = "binary_crossentropy"
+CCE: Final = "categorical_crossentropy"
+SCCE: Final = "sparse_categorical_crossentropy"
+BFCE: Final = "binary_focal_crossentropy"
+CFCE: Final = "categorical_focal_crossentropy"
+MSE: Final = "mean_squared_error"
+MAE: Final = "mean_absolute_error"
+MAPE: Final = "mean_absolute_percentage_error"
+MSLE: Final = "mean_squared_logarithmic_error"
+HINGE: Final = "hinge"
+SQUARED_HINGE: Final = "squared_hinge"
+CATEGORICAL_HINGE: Final = "categorical_hinge"
+KLD: Final = "kl_divergence"
+POISSON: Final = "poisson"
+LOG_COSH: Final = "log_cosh"
+HUBER: Final = "huber"
+COSINE: Final = "cosine_similarity"
+AUTO_CROSSENTROPY: Final = "crossentropy"
+"""Keras 3's ``loss='crossentropy'``: resolved from shapes at the first step."""
+
+BINARY_LOSSES: Final = frozenset({BCE, BFCE})
+CATEGORICAL_LOSSES: Final = frozenset({CCE, CFCE})
+SPARSE_LOSSES: Final = frozenset({SCCE})
+PROBABILITY_LOSSES: Final = BINARY_LOSSES | CATEGORICAL_LOSSES | SPARSE_LOSSES
+"""Crossentropies: they read the output as probabilities unless ``from_logits=True``."""
+HINGE_LOSSES: Final = frozenset({HINGE, SQUARED_HINGE, CATEGORICAL_HINGE})
+REGRESSION_LOSSES: Final = frozenset({MSE, MAE, MAPE, MSLE, LOG_COSH, HUBER})
+
+_LOSS_CLASSES: Final = {
+    "BinaryCrossentropy": BCE,
+    "CategoricalCrossentropy": CCE,
+    "SparseCategoricalCrossentropy": SCCE,
+    "BinaryFocalCrossentropy": BFCE,
+    "CategoricalFocalCrossentropy": CFCE,
+    "MeanSquaredError": MSE,
+    "MeanAbsoluteError": MAE,
+    "MeanAbsolutePercentageError": MAPE,
+    "MeanSquaredLogarithmicError": MSLE,
+    "Hinge": HINGE,
+    "SquaredHinge": SQUARED_HINGE,
+    "CategoricalHinge": CATEGORICAL_HINGE,
+    "KLDivergence": KLD,
+    "Poisson": POISSON,
+    "LogCosh": LOG_COSH,
+    "Huber": HUBER,
+    "CosineSimilarity": COSINE,
+}
+
+_LOSS_FUNCTIONS_BOTH: Final = {
+    BCE: BCE, CCE: CCE, SCCE: SCCE, BFCE: BFCE, CFCE: CFCE,
+    "mse": MSE, "MSE": MSE, MSE: MSE,
+    "mae": MAE, "MAE": MAE, MAE: MAE,
+    "mape": MAPE, "MAPE": MAPE, MAPE: MAPE,
+    "msle": MSLE, "MSLE": MSLE, MSLE: MSLE,
+    HINGE: HINGE, SQUARED_HINGE: SQUARED_HINGE, CATEGORICAL_HINGE: CATEGORICAL_HINGE,
+    "kld": KLD, "KLD": KLD, KLD: KLD,
+    POISSON: POISSON, LOG_COSH: LOG_COSH, HUBER: HUBER, COSINE: COSINE,
+    "bce": BCE, "BCE": BCE,
+}
+
+# Strings accepted by ``compile(loss=...)``; keras-semantics.md §1.2 (aliases_*.json). Anything else is
+# unknown to us and the rules stay silent on it.
+LOSS_STRINGS: Final = {
+    "3": {**_LOSS_FUNCTIONS_BOTH, **_LOSS_CLASSES},
+    "2": {
+        **_LOSS_FUNCTIONS_BOTH,
+        **_LOSS_CLASSES,
+        "logcosh": LOG_COSH,
+        "huber_loss": HUBER,
+        "kullback_leibler_divergence": KLD,
+    },
+}
+LOSS_STRINGS["legacy"] = LOSS_STRINGS["2"]
+
+# Function objects such as ``keras.losses.binary_crossentropy`` (all versions).
+LOSS_FUNCTIONS: Final = {
+    **_LOSS_FUNCTIONS_BOTH,
+    "logcosh": LOG_COSH,
+    "huber_loss": HUBER,
+    "kullback_leibler_divergence": KLD,
+}
+LOSS_CLASSES: Final = _LOSS_CLASSES
+
+
+def loss_from_string(text: str, keras_version: str) -> str | None:
+    """The canonical loss ``compile(loss=text)`` selects, or None when Keras would not accept it."""
+    if keras_version == "3" and text.lower() in ("crossentropy", "ce"):
+        return AUTO_CROSSENTROPY
+    return LOSS_STRINGS[keras_version].get(text)
+
+
+# --- canonical metrics ------------------------------------------------------------------------------------
+
+ACCURACY_AUTO: Final = "accuracy"
+"""``'accuracy'`` / ``'acc'`` in any case: resolved by Keras from shapes (or, in legacy Keras, from the loss)."""
+BINARY_ACCURACY: Final = "binary_accuracy"
+CATEGORICAL_ACCURACY: Final = "categorical_accuracy"
+SPARSE_CATEGORICAL_ACCURACY: Final = "sparse_categorical_accuracy"
+TOP_K_ACCURACY: Final = "top_k_categorical_accuracy"
+SPARSE_TOP_K_ACCURACY: Final = "sparse_top_k_categorical_accuracy"
+EXACT_ACCURACY: Final = "exact_accuracy"
+"""``keras.metrics.Accuracy()``: element-wise equality of labels and outputs."""
+AUC: Final = "auc"
+PRECISION: Final = "precision"
+RECALL: Final = "recall"
+
+SPARSE_METRICS: Final = frozenset({SPARSE_CATEGORICAL_ACCURACY, SPARSE_TOP_K_ACCURACY})
+ONE_HOT_METRICS: Final = frozenset({CATEGORICAL_ACCURACY, TOP_K_ACCURACY})
+THRESHOLD_METRICS: Final = frozenset({BINARY_ACCURACY, AUC, PRECISION, RECALL})
+"""Metrics that threshold the output at 0.5 by default: wrong on logits."""
+
+_METRIC_NAMES: Final = {
+    BINARY_ACCURACY: BINARY_ACCURACY,
+    CATEGORICAL_ACCURACY: CATEGORICAL_ACCURACY,
+    SPARSE_CATEGORICAL_ACCURACY: SPARSE_CATEGORICAL_ACCURACY,
+    TOP_K_ACCURACY: TOP_K_ACCURACY,
+    SPARSE_TOP_K_ACCURACY: SPARSE_TOP_K_ACCURACY,
+    "BinaryAccuracy": BINARY_ACCURACY,
+    "CategoricalAccuracy": CATEGORICAL_ACCURACY,
+    "SparseCategoricalAccuracy": SPARSE_CATEGORICAL_ACCURACY,
+    "TopKCategoricalAccuracy": TOP_K_ACCURACY,
+    "SparseTopKCategoricalAccuracy": SPARSE_TOP_K_ACCURACY,
+    "AUC": AUC,
+    "Precision": PRECISION,
+    "Recall": RECALL,
+    BCE: BCE, CCE: CCE, SCCE: SCCE,
+    "BinaryCrossentropy": BCE, "CategoricalCrossentropy": CCE, "SparseCategoricalCrossentropy": SCCE,
+    "mse": MSE, "MSE": MSE, MSE: MSE, "MeanSquaredError": MSE,
+    "mae": MAE, "MAE": MAE, MAE: MAE, "MeanAbsoluteError": MAE,
+    "RootMeanSquaredError": "root_mean_squared_error",
+}
+METRIC_STRINGS: Final = {
+    # Keras 3 also accepts snake_case class names ('auc', 'precision'); tf-keras does not.
+    "3": {**_METRIC_NAMES, "auc": AUC, "precision": PRECISION, "recall": RECALL,
+          "root_mean_squared_error": "root_mean_squared_error"},
+    "2": dict(_METRIC_NAMES),
+}
+METRIC_STRINGS["legacy"] = METRIC_STRINGS["2"]
+
+METRIC_CLASSES: Final = {
+    "BinaryAccuracy": BINARY_ACCURACY,
+    "CategoricalAccuracy": CATEGORICAL_ACCURACY,
+    "SparseCategoricalAccuracy": SPARSE_CATEGORICAL_ACCURACY,
+    "TopKCategoricalAccuracy": TOP_K_ACCURACY,
+    "SparseTopKCategoricalAccuracy": SPARSE_TOP_K_ACCURACY,
+    "Accuracy": EXACT_ACCURACY,
+    "AUC": AUC,
+    "Precision": PRECISION,
+    "Recall": RECALL,
+}
+METRIC_FUNCTIONS: Final = {
+    BINARY_ACCURACY: BINARY_ACCURACY,
+    CATEGORICAL_ACCURACY: CATEGORICAL_ACCURACY,
+    SPARSE_CATEGORICAL_ACCURACY: SPARSE_CATEGORICAL_ACCURACY,
+    TOP_K_ACCURACY: TOP_K_ACCURACY,
+    SPARSE_TOP_K_ACCURACY: SPARSE_TOP_K_ACCURACY,
+}
+
+
+def metric_from_string(text: str, keras_version: str) -> str | None:
+    if text.lower() in ("accuracy", "acc"):
+        return ACCURACY_AUTO
+    return METRIC_STRINGS[keras_version].get(text)
+
+
+# What ``'accuracy'`` becomes, per version, named the way that Keras names it.
+RESOLVED_ACCURACY_NAME: Final = {
+    "3": {BINARY_ACCURACY: "BinaryAccuracy", CATEGORICAL_ACCURACY: "CategoricalAccuracy",
+          SPARSE_CATEGORICAL_ACCURACY: "SparseCategoricalAccuracy"},
+    "2": {BINARY_ACCURACY: "binary_accuracy", CATEGORICAL_ACCURACY: "categorical_accuracy",
+          SPARSE_CATEGORICAL_ACCURACY: "sparse_categorical_accuracy"},
+}
+RESOLVED_ACCURACY_NAME["legacy"] = RESOLVED_ACCURACY_NAME["2"]
+
+# --- activations ------------------------------------------------------------------------------------------
+
+SOFTMAX: Final = "softmax"
+SIGMOID: Final = "sigmoid"
+LINEAR: Final = "linear"
+RELU: Final = "relu"
+TANH: Final = "tanh"
+
+PROBABILITY_ACTIVATIONS: Final = frozenset({SOFTMAX, SIGMOID})
+NON_PROBABILITY_ACTIVATIONS: Final = frozenset(
+    {LINEAR, RELU, TANH, "elu", "selu", "softplus", "softsign", "swish", "silu", "gelu", "exponential",
+     "leaky_relu", "relu6", "mish"}
+)
+"""Activations whose output is not a probability in [0, 1]: crossentropies clip or renormalise them."""
+KNOWN_ACTIVATIONS: Final = PROBABILITY_ACTIVATIONS | NON_PROBABILITY_ACTIVATIONS | {
+    "hard_sigmoid", "log_softmax", "hard_silu", "hard_swish"}
+
+ACTIVATION_FUNCTIONS: Final = {
+    # Callables that apply an activation to a tensor, by canonical name.
+    **{f"keras.activations.{name}": name for name in KNOWN_ACTIVATIONS},
+    "keras.ops.softmax": SOFTMAX,
+    "keras.ops.sigmoid": SIGMOID,
+    "keras.ops.relu": RELU,
+    "keras.ops.tanh": TANH,
+    "keras.backend.softmax": SOFTMAX,
+    "keras.backend.sigmoid": SIGMOID,
+    "tensorflow.nn.softmax": SOFTMAX,
+    "tensorflow.math.softmax": SOFTMAX,
+    "tensorflow.nn.sigmoid": SIGMOID,
+    "tensorflow.math.sigmoid": SIGMOID,
+    "tensorflow.sigmoid": SIGMOID,
+    "tensorflow.nn.relu": RELU,
+    "tensorflow.nn.tanh": TANH,
+    "tensorflow.math.tanh": TANH,
+    "tensorflow.tanh": TANH,
+}
+
+
+def activation_from_string(text: str) -> str | None:
+    return text if text in KNOWN_ACTIVATIONS else None
+
+
+# --- layers and models ------------------------------------------------------------------------------------
+
+DENSE_LAYERS: Final = frozenset({"keras.layers.Dense"})
+ACTIVATION_LAYERS: Final = {
+    # layer class -> the activation it applies (None: read from its first argument)
+    "keras.layers.Activation": None,
+    "keras.layers.Softmax": SOFTMAX,
+    "keras.layers.ReLU": RELU,
+    "keras.layers.LeakyReLU": "leaky_relu",
+    "keras.layers.ELU": "elu",
+}
+TRANSPARENT_LAYERS: Final = frozenset(
+    {"keras.layers.Dropout", "keras.layers.GaussianNoise", "keras.layers.GaussianDropout",
+     "keras.layers.AlphaDropout", "keras.layers.ActivityRegularization"}
+)
+"""Layers that change neither the width nor the range of what they pass on (at inference)."""
+
+SEQUENTIAL: Final = "keras.Sequential"
+MODEL: Final = "keras.Model"
+INPUT: Final = "keras.Input"
+
+_TOP_LEVEL_CLASSES: Final = {"Sequential": SEQUENTIAL, "Model": MODEL, "Input": INPUT, "InputLayer": INPUT}
+_CATEGORIES: Final = ("layers", "losses", "metrics", "activations", "optimizers", "utils", "callbacks",
+                      "ops", "backend", "preprocessing", "applications", "datasets")
+
+
+def canonical_name(dotted: str) -> str:
+    """One name for each Keras object, whatever path the user imported it by.
+
+    ``tensorflow.keras.layers.Dense``, ``tf_keras.layers.Dense``, ``keras.src.layers.core.dense.Dense``,
+    ``tensorflow.python.keras.layers.core.Dense`` and ``keras.layers.Dense`` are all ``keras.layers.Dense``.
+    """
+    parts = dotted.split(".")
+    if parts[0] == "tf_keras":
+        parts = ["keras", *parts[1:]]
+    elif parts[0] == "tensorflow" and "keras" in parts:
+        parts = parts[parts.index("keras"):]
+    if parts[0] != "keras" or len(parts) == 1:
+        return ".".join(parts)
+    rest = [p for p in parts[1:] if p not in ("src", "api", "_impl", "_tf_keras")]
+    if not rest:
+        return "keras"
+    last = rest[-1]
+    if last in _TOP_LEVEL_CLASSES and len(rest) >= 1 and "optimizers" not in rest:
+        return _TOP_LEVEL_CLASSES[last]
+    for category in _CATEGORIES:
+        if category in rest:
+            index = rest.index(category)
+            tail = rest[index + 1:]
+            if category == "optimizers" and "legacy" in tail:
+                return "keras.optimizers.legacy" + ("." + tail[-1] if tail[-1] != "legacy" else "")
+            return f"keras.{category}" + (f".{tail[-1]}" if tail else "")
+    return "keras." + ".".join(rest)
+
+
+def is_keras_name(canonical: str) -> bool:
+    return canonical == "keras" or canonical.startswith("keras.")

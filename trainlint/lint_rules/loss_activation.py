@@ -1,0 +1,286 @@
+"""``loss-activation-mismatch``: a loss that reads the output as something the final activation does not make."""
+
+from __future__ import annotations
+
+from trainlint import knowledge
+from trainlint.lint_rules.base import Rule, head_note, loss_note
+
+
+class BinaryCrossentropyOnSoftmax(Rule):
+    """
+    ## What it does
+    Checks for ``binary_crossentropy`` on a softmax output of two or more units.
+
+    ## Why is this bad?
+    Binary crossentropy scores each unit as an independent yes/no probability; softmax makes the units
+    compete. On TensorFlow, Keras silently computes the loss as a per-unit sigmoid loss on the pre-softmax
+    logits, so the objective is not the one the model's probabilities express (and under Keras <= 2.3 the
+    ``'accuracy'`` it reports is inflated ``binary_accuracy``).
+    """
+
+    code = "TL111"
+    name = "binary-crossentropy-on-softmax"
+    kind = "loss-activation-mismatch"
+    summary = "binary crossentropy on a multi-unit softmax head"
+    INVALID = (
+        """
+        from tensorflow.keras import layers, models
+        model = models.Sequential([layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        from tensorflow.keras import layers, models
+        model = models.Sequential([layers.Dense(64, activation="relu"), layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if (loss and loss.name in knowledge.BINARY_LOSSES and loss.from_logits is False
+                and head.activation == knowledge.SOFTMAX and head.units is not None and head.units >= 2):
+            yield self.report(
+                loss.where,
+                f"{loss.name} on a {head.units}-unit softmax trains a per-unit sigmoid loss on the pre-softmax "
+                "logits, not the probabilities the model outputs; use categorical_crossentropy (one-hot labels) "
+                "or sparse_categorical_crossentropy (class ids), or a sigmoid head for multi-label targets",
+                head_note(setup),
+            )
+
+
+class CategoricalCrossentropyOnSigmoid(Rule):
+    """
+    ## What it does
+    Checks for categorical or sparse categorical crossentropy on a sigmoid output of two or more units.
+
+    ## Why is this bad?
+    Categorical crossentropy expects a probability distribution over classes. Independent sigmoid outputs do
+    not sum to 1: Keras renormalises them (or, on TensorFlow, trains a softmax loss on the hidden logits
+    while ``predict`` still returns sigmoid scores). For multi-label targets the objective is simply wrong:
+    this is the 416-category multi-label model whose loss "gets stuck".
+    """
+
+    code = "TL112"
+    name = "categorical-crossentropy-on-sigmoid"
+    kind = "loss-activation-mismatch"
+    summary = "categorical crossentropy on a multi-unit sigmoid head"
+    INVALID = (
+        """
+        import keras
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(2048, activation="relu", input_dim=4096))
+        model.add(Dense(512, activation="relu"))
+        model.add(Dense(416, activation="sigmoid"))
+        model.compile(loss="categorical_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(2048, activation="relu", input_dim=4096))
+        model.add(Dense(512, activation="relu"))
+        model.add(Dense(416, activation="sigmoid"))
+        model.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(), metrics=["binary_accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if (loss and loss.name in knowledge.CATEGORICAL_LOSSES | knowledge.SPARSE_LOSSES
+                and loss.from_logits is False and head.activation == knowledge.SIGMOID
+                and head.units is not None and head.units >= 2):
+            yield self.report(
+                loss.where,
+                f"{loss.name} expects a softmax distribution, but {head.units} sigmoid outputs do not sum to 1; "
+                "use softmax for single-label classes, or binary_crossentropy for multi-label targets",
+                head_note(setup),
+            )
+
+
+class ProbabilityLossOnUnboundedActivation(Rule):
+    """
+    ## What it does
+    Checks for a crossentropy loss (reading probabilities) after a final activation that does not produce
+    probabilities, such as ``relu`` or ``tanh``.
+
+    ## Why is this bad?
+    Binary crossentropy clips the output into [0, 1] and categorical crossentropy renormalises it: with
+    ``relu`` a row of zeros turns the loss into NaN, values clipped at the bounds get no gradient, and
+    ``tanh`` outputs below 0 are not probabilities at all. The model trains badly or not at all.
+    """
+
+    code = "TL113"
+    name = "probability-loss-on-unbounded-activation"
+    kind = "loss-activation-mismatch"
+    summary = "crossentropy on a relu / tanh / other non-probability output"
+    INVALID = (
+        """
+        from keras import layers, models
+        model = models.Sequential([layers.Dense(32, activation="relu"), layers.Dense(4, activation="relu")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """,
+    )
+    VALID = (
+        """
+        from keras import layers, models
+        model = models.Sequential([layers.Dense(32, activation="relu"), layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if (loss and loss.name in knowledge.PROBABILITY_LOSSES and loss.from_logits is False
+                and head.activation in knowledge.NON_PROBABILITY_ACTIVATIONS
+                and head.activation != knowledge.LINEAR):
+            final = "sigmoid" if loss.name in knowledge.BINARY_LOSSES else "softmax"
+            yield self.report(
+                head.activation_at,
+                f"{loss.name} reads the output as probabilities, but the final activation is {head.activation}: "
+                "Keras clips or renormalises it, so gradients vanish or turn NaN; end with "
+                f"activation='{final}', or a linear output with from_logits=True",
+                loss_note(setup),
+            )
+
+
+class HingeOnProbabilities(Rule):
+    """
+    ## What it does
+    Checks for a hinge loss (``hinge``, ``squared_hinge``, ``categorical_hinge``) on a sigmoid, softmax or
+    relu output.
+
+    ## Why is this bad?
+    Hinge losses push unbounded scores past a margin of 1 around 0 (labels -1/+1; Keras converts 0/1).
+    Outputs confined to [0, 1] or to non-negative values can never reach the margin on the negative side, so
+    the loss cannot be minimised as intended.
+    """
+
+    code = "TL114"
+    name = "hinge-on-probabilities"
+    kind = "loss-activation-mismatch"
+    severity = "warning"
+    summary = "hinge loss on a bounded (sigmoid / softmax / relu) output"
+    INVALID = (
+        """
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="sgd", loss="hinge")
+        """,
+    )
+    VALID = (
+        """
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(1, activation="tanh")])
+        model.compile(optimizer="sgd", loss="hinge")
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if loss and loss.name in knowledge.HINGE_LOSSES and head.activation in (
+                knowledge.SIGMOID, knowledge.SOFTMAX, knowledge.RELU):
+            yield self.report(
+                loss.where,
+                f"{loss.name} expects unbounded scores around 0 (labels -1/+1), but a {head.activation} output "
+                "cannot reach the margin; use a linear or tanh output for hinge losses, or a crossentropy loss",
+                head_note(setup),
+            )
+
+
+class MeanSquaredErrorOnSoftmax(Rule):
+    """
+    ## What it does
+    Checks for a squared-error loss on a softmax classifier of two or more units.
+
+    ## Why is this bad?
+    Mean squared error on class probabilities has tiny gradients when the model is confidently wrong, so a
+    classifier learns slowly or stalls. Crossentropy is the loss that matches a softmax output.
+    """
+
+    code = "TL115"
+    name = "mean-squared-error-on-softmax"
+    kind = "loss-activation-mismatch"
+    severity = "warning"
+    summary = "mean squared error on a softmax classifier"
+    INVALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="mse")
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if (loss and loss.name == knowledge.MSE and head.activation == knowledge.SOFTMAX
+                and head.units is not None and head.units >= 2):
+            yield self.report(
+                loss.where,
+                "mean squared error on softmax probabilities learns slowly when the model is confidently wrong; "
+                "use categorical_crossentropy (one-hot labels) or sparse_categorical_crossentropy (class ids)",
+                head_note(setup),
+            )
+
+
+class DoubleSoftmax(Rule):
+    """
+    ## What it does
+    Checks for a softmax applied to an output that already went through a softmax.
+
+    ## Why is this bad?
+    The second softmax squeezes probabilities in [0, 1] towards a uniform distribution (its largest output
+    is at most e / (e + K - 1)), so the model can never be confident and gradients shrink.
+    """
+
+    code = "TL116"
+    name = "double-softmax"
+    kind = "loss-activation-mismatch"
+    summary = "softmax applied twice"
+    INVALID = (
+        """
+        from tensorflow.keras import layers, Model, Input
+        inputs = Input(shape=(20,))
+        x = layers.Dense(5, activation="softmax")(inputs)
+        outputs = layers.Activation("softmax")(x)
+        model = Model(inputs, outputs)
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """,
+    )
+    VALID = (
+        """
+        from tensorflow.keras import layers, Model, Input
+        inputs = Input(shape=(20,))
+        x = layers.Dense(5)(inputs)
+        outputs = layers.Activation("softmax")(x)
+        model = Model(inputs, outputs)
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+        """,
+    )
+
+    def check(self, setup, context):
+        head = setup.head
+        if any(a == b == knowledge.SOFTMAX for a, b in zip(head.activations, head.activations[1:])):
+            yield self.report(
+                head.activation_at,
+                "softmax is applied to an output that is already a softmax, which flattens it towards uniform; "
+                "drop one of the two",
+                (head.layer, "the first softmax is on this layer"),
+            )
+
+
+RULES = (BinaryCrossentropyOnSoftmax, CategoricalCrossentropyOnSigmoid, ProbabilityLossOnUnboundedActivation,
+         HingeOnProbabilities, MeanSquaredErrorOnSoftmax, DoubleSoftmax)

@@ -1,0 +1,242 @@
+"""``loss-metric-mismatch``: a metric that expects another label format, or another task, than the loss."""
+
+from __future__ import annotations
+
+from trainlint import knowledge
+from trainlint.lint_rules.base import Rule, head_note, loss_note
+
+
+class SparseMetricWithCategoricalLoss(Rule):
+    """
+    ## What it does
+    Checks for a sparse accuracy metric (``sparse_categorical_accuracy``, ``sparse_top_k_...``) beside a
+    categorical crossentropy loss.
+
+    ## Why is this bad?
+    Categorical crossentropy trains on one-hot labels; a sparse metric expects class ids. The metric then
+    compares one-hot rows with predicted ids and reports a meaningless number (one of the ways users end up
+    with "accuracy decreasing every epoch" beside a NaN loss).
+    """
+
+    code = "TL211"
+    name = "sparse-metric-with-categorical-loss"
+    kind = "loss-metric-mismatch"
+    summary = "sparse accuracy metric beside a categorical (one-hot) loss"
+    INVALID = (
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(5, activation="softmax")])
+        model.compile(optimizer="adam", loss=tf.keras.losses.CategoricalCrossentropy(),
+                      metrics=["sparse_categorical_accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(5, activation="softmax")])
+        model.compile(optimizer="adam", loss=tf.keras.losses.SparseCategoricalCrossentropy(),
+                      metrics=["sparse_categorical_accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss = setup.loss
+        if not loss or loss.name not in knowledge.CATEGORICAL_LOSSES:
+            return
+        for metric in setup.metrics:
+            if metric.name in knowledge.SPARSE_METRICS:
+                dense = metric.name.replace("sparse_", "")
+                yield self.report(
+                    metric.where,
+                    f"{metric.name} expects class ids, but {loss.name} trains on one-hot labels, so the metric "
+                    f"compares one-hot rows with predicted ids and is meaningless; use '{dense}' (or 'accuracy')",
+                    loss_note(setup),
+                )
+
+
+class CategoricalMetricWithSparseLoss(Rule):
+    """
+    ## What it does
+    Checks for a one-hot accuracy metric (``categorical_accuracy``, ``top_k_categorical_accuracy``) beside
+    ``sparse_categorical_crossentropy``.
+
+    ## Why is this bad?
+    Sparse categorical crossentropy trains on class ids; ``categorical_accuracy`` takes the argmax of the
+    labels, which for a column of ids is always 0, so the metric does not measure the model.
+    """
+
+    code = "TL212"
+    name = "categorical-metric-with-sparse-loss"
+    kind = "loss-metric-mismatch"
+    summary = "one-hot accuracy metric beside a sparse (class id) loss"
+    INVALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(5, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["categorical_accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(5, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy",
+                      metrics=["sparse_categorical_accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss = setup.loss
+        if not loss or loss.name not in knowledge.SPARSE_LOSSES:
+            return
+        for metric in setup.metrics:
+            if metric.name in knowledge.ONE_HOT_METRICS:
+                yield self.report(
+                    metric.where,
+                    f"{metric.name} expects one-hot labels, but {loss.name} trains on class ids, so the metric "
+                    f"does not measure the model; use 'sparse_{metric.name}' (or 'accuracy')",
+                    loss_note(setup),
+                )
+
+
+class CategoricalAccuracyOnMultiLabel(Rule):
+    """
+    ## What it does
+    Checks for ``categorical_accuracy`` / ``top_k_categorical_accuracy`` on a multi-label model: a sigmoid
+    head of several units trained with binary crossentropy.
+
+    ## Why is this bad?
+    Categorical accuracy only asks whether the highest score is a positive label. With several positive
+    labels per sample it ignores all the others and does not measure the model.
+    """
+
+    code = "TL213"
+    name = "categorical-accuracy-on-multi-label"
+    kind = "loss-metric-mismatch"
+    summary = "categorical accuracy on a multi-label sigmoid head"
+    INVALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(20, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["categorical_accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(20, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["binary_accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if not loss or loss.name not in knowledge.BINARY_LOSSES or head.activation != knowledge.SIGMOID:
+            return
+        if head.units is None or head.units < 2:
+            return
+        for metric in setup.metrics:
+            if metric.name in knowledge.ONE_HOT_METRICS:
+                yield self.report(
+                    metric.where,
+                    f"{metric.name} only checks the top score of the {head.units} sigmoid outputs, which is "
+                    "meaningless for multi-label targets; use 'binary_accuracy'",
+                    head_note(setup), loss_note(setup),
+                )
+
+
+class AccuracyWithRegressionLoss(Rule):
+    """
+    ## What it does
+    Checks for ``metrics=['accuracy']`` on a regression model: a linear or relu output trained with a
+    regression loss (``mse``, ``mae``, ``huber`` ...).
+
+    ## Why is this bad?
+    Keras resolves ``'accuracy'`` from shapes to a classification accuracy; on continuous targets it
+    counts exact matches (or thresholds at 0.5) and reports a number that has nothing to do with the fit.
+    """
+
+    code = "TL214"
+    name = "accuracy-with-regression-loss"
+    kind = "loss-metric-mismatch"
+    severity = "warning"
+    summary = "'accuracy' on a regression model"
+    INVALID = (
+        """
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if not loss or loss.name not in knowledge.REGRESSION_LOSSES:
+            return
+        if head.activation not in (knowledge.LINEAR, knowledge.RELU):
+            return
+        for metric in setup.metrics:
+            if metric.name == knowledge.ACCURACY_AUTO:
+                yield self.report(
+                    metric.where,
+                    f"'accuracy' is a classification metric and means nothing for a regression trained with "
+                    f"{loss.name}; use 'mae' or keras.metrics.RootMeanSquaredError()",
+                    loss_note(setup),
+                )
+
+
+class ExactAccuracyOnProbabilities(Rule):
+    """
+    ## What it does
+    Checks for a ``keras.metrics.Accuracy()`` object on a softmax or sigmoid output.
+
+    ## Why is this bad?
+    Unlike the string ``'accuracy'``, the ``Accuracy`` class checks exact equality between labels and
+    outputs. Probabilities are almost never exactly 0 or 1, so it reports 0.0 (or a shape error with
+    integer labels).
+    """
+
+    code = "TL215"
+    name = "exact-accuracy-on-probabilities"
+    kind = "loss-metric-mismatch"
+    summary = "keras.metrics.Accuracy() compares probabilities for exact equality"
+    INVALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=[keras.metrics.Accuracy()])
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(4, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy",
+                      metrics=[keras.metrics.CategoricalAccuracy()])
+        """,
+    )
+
+    def check(self, setup, context):
+        head = setup.head
+        if head.activation not in knowledge.PROBABILITY_ACTIVATIONS:
+            return
+        for metric in setup.metrics:
+            if metric.name == knowledge.EXACT_ACCURACY:
+                yield self.report(
+                    metric.where,
+                    "keras.metrics.Accuracy() checks exact equality of labels and outputs, so on "
+                    f"{head.activation} probabilities it reports 0.0; use 'accuracy' or the matching "
+                    "BinaryAccuracy / CategoricalAccuracy / SparseCategoricalAccuracy",
+                    head_note(setup),
+                )
+
+
+RULES = (SparseMetricWithCategoricalLoss, CategoricalMetricWithSparseLoss, CategoricalAccuracyOnMultiLabel,
+         AccuracyWithRegressionLoss, ExactAccuracyOnProbabilities)

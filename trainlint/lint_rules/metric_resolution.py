@@ -1,0 +1,212 @@
+"""``metric-resolution``: ``metrics=['accuracy']`` that Keras resolves to a metric that does not measure the task.
+
+Keras picks the accuracy behind ``'accuracy'`` / ``'acc'`` itself: from the shapes of labels and outputs in
+Keras 3 and tf.keras >= 2.2, from the loss in Keras <= 2.3 (keras-semantics.md §1.1).
+"""
+
+from __future__ import annotations
+
+from trainlint import knowledge
+from trainlint.lint_rules.base import Rule, head_note, loss_note
+
+
+def _accuracy_metrics(setup):
+    return [m for m in setup.metrics if m.name == knowledge.ACCURACY_AUTO]
+
+
+class AccuracyOnMultiLabel(Rule):
+    """
+    ## What it does
+    Checks for ``metrics=['accuracy']`` on a multi-label model: a sigmoid head of several units trained
+    with binary crossentropy.
+
+    ## Why is this bad?
+    Keras 3 and tf.keras >= 2.2 resolve ``'accuracy'`` from shapes only: for an output of several units it
+    becomes ``CategoricalAccuracy``, which checks whether the single highest score is one of the labels.
+    For multi-label targets that number means nothing. (Keras <= 2.3 picked ``binary_accuracy`` from the
+    loss instead, so code that was right there is wrong after an upgrade.)
+    """
+
+    code = "TL201"
+    name = "accuracy-on-multi-label"
+    kind = "metric-resolution"
+    summary = "'accuracy' on a multi-label sigmoid head resolves to categorical accuracy"
+    INVALID = (
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(512, activation="relu", input_dim=4096))
+        model.add(Dense(416, activation="sigmoid"))
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential()
+        model.add(Dense(512, activation="relu", input_dim=4096))
+        model.add(Dense(416, activation="sigmoid"))
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["binary_accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if context.keras_version == "legacy" or not loss or loss.name not in knowledge.BINARY_LOSSES:
+            return
+        if head.activation != knowledge.SIGMOID or head.units is None or head.units < 2:
+            return
+        resolved = knowledge.RESOLVED_ACCURACY_NAME[context.keras_version][knowledge.CATEGORICAL_ACCURACY]
+        for metric in _accuracy_metrics(setup):
+            yield self.report(
+                metric.where,
+                f"'accuracy' on a {head.units}-unit sigmoid head becomes {resolved} (is the top score a label?), "
+                "which is meaningless for multi-label targets; use metrics=['binary_accuracy']",
+                head_note(setup), loss_note(setup),
+            )
+
+
+class AccuracyInflatedByBinaryCrossentropy(Rule):
+    """
+    ## What it does
+    Under ``keras-version = "legacy"`` (standalone Keras <= 2.3, tf.keras <= 2.1, TF1 graph mode), checks for
+    ``metrics=['accuracy']`` with binary crossentropy on a softmax head of several units.
+
+    ## Why is this bad?
+    Old Keras chose the accuracy from the loss: with binary crossentropy it reports ``binary_accuracy``,
+    which scores every unit separately. On a 10-class one-hot problem a model that predicts nothing reads
+    about 90% "accuracy".
+    """
+
+    code = "TL202"
+    name = "accuracy-inflated-by-binary-crossentropy"
+    kind = "metric-resolution"
+    summary = "legacy Keras: 'accuracy' with binary crossentropy is binary_accuracy"
+    EXAMPLE_KERAS_VERSION = "legacy"
+    INVALID = (
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential([Dense(10, activation="softmax", input_dim=100)])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        from keras.models import Sequential
+        from keras.layers import Dense
+        model = Sequential([Dense(10, activation="softmax", input_dim=100)])
+        model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if context.keras_version != "legacy" or not loss or loss.name not in knowledge.BINARY_LOSSES:
+            return
+        if head.activation != knowledge.SOFTMAX or head.units is None or head.units < 2:
+            return
+        for metric in _accuracy_metrics(setup):
+            yield self.report(
+                metric.where,
+                f"with {loss.name}, this Keras resolves 'accuracy' to binary_accuracy, which scores each of the "
+                f"{head.units} softmax units separately and looks high on a useless model; use "
+                "categorical_crossentropy, or metrics=['categorical_accuracy']",
+                loss_note(setup), head_note(setup),
+            )
+
+
+class AccuracyOnLogits(Rule):
+    """
+    ## What it does
+    Checks for ``metrics=['accuracy']`` on a one-unit output that is a score, not a probability: a
+    linear / tanh / relu unit trained with ``from_logits=True`` or with a hinge loss.
+
+    ## Why is this bad?
+    For one output unit ``'accuracy'`` becomes ``BinaryAccuracy`` with a threshold of 0.5. The decision
+    boundary of a logit or a hinge score is 0, so every score in (0, 0.5] is counted as the wrong class, and
+    with -1/+1 hinge labels a negative can never be counted as correct.
+    """
+
+    code = "TL203"
+    name = "accuracy-on-logits"
+    kind = "metric-resolution"
+    summary = "'accuracy' thresholds a logit / hinge score at 0.5"
+    INVALID = (
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                      metrics=["accuracy"])
+        """,
+    )
+    VALID = (
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(16, activation="relu"), tf.keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+                      metrics=[tf.keras.metrics.BinaryAccuracy(threshold=0.0)])
+        """,
+    )
+
+    def check(self, setup, context):
+        loss, head = setup.loss, setup.head
+        if not loss or head.units != 1 or head.activation in knowledge.PROBABILITY_ACTIVATIONS:
+            return
+        if head.activation is None or head.activation not in knowledge.KNOWN_ACTIVATIONS:
+            return
+        scores = (loss.name in knowledge.BINARY_LOSSES and loss.from_logits is True) or (
+            loss.name in knowledge.HINGE_LOSSES)
+        if not scores:
+            return
+        resolved = knowledge.RESOLVED_ACCURACY_NAME[context.keras_version][knowledge.BINARY_ACCURACY]
+        for metric in _accuracy_metrics(setup):
+            yield self.report(
+                metric.where,
+                f"'accuracy' becomes {resolved} with threshold 0.5, but this {head.activation} unit outputs "
+                "scores whose decision threshold is 0; use keras.metrics.BinaryAccuracy(threshold=0.0)",
+                head_note(setup), loss_note(setup),
+            )
+
+
+class MetricsNotAList(Rule):
+    """
+    ## What it does
+    Checks for ``metrics='accuracy'`` (a bare string) under Keras 3.
+
+    ## Why is this bad?
+    Keras 3 requires a list, tuple or dict and raises ``ValueError: Expected `metrics` argument to be a
+    list, tuple, or dict`` at ``compile``; tf.keras accepted the string, so the line breaks on upgrade.
+    """
+
+    code = "TL204"
+    name = "metrics-not-a-list"
+    kind = "metric-resolution"
+    summary = "metrics given as a bare string (Keras 3 raises)"
+    INVALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics="accuracy")
+        """,
+    )
+    VALID = (
+        """
+        import keras
+        model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        """,
+    )
+
+    def check(self, setup, context):
+        if context.keras_version == "3" and setup.metrics_written_as_string is not None:
+            yield self.report(
+                setup.metrics_written_as_string,
+                "metrics is a bare string, and Keras 3 raises 'Expected `metrics` argument to be a list, "
+                "tuple, or dict' at compile; write metrics=['accuracy']",
+            )
+
+
+RULES = (AccuracyOnMultiLabel, AccuracyInflatedByBinaryCrossentropy, AccuracyOnLogits, MetricsNotAList)
