@@ -51,7 +51,11 @@ def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Anal
     except RecursionError:
         return Analysis([file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")])
     stats = Stats(parsed=1)
-    return Analysis(lint_module(module, filename, settings, stats), stats)
+    try:
+        return Analysis(lint_module(module, filename, settings, stats), stats)
+    except Exception as error:  # a bug of ours on one file must not end the run
+        return Analysis([file_diagnostic(filename, f"internal error: {type(error).__name__}: {error}",
+                                         code=INTERNAL_ERROR)], stats)
 
 
 def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:

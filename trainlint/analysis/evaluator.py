@@ -132,7 +132,7 @@ class Interpreter:
         self._steps = 0
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
-        self._derived: dict[tuple[int, str], Sym] = {}
+        self._derived_syms: dict[tuple[int, str], Sym] = {}
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -212,7 +212,7 @@ class Interpreter:
         if isinstance(statement, cst.If):
             return self._if(statement, state, frame)
         if isinstance(statement, cst.FunctionDef):
-            state.env[statement.name.value] = Function(statement, self)
+            state.env[statement.name.value] = Function(statement, self._globals_of(state, frame))
             return [state]
         if isinstance(statement, cst.ClassDef):
             self._class_def(statement, state, frame)
@@ -299,7 +299,12 @@ class Interpreter:
             for item in statement.body.body:
                 if isinstance(item, cst.FunctionDef):
                     methods[item.name.value] = item
-        state.env[statement.name.value] = ClassValue(statement, self, bases, methods)
+        state.env[statement.name.value] = ClassValue(statement, self._globals_of(state, frame), bases, methods)
+
+    @staticmethod
+    def _globals_of(state: State, frame: Frame) -> dict[str, Value]:
+        """The module environment a definition sees: at module level it is the (live) state environment."""
+        return frame.globals if frame.function is not None else state.env
 
     def _if(self, statement: cst.If, state: State, frame: Frame) -> list[State]:
         try:
@@ -450,9 +455,9 @@ class Interpreter:
 
     def _derived(self, base: Value, suffix: str, label: str) -> Sym:
         key = (id(base), suffix)
-        if key not in self._derived:
-            self._derived[key] = Sym(label)
-        return self._derived[key]
+        if key not in self._derived_syms:
+            self._derived_syms[key] = Sym(label)
+        return self._derived_syms[key]
 
     def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
         base = self._eval(node.value, state, frame)
@@ -465,7 +470,7 @@ class Interpreter:
                 return self._resolved(state.heap[key], state, node)
             method = _find_method(base.cls, attr)
             if method is not None:
-                return Function(method, self, bound_self=base)
+                return Function(method, base.cls.globals, bound_self=base)
             return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, ModelValue):
             return Method(base, attr, node.value)
@@ -673,8 +678,7 @@ class Interpreter:
             return Sym(node.name.value + "(...)")
         if function.bound_self is not None:
             args = (function.bound_self, *args)
-        # Module-level code's environment is the globals; inside a function, the globals are the caller's.
-        frame = Frame(caller.globals if caller.function is not None else state.env, function=node)
+        frame = Frame(function.globals, function=node)
         env = self._bind(node, args, kwargs, state, frame)
         if env is None:
             return Sym(node.name.value + "(...)")
@@ -736,14 +740,14 @@ class Interpreter:
         instance = Instance(cls, {})
         init = _find_method(cls, "__init__")
         if init is not None:
-            self._function_call(Function(init, self, bound_self=instance), args, kwargs, state, caller)
+            self._function_call(Function(init, cls.globals, bound_self=instance), args, kwargs, state, caller)
         if not _derives_from_keras_model(cls):
             return instance
         call = _find_method(cls, "call")
         outputs: tuple[Value, ...] = (OPAQUE,)
         if call is not None:
-            result = self._function_call(Function(call, self, bound_self=instance), (Sym("inputs"),), (), state,
-                                         caller)
+            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
+                                         state, caller)
             if isinstance(result, Tensor):
                 outputs = (result,)
         return self._new_model(node, state, outputs=outputs)

@@ -139,14 +139,14 @@ class Function(Value):
     """A function or method defined in the audited code."""
 
     node: cst.FunctionDef
-    module: Any  # the ModuleContext it was defined in
+    globals: dict  # the environment of the module it was defined in
     bound_self: Value | None = None
 
 
 @dataclass(frozen=True, eq=False)
 class ClassValue(Value):
     node: cst.ClassDef
-    module: Any
+    globals: dict
     bases: tuple[Value, ...]
     methods: dict[str, cst.FunctionDef]
 

@@ -1,0 +1,47 @@
+"""Shared test helpers: run the real CLI in a subprocess, lint snippets in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+FIXTURES = REPO / "fixtures"
+
+
+def run_trainlint(*args: str, cwd: Path | None = None, stdin: str | None = None,
+                  env: dict | None = None) -> subprocess.CompletedProcess:
+    """``python -m trainlint ARGS`` against this checkout (not whatever copy is installed)."""
+    environment = {**os.environ, "PYTHONPATH": str(REPO), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "trainlint", *args], cwd=cwd or REPO, input=stdin,
+                          capture_output=True, text=True, env=environment, timeout=300)
+
+
+def check_json(*paths: str | Path, extra: tuple[str, ...] = (), cwd: Path | None = None) -> list[dict]:
+    result = run_trainlint("check", "--output-format", "json", *extra, *map(str, paths), cwd=cwd)
+    assert result.returncode in (0, 1), result.stderr
+    findings = json.loads(result.stdout)
+    assert (result.returncode == 1) == bool(findings)
+    return findings
+
+
+def lint(code: str, keras_version: str = "3", filename: str = "snippet.py"):
+    from trainlint.engine import lint_text
+    from trainlint.settings import Settings
+
+    return lint_text(textwrap.dedent(code), filename, Settings(keras_version=keras_version)).findings
+
+
+def codes(code: str, keras_version: str = "3") -> list[str]:
+    return [finding.code for finding in lint(code, keras_version)]
+
+
+@pytest.fixture
+def fixtures() -> Path:
+    return FIXTURES

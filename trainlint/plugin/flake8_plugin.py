@@ -1,0 +1,38 @@
+"""The flake8 plugin: ``TL`` codes in editors, with flake8 owning ``# noqa``, selection and output."""
+
+from __future__ import annotations
+
+import ast
+from typing import Iterator
+
+from trainlint import __version__
+from trainlint.engine import lint_text, might_have_findings
+from trainlint.settings import Settings
+
+
+class TrainlintChecker:
+    name = "trainlint"
+    version = __version__
+    keras_version = "3"
+
+    def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
+        self.filename = filename
+        self.lines = lines
+
+    @classmethod
+    def add_options(cls, manager) -> None:
+        manager.add_option("--trainlint-keras-version", default="3", choices=["3", "2", "legacy"],
+                           parse_from_config=True, help="Keras semantics for trainlint (3, 2 or legacy)")
+
+    @classmethod
+    def parse_options(cls, options) -> None:
+        cls.keras_version = options.trainlint_keras_version
+
+    def run(self) -> Iterator[tuple[int, int, str, type]]:
+        source = "".join(self.lines)
+        if not might_have_findings(source):
+            return
+        settings = Settings(keras_version=self.keras_version)
+        for finding in lint_text(source, self.filename, settings).findings:
+            # flake8 wants 1-based lines and 0-based columns.
+            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
