@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import ast
+import sys
+import warnings
 from dataclasses import dataclass, field
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -19,6 +23,11 @@ from trainlint.source import looks_like_python2
 def might_have_findings(text: str) -> bool:
     """A cheap test that skips files which cannot produce a finding (no compile call, no Keras)."""
     return "compile" in text and ("keras" in text or "tensorflow" in text)
+
+
+def might_have_findings_in_bytes(data: bytes) -> bool:
+    """:func:`might_have_findings` on raw bytes, before decoding (every PEP 263 encoding keeps ASCII as is)."""
+    return b"compile" in data and (b"keras" in data or b"tensorflow" in data)
 
 
 @dataclass
@@ -44,18 +53,54 @@ class Analysis:
 def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Analysis:
     if not might_have_findings(text):
         return Analysis([])
+    rejected = _python_rejects(text, filename)
+    if rejected is not None:
+        return Analysis([rejected])
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return Analysis([_syntax_diagnostic(error, text, filename)])
     except RecursionError:
-        return Analysis([file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")])
+        return Analysis([_too_deep(filename)])
     stats = Stats(parsed=1)
     try:
         return Analysis(lint_module(module, filename, settings, stats), stats)
+    except RecursionError:
+        return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
         return Analysis([file_diagnostic(filename, f"internal error: {type(error).__name__}: {error}",
                                          code=INTERNAL_ERROR)], stats)
+
+
+def _too_deep(filename: str) -> Finding:
+    return file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")
+
+
+def _python_rejects(text: str, filename: str) -> Finding | None:
+    """A diagnostic when CPython's own parser rejects the text, checked before libcst sees it.
+
+    libcst's native parser overflows its stack (the process dies, no exception) on expressions nested a few
+    thousand levels deep; CPython's parser bounds nesting and fails cleanly, and costs a tenth of a libcst parse.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+            ast.parse(text, filename)
+    except (RecursionError, MemoryError):
+        return _too_deep(filename)
+    except SyntaxError as error:
+        summary = error.msg or "invalid syntax"
+        if "too many nested" in summary:
+            return _too_deep(filename)
+        hint = ""
+        if looks_like_python2(text.encode("utf-8", "replace")):
+            hint = " (this looks like Python 2 code, which trainlint does not analyse)"
+        version = f"Python {sys.version_info.major}.{sys.version_info.minor}"
+        return file_diagnostic(filename, f"syntax error ({version}): {summary}{hint}", error.lineno or 1,
+                               max(error.offset or 1, 1))
+    except ValueError as error:  # NUL bytes on Python < 3.12
+        return file_diagnostic(filename, f"cannot parse the file: {error}")
+    return None
 
 
 def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:
@@ -82,7 +127,8 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         setups = extractor.setups(event)
         if stats is not None:
             stats.compile_calls += 1
-            stats.resolved_compile_calls += any(s.loss is not None for s in setups)
+            stats.resolved_compile_calls += any(
+                s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
         for setup in setups:
             for rule in rules:
                 try:

@@ -5,19 +5,37 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Iterator
+from pathlib import Path, PurePath
+from typing import Iterable, Iterator
 
-from trainlint.engine import Analysis, Stats, lint_text
+import pathspec
+
+from trainlint.engine import Analysis, Stats, lint_text, might_have_findings_in_bytes
 from trainlint.findings import Finding, file_diagnostic
+from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
 
 PYTHON_SUFFIXES = (".py", ".pyi")
-DEFAULT_EXCLUDES = frozenset({
+NOTEBOOK_SUFFIX = ".ipynb"
+DEFAULT_EXCLUDES = (
     ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__", "site-packages",
     "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".ipynb_checkpoints",
-})
+    "*.egg-info", ".trainlint_cache",
+)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """A file to lint: the name to report, its path (None for stdin) and its top-level folder for summaries."""
+
+    display: str
+    path: Path | None
+    group: str = "."
+
+    @property
+    def is_notebook(self) -> bool:
+        return self.display.endswith(NOTEBOOK_SUFFIX)
 
 
 @dataclass
@@ -25,47 +43,163 @@ class FileResult:
     filename: str
     findings: list[Finding]
     stats: Stats = field(default_factory=Stats)
+    notes: tuple[str, ...] = ()
+    """Things a person should know that are not findings (a notebook skipped for its kernel language)."""
+    notebook: bool = False
+    cached: bool = False
+    group: str = "."
 
 
-def discover(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
-    """``(display name, path)`` for each file to lint, in a stable order; ``path`` None for stdin (``-``)."""
+class _Ignores:
+    """gitignore-style patterns: the excludes relative to the walked root, each .gitignore relative to its own
+    folder; among .gitignore files the deepest matching pattern decides, as in git."""
+
+    def __init__(self, excludes: Iterable[str]) -> None:
+        self._excludes = pathspec.GitIgnoreSpec.from_lines(excludes)
+        self._gitignores: dict[PurePath, pathspec.GitIgnoreSpec | None] = {}
+
+    def _gitignore(self, folder: PurePath) -> pathspec.GitIgnoreSpec | None:
+        if folder not in self._gitignores:
+            try:
+                lines = Path(folder, ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                lines = []
+            self._gitignores[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        return self._gitignores[folder]
+
+    def ignored(self, path: PurePath, root: PurePath, gitignore_folders: list[PurePath], is_dir: bool) -> bool:
+        """``path`` and the folders are absolute; ``gitignore_folders`` are the path's ancestors, shallowest first."""
+        suffix = "/" if is_dir else ""
+        if self._excludes.match_file(path.relative_to(root).as_posix() + suffix):
+            return True
+        verdict = None
+        for folder in gitignore_folders:
+            spec = self._gitignore(folder)
+            if spec is not None:
+                include = spec.check_file(path.relative_to(folder).as_posix() + suffix).include
+                verdict = verdict if include is None else include
+        return bool(verdict)
+
+
+def discover_files(paths: list[str], exclude: Iterable[str] | None = None, extend_exclude: Iterable[str] = (),
+                   respect_gitignore: bool = True) -> list[SourceFile]:
+    """The files to lint, in a stable order: files given by name always; in directories, ``.py``, ``.pyi`` and
+    ``.ipynb`` files not excluded by ``exclude`` (default :data:`DEFAULT_EXCLUDES`), ``extend_exclude`` or a
+    ``.gitignore``. Symlinked folders are followed once (a loop is not followed)."""
+    ignores = _Ignores([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude])
+    found: list[SourceFile] = []
+    seen: set[str] = set()
     for given in paths:
         if given == "-":
-            yield "-", None
+            found.append(SourceFile("-", None))
             continue
         path = Path(given)
         if path.is_dir():
-            for found in _walk(path):
-                yield str(found), found
-        else:
-            yield given, path
+            for file in _walk(path, ignores, respect_gitignore):
+                relative = file.relative_to(path).parts
+                display = str(file)
+                if display not in seen:
+                    seen.add(display)
+                    found.append(SourceFile(display, file, relative[0] if len(relative) > 1 else "."))
+        elif given not in seen:
+            seen.add(given)
+            found.append(SourceFile(given, path, path.name))
+    return found
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def discover(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
+    """``(display name, path)`` for each file to lint with the default excludes; ``path`` None for stdin."""
+    for source in discover_files(paths):
+        yield source.display, source.path
+
+
+def _folders_above(root: Path) -> list[PurePath]:
+    """The folders from ``root``'s git repository top down to ``root``'s parent: their .gitignore files apply too."""
+    resolved = root.resolve()
+    for top in (resolved, *resolved.parents):
+        if (top / ".git").exists():
+            return [folder for folder in (*reversed(resolved.parents), resolved)
+                    if folder == top or top in folder.parents][:-1]
+    return []
+
+
+def _walk(root: Path, ignores: _Ignores, respect_gitignore: bool) -> Iterator[Path]:
+    # Patterns are matched on lexical absolute paths under the resolved root, so that a .gitignore above the
+    # root and one inside it see the same path.
+    base = PurePath(root.resolve())
+    above = _folders_above(root) if respect_gitignore else []
     seen: set[tuple[int, int]] = set()
     for directory, subdirectories, files in os.walk(root, followlinks=True):
-        stat = os.stat(directory)
-        if (stat.st_dev, stat.st_ino) in seen:  # a symlink loop
+        try:
+            stat = os.stat(directory)
+        except OSError:
+            subdirectories[:] = []
+            continue
+        if (stat.st_dev, stat.st_ino) in seen:  # a symlink loop, or a folder reached twice
             subdirectories[:] = []
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        subdirectories[:] = sorted(d for d in subdirectories if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info"))
+        here = base / Path(directory).relative_to(root)
+        folders = [*above, *(base / Path(*here.relative_to(base).parts[:depth])
+                             for depth in range(len(here.relative_to(base).parts) + 1))] if respect_gitignore else []
+        subdirectories[:] = [name for name in sorted(subdirectories)
+                             if not ignores.ignored(here / name, base, folders, is_dir=True)]
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES):
+            if name.endswith((*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)) and \
+                    not ignores.ignored(here / name, base, folders, is_dir=False):
                 yield Path(directory) / name
 
 
-def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
+def read_source(source: SourceFile, settings: Settings) -> bytes | FileResult:
+    """The file's bytes, or its result when it cannot be read or is over the size limit (checked before reading)."""
     try:
-        data = sys.stdin.buffer.read() if path is None else path.read_bytes()
+        if source.path is None:
+            return sys.stdin.buffer.read()
+        size = source.path.stat().st_size
+        if size > settings.max_file_bytes:
+            return _result(source, [_too_large(source.display, size, settings.max_file_bytes)])
+        return source.path.read_bytes()
     except OSError as error:
-        return FileResult(display, [file_diagnostic(display, f"cannot read the file: {error.strerror or error}")])
-    source = decode(data, display, settings.max_file_bytes)
-    if source.diagnostic is not None:
-        return FileResult(display, [source.diagnostic])
-    analysis: Analysis = lint_text(source.text, display, settings)
-    return FileResult(display, analysis.findings, analysis.stats)
+        return _result(source, [file_diagnostic(source.display, f"cannot read the file: {error.strerror or error}")])
+
+
+def _too_large(filename: str, size: int, limit: int) -> Finding:
+    return file_diagnostic(filename, f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit; not analysed")
+
+
+def lint_bytes(source: SourceFile, data: bytes, settings: Settings) -> FileResult:
+    """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed."""
+    if not might_have_findings_in_bytes(data):
+        return _result(source, [])
+    text = decode(data, source.display, settings.max_file_bytes)
+    if text.diagnostic is not None:
+        return _result(source, [text.diagnostic])
+    if not source.is_notebook:
+        analysis: Analysis = lint_text(text.text, source.display, settings)
+        return _result(source, analysis.findings, analysis.stats)
+    notebook = read_notebook(text.text, source.display)
+    if notebook.diagnostic is not None:
+        return _result(source, [notebook.diagnostic])
+    if notebook.text is None:
+        return _result(source, [], notes=(notebook.note,) if notebook.note else ())
+    analysis = lint_text(notebook.text, source.display, settings)
+    return _result(source, [notebook.place(f) for f in analysis.findings], analysis.stats)
+
+
+def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,
+            notes: tuple[str, ...] = ()) -> FileResult:
+    return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group)
+
+
+def lint_source(source: SourceFile, settings: Settings) -> FileResult:
+    data = read_source(source, settings)
+    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings)
+
+
+def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
+    return lint_source(SourceFile(display, path), settings)
 
 
 def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [lint_file(display, path, settings) for display, path in discover(paths)]
+    """Every file under ``paths``, one process, no cache (the batch runner is :mod:`trainlint.batch`)."""
+    return [lint_source(source, settings) for source in discover_files(paths)]

@@ -11,6 +11,8 @@ class Related:
     line: int
     column: int
     message: str
+    cell: int | None = None
+    cell_line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,25 @@ class Finding:
     confirmation: Confirmation | None = None
     name: str = field(default="", compare=False)
     cell: int | None = None
+    """For a notebook: the cell (1-based over all cells); ``line`` counts lines of the joined code cells."""
+    cell_line: int | None = None
+    """For a notebook: the line within ``cell``."""
 
     def to_dict(self) -> dict:
-        data = asdict(self)
-        data["related"] = [asdict(r) for r in self.related]
-        if self.cell is None:
-            del data["cell"]
+        data = _without_cell_if_none(asdict(self))
+        data["related"] = [_without_cell_if_none(asdict(r)) for r in self.related]
         return data
 
     @property
     def sort_key(self):
         return (self.filename, self.line, self.column, self.code, self.message)
+
+
+def _without_cell_if_none(data: dict) -> dict:
+    if data.get("cell") is None:
+        data.pop("cell", None)
+        data.pop("cell_line", None)
+    return data
 
 
 PARSE_ERROR = "TL001"

@@ -8,17 +8,21 @@ from typing import Callable, TextIO
 from trainlint.findings import Finding
 
 
-def _location(filename: str, line: int, column: int, cell: int | None = None) -> str:
-    return f"{filename}:{line}:{column}" if cell is None else f"{filename}:cell {cell}:{line}:{column}"
+def _location(filename: str, line: int, column: int, cell: int | None = None, cell_line: int | None = None) -> str:
+    """``path:line:col``; in a notebook ``path:cell N:line:col`` with the line counted within the cell (as ruff)."""
+    if cell is None:
+        return f"{filename}:{line}:{column}"
+    return f"{filename}:cell {cell}:{cell_line if cell_line is not None else line}:{column}"
 
 
 def report_text(findings: list[Finding], files: int, out: TextIO) -> None:
     """ruff's layout: ``path:line:col: CODE message``, the related places indented beneath."""
     for finding in findings:
-        out.write(f"{_location(finding.filename, finding.line, finding.column, finding.cell)}: "
+        out.write(f"{_location(finding.filename, finding.line, finding.column, finding.cell, finding.cell_line)}: "
                   f"{finding.code} {finding.message}\n")
         for related in finding.related:
-            out.write(f"    {_location(related.filename, related.line, related.column)}: {related.message}\n")
+            where = _location(related.filename, related.line, related.column, related.cell, related.cell_line)
+            out.write(f"    {where}: {related.message}\n")
     if findings:
         noun = "finding" if len(findings) == 1 else "findings"
         out.write(f"Found {len(findings)} {noun} in {files} file{'s' if files != 1 else ''} checked.\n")

@@ -1,0 +1,123 @@
+"""Linting many files: a process pool, the on-disk cache, progress; results in discovery order whatever the job count.
+
+A worker that dies (the native parser can crash the interpreter, not only raise) costs the files it held one retry
+each in a fresh single worker; the file that kills that worker too gets an internal-error diagnostic, and the run
+goes on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
+from pathlib import Path
+from typing import Iterable, Sequence
+
+from trainlint.cache import Cache
+from trainlint.files import FileResult, SourceFile, lint_bytes, read_source
+from trainlint.findings import INTERNAL_ERROR, file_diagnostic
+from trainlint.progress import Progress
+from trainlint.settings import Settings
+
+# Below this many files a pool costs more to start than it saves.
+MIN_FILES_FOR_POOL = 8
+
+
+def default_jobs() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+    data = read_source(source, settings)
+    if isinstance(data, FileResult):
+        return data
+    if cache is None or source.path is None:
+        return lint_bytes(source, data, settings)
+    key = cache.key(source.display, data, settings)
+    cached = cache.load(key)
+    if cached is not None:
+        return replace(cached, group=source.group)
+    result = lint_bytes(source, data, settings)
+    cache.store(key, result)
+    return result
+
+
+def _lint_chunk(sources: Sequence[SourceFile], settings: Settings, cache: Cache | None) -> list[FileResult]:
+    return [lint_one(source, settings, cache) for source in sources]
+
+
+def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 1, cache: Cache | None = None,
+                 progress: Progress | None = None) -> list[FileResult]:
+    progress = progress or Progress(len(sources), sys.stderr)
+    try:
+        if jobs <= 1 or len(sources) < MIN_FILES_FOR_POOL:
+            results = []
+            for source in sources:
+                results.append(lint_one(source, settings, cache))
+                progress.advance()
+            return results
+        return _lint_in_pool(sources, settings, jobs, cache, progress)
+    finally:
+        progress.close()
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    # fork starts workers without importing trainlint and libcst again in each.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else None
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
+
+
+def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
+    for start in range(0, len(indices), size):
+        yield indices[start:start + size]
+
+
+def _lint_in_pool(sources: Sequence[SourceFile], settings: Settings, jobs: int, cache: Cache | None,
+                  progress: Progress) -> list[FileResult]:
+    results: list[FileResult | None] = [None] * len(sources)
+    # Small chunks keep the workers evenly loaded; a few per worker keep the messaging cheap.
+    size = max(1, min(64, len(sources) // (jobs * 8)))
+    stdin = [i for i, source in enumerate(sources) if source.path is None]
+    for index in stdin:
+        results[index] = lint_one(sources[index], settings, cache)
+        progress.advance()
+    pending = [i for i in range(len(sources)) if sources[i].path is not None]
+    crashed: list[int] = []
+    with _pool(jobs) as pool:
+        futures = [(chunk, pool.submit(_lint_chunk, [sources[i] for i in chunk], settings, cache))
+                   for chunk in _chunks(pending, size)]
+        for chunk, future in futures:
+            try:
+                for index, result in zip(chunk, future.result()):
+                    results[index] = result
+            except BrokenProcessPool:
+                crashed.extend(chunk)
+            progress.advance(len(chunk))
+    for index in crashed:
+        results[index] = _lint_alone(sources[index], settings, cache)
+    return results  # type: ignore[return-value]
+
+
+def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+    try:
+        with _pool(1) as pool:
+            return pool.submit(lint_one, source, settings, cache).result()
+    except BrokenProcessPool:
+        message = "internal error: the analyser crashed on this file (its worker process died); not analysed"
+        return FileResult(source.display, [file_diagnostic(source.display, message, code=INTERNAL_ERROR)],
+                          notebook=source.is_notebook, group=source.group)
+
+
+def lint_paths(paths: list[str], settings: Settings, jobs: int | None = None, cache_dir: str | Path | None = None,
+               **discovery) -> list[FileResult]:
+    """Discover and lint; ``cache_dir`` None means no cache."""
+    from trainlint.files import discover_files
+
+    cache = Cache.open(cache_dir) if cache_dir is not None else None
+    return lint_sources(discover_files(paths, **discovery), settings, jobs or default_jobs(), cache)

@@ -1,0 +1,105 @@
+"""Per-file results cached on disk, keyed by the file's content, its name, trainlint's code and the settings.
+
+A second run over an unchanged tree reads each file and hashes it, but parses nothing. Entries are small JSON
+files written atomically, so concurrent workers and concurrent runs never see half an entry; a damaged or
+unreadable entry is a miss, never an error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import trainlint
+from trainlint.engine import Stats
+from trainlint.files import FileResult
+from trainlint.findings import Confirmation, Finding, Related
+from trainlint.settings import Settings
+
+DEFAULT_CACHE_DIR = ".trainlint_cache"
+_CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is trainlint's cache; see https://bford.info/cachedir/\n"
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """trainlint's version and the size and time of each of its modules: an edited checkout never reads stale entries."""
+    digest = hashlib.sha256(trainlint.__version__.encode())
+    package = Path(trainlint.__file__).parent
+    for module in sorted(package.rglob("*.py")):
+        stat = module.stat()
+        digest.update(f"{module.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}".encode())
+    return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Cache:
+    folder: Path
+    """The folder of this trainlint build; other builds' entries live beside it."""
+
+    @classmethod
+    def open(cls, root: str | os.PathLike) -> Cache | None:
+        """The cache under ``root``, created on first use; None (no caching) when it cannot be created."""
+        root = Path(root)
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "*\n")):
+                if not (root / name).exists():
+                    (root / name).write_text(text)
+            folder = root / code_fingerprint()
+            folder.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return cls(folder)
+
+    @staticmethod
+    def key(display: str, data: bytes, settings: Settings) -> str:
+        digest = hashlib.sha256(repr((display, settings)).encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _entry(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.json"
+
+    def load(self, key: str) -> FileResult | None:
+        try:
+            return _result_from_dict(json.loads(self._entry(key).read_text(encoding="utf-8")))
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+
+    def store(self, key: str, result: FileResult) -> None:
+        entry = self._entry(key)
+        try:
+            entry.parent.mkdir(exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(_result_to_dict(result), out)
+            os.replace(temporary, entry)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+
+def _result_to_dict(result: FileResult) -> dict:
+    return {
+        "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
+        "group": result.group, "stats": asdict(result.stats),
+        "findings": [{**asdict(finding), "related": [asdict(r) for r in finding.related]}
+                     for finding in result.findings],
+    }
+
+
+def _result_from_dict(data: dict) -> FileResult:
+    findings = []
+    for item in data["findings"]:
+        related = tuple(Related(**r) for r in item.pop("related"))
+        confirmation = item.pop("confirmation")
+        findings.append(Finding(**item, related=related,
+                                confirmation=Confirmation(**confirmation) if confirmation else None))
+    stats = Stats(**data["stats"])
+    stats.parsed = 0  # counts parses done by this run
+    return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,
+                      group=data["group"])
