@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
@@ -59,11 +60,19 @@ def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Anal
 
 
 def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:
-    hint = ""
-    if looks_like_python2(text.encode("utf-8", "replace")):
-        hint = " (this looks like Python 2 code, which trainlint does not analyse)"
-    summary = error.message.splitlines()[0] if error.message else "invalid syntax"
-    return file_diagnostic(filename, f"syntax error: {summary}{hint}", error.raw_line, error.raw_column + 1)
+    """Python's own parser (parse only, nothing runs) says precisely where and what; libcst's position is off."""
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        hint = ""
+        if "print" in (python_error.msg or "") or looks_like_python2(text.encode("utf-8", "replace")):
+            hint = " (this looks like Python 2 code, which trainlint does not analyse)"
+        return file_diagnostic(filename, f"syntax error: {python_error.msg}{hint}",
+                               python_error.lineno or 1, python_error.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return file_diagnostic(filename, "cannot parse this file (syntax newer than the parser supports?)",
+                           error.editor_line, error.editor_column)
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
