@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ast
-import sys
 import warnings
 from dataclasses import dataclass, field
 
@@ -93,22 +92,28 @@ def _python_rejects(text: str, filename: str) -> Finding | None:
         if "too many nested" in summary:
             return _too_deep(filename)
         hint = ""
-        if looks_like_python2(text.encode("utf-8", "replace")):
+        if "print" in summary or looks_like_python2(text.encode("utf-8", "replace")):
             hint = " (this looks like Python 2 code, which trainlint does not analyse)"
-        version = f"Python {sys.version_info.major}.{sys.version_info.minor}"
-        return file_diagnostic(filename, f"syntax error ({version}): {summary}{hint}", error.lineno or 1,
-                               max(error.offset or 1, 1))
+        return file_diagnostic(filename, f"syntax error: {summary}{hint}", error.lineno or 1, error.offset or 1)
     except ValueError as error:  # NUL bytes on Python < 3.12
         return file_diagnostic(filename, f"cannot parse the file: {error}")
     return None
 
 
 def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:
-    hint = ""
-    if looks_like_python2(text.encode("utf-8", "replace")):
-        hint = " (this looks like Python 2 code, which trainlint does not analyse)"
-    summary = error.message.splitlines()[0] if error.message else "invalid syntax"
-    return file_diagnostic(filename, f"syntax error: {summary}{hint}", error.raw_line, error.raw_column + 1)
+    """Python's own parser (parse only, nothing runs) says precisely where and what; libcst's position is off."""
+    try:
+        ast.parse(text)
+    except SyntaxError as python_error:
+        hint = ""
+        if "print" in (python_error.msg or "") or looks_like_python2(text.encode("utf-8", "replace")):
+            hint = " (this looks like Python 2 code, which trainlint does not analyse)"
+        return file_diagnostic(filename, f"syntax error: {python_error.msg}{hint}",
+                               python_error.lineno or 1, python_error.offset or 1)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return file_diagnostic(filename, "cannot parse this file (syntax newer than the parser supports?)",
+                           error.editor_line, error.editor_column)
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,

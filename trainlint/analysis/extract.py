@@ -103,9 +103,8 @@ class Extractor:
             if not isinstance(units, int) or isinstance(units, bool):
                 units = None
             activation_value = layer.argument("activation", 1)
+            # An unresolved activation (None) still leaves the width known for the rules that need only that.
             own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
-            if own is None:
-                return None
             where = layer.argument_node("activation", 1) or layer.node
             return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
         return None
