@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from trainlint.cache import Cache
+from trainlint.engine import might_have_findings_in_bytes
 from trainlint.files import FileResult, SourceFile, lint_bytes, read_source
 from trainlint.findings import INTERNAL_ERROR, file_diagnostic
 from trainlint.progress import Progress
@@ -37,7 +38,8 @@ def lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> Fil
     data = read_source(source, settings)
     if isinstance(data, FileResult):
         return data
-    if cache is None or source.path is None:
+    if cache is None or source.path is None or not might_have_findings_in_bytes(data):
+        # The pre-filter costs less than hashing the file: only files that need parsing are cached.
         return lint_bytes(source, data, settings)
     key = cache.key(source.display, data, settings)
     cached = cache.load(key)

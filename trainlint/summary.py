@@ -1,0 +1,112 @@
+"""What a batch audit saw, as tables a person reads at a glance (text) and the HTML report builds on."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from trainlint.engine import Stats
+from trainlint.files import FileResult
+from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, Finding
+
+
+@dataclass(frozen=True)
+class RuleCount:
+    code: str
+    name: str
+    findings: int
+
+
+@dataclass(frozen=True)
+class FolderCount:
+    folder: str
+    files: int
+    findings: int
+
+
+@dataclass(frozen=True)
+class AuditSummary:
+    files: int
+    notebooks: int
+    skipped_notebooks: int
+    parsed: int
+    cached: int
+    models: int
+    compile_calls: int
+    resolved_compile_calls: int
+    """Compile calls whose model head (units and activation) and loss were both resolved."""
+    findings: int
+    by_rule: tuple[RuleCount, ...]
+    by_folder: tuple[FolderCount, ...]
+
+    @property
+    def coverage(self) -> float | None:
+        return self.resolved_compile_calls / self.compile_calls if self.compile_calls else None
+
+    def overview(self) -> list[tuple[str, str]]:
+        coverage = "n/a" if self.coverage is None else f"{self.coverage:.0%}"
+        notebooks = f"{self.notebooks}" + (f" ({self.skipped_notebooks} skipped: not Python)"
+                                           if self.skipped_notebooks else "")
+        return [
+            ("files scanned", str(self.files)),
+            ("notebooks", notebooks),
+            ("files parsed", str(self.parsed)),
+            ("results from cache", str(self.cached)),
+            ("models found", str(self.models)),
+            ("compile calls", str(self.compile_calls)),
+            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
+            ("findings", str(self.findings)),
+        ]
+
+
+def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummary:
+    """``findings`` are the reported ones (after --select / --ignore), ``results`` every file scanned."""
+    stats = Stats()
+    for result in results:
+        stats.add(result.stats)
+    names = {f.code: f.name for f in findings}
+    per_rule = Counter(f.code for f in findings)
+    group_of = {r.filename: r.group for r in results}
+    files_per_folder = Counter(r.group for r in results)
+    findings_per_folder = Counter(group_of.get(f.filename, ".") for f in findings)
+    return AuditSummary(
+        files=len(results),
+        notebooks=sum(r.notebook for r in results),
+        skipped_notebooks=sum(bool(r.notebook and r.notes) for r in results),
+        parsed=stats.parsed,
+        cached=sum(r.cached for r in results),
+        models=stats.models,
+        compile_calls=stats.compile_calls,
+        resolved_compile_calls=stats.resolved_compile_calls,
+        findings=len(findings),
+        by_rule=tuple(RuleCount(code, names[code], count)
+                      for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
+        by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder])
+                        for folder in sorted(files_per_folder, key=lambda f: (-findings_per_folder[f], f))),
+    )
+
+
+def is_diagnostic(code: str) -> bool:
+    return code in (PARSE_ERROR, INTERNAL_ERROR)
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list[str]:
+    cells = [tuple(str(c) for c in row) for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
+
+    def line(row):
+        return "  ".join(c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip()
+
+    return [line(headers), "  ".join("-" * w for w in widths), *(line(r) for r in cells)]
+
+
+def format_summary(summary: AuditSummary) -> str:
+    lines = ["", "Audit summary", ""]
+    lines += _table(("", ""), summary.overview(), right={1})[2:]
+    if summary.by_rule:
+        lines += ["", "Findings per rule", ""]
+        lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})
+    lines += ["", "Findings per top-level folder", ""]
+    lines += _table(("folder", "files", "findings"), [(f.folder, f.files, f.findings) for f in summary.by_folder],
+                    {1, 2})
+    return "\n".join(lines) + "\n"
