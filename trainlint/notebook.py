@@ -66,7 +66,7 @@ def read_notebook(text: str, filename: str) -> NotebookSource:
         return NotebookSource(None, diagnostic=file_diagnostic(
             filename, "not a valid notebook: no 'cells' list (nbformat 4 is supported)"))
     language = _kernel_language(document)
-    if language is not None and language != "python":
+    if language is not None and language.lower() != "python":
         return NotebookSource(None, note=f"the notebook's kernel language is {language!r}, not Python; skipped")
     module_lines: list[str] = []
     places: list[CellLine] = []
@@ -90,7 +90,7 @@ def _kernel_language(document: dict) -> str | None:
     for section, key in (("kernelspec", "language"), ("language_info", "name")):
         value = metadata.get(section, {}).get(key) if isinstance(metadata.get(section), dict) else None
         if isinstance(value, str) and value.strip():
-            return value.strip().lower()
+            return value.strip()
     return None
 
 
