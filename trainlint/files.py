@@ -95,7 +95,7 @@ def discover_files(paths: list[str], exclude: Iterable[str] | None = None, exten
             continue
         path = Path(given)
         if path.is_dir():
-            for file in _walk(path, ignores, respect_gitignore):
+            for file in sorted(_walk(path, ignores, respect_gitignore), key=lambda p: p.parts):
                 relative = file.relative_to(path).parts
                 display = str(file)
                 if display not in seen:
