@@ -102,7 +102,7 @@ def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list
 
 def format_summary(summary: AuditSummary) -> str:
     lines = ["", "Audit summary", ""]
-    lines += _table(("", ""), summary.overview(), right={1})[2:]
+    lines += _table(("", ""), summary.overview(), right=set())[2:]
     if summary.by_rule:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})

@@ -30,14 +30,14 @@ def bar_chart(title: str, bars: list[tuple[str, int]], colour: str = BAR_COLOUR)
     """A horizontal bar chart in inline SVG: one labelled bar per item, the count at its end."""
     if not bars:
         return f"<figure><figcaption>{escape(title)}</figcaption><p>No findings.</p></figure>"
-    label_width, bar_width, row = 220, 320, 24
+    label_width, bar_width, row = 320, 320, 24
     top = max(count for _, count in bars) or 1
     height = row * len(bars) + 8
     rows = []
     for index, (label, count) in enumerate(bars):
         y = 4 + index * row
         width = max(2, round(bar_width * count / top))
-        shown = label if len(label) <= 32 else label[:31] + "…"
+        shown = label if len(label) <= 48 else label[:47] + "…"
         rows.append(
             f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end"><title>{escape(label)}</title>'
             f"{escape(shown)}</text>"
@@ -49,12 +49,13 @@ def bar_chart(title: str, bars: list[tuple[str, int]], colour: str = BAR_COLOUR)
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple], numeric: set[int] = frozenset()) -> str:
-    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers) if any(headers) else ""
     body = "".join(
         "<tr>" + "".join(f'<td class="n">{escape(str(c))}</td>' if i in numeric else f"<td>{c}</td>"
                          for i, c in enumerate(row)) + "</tr>"
         for row in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    thead = f"<thead><tr>{head}</tr></thead>" if head else ""
+    return f"<table>{thead}<tbody>{body}</tbody></table>"
 
 
 def _location(finding: Finding) -> str:
