@@ -83,15 +83,16 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
     errors: list[Finding] = []
-    models = set()
+    compile_calls: dict[int, bool] = {}
+    models: set[int] = set()
     for event in events:
         if event.method != "compile":
             continue
-        models.add(id(event.model.identity))
         setups = extractor.setups(event)
-        if stats is not None:
-            stats.compile_calls += 1
-            stats.resolved_compile_calls += any(s.loss is not None for s in setups)
+        # Re-run statements (one run per scenario) meet the same call again: count syntax, not runs.
+        models.add(id(event.model.node))
+        compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
+            s.loss is not None for s in setups)
         for setup in setups:
             for rule in rules:
                 try:
@@ -103,6 +104,8 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                         code=INTERNAL_ERROR))
     if stats is not None:
         stats.models += len(models)
+        stats.compile_calls += len(compile_calls)
+        stats.resolved_compile_calls += sum(compile_calls.values())
     return _resolve(scenarios, module, filename) + errors[:1]
 
 

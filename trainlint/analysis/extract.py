@@ -11,7 +11,21 @@ from trainlint import knowledge
 from trainlint.analysis.evaluator import ModelEvent
 from trainlint.analysis.facts import Head, LossSpec, MetricSpec, SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Scenario
-from trainlint.analysis.values import Call, Const, Mapping, ModelValue, Ref, Seq, Sym, Tensor, Value
+from trainlint.analysis.values import (
+    Call,
+    Choice,
+    Const,
+    Mapping,
+    ModelValue,
+    Ref,
+    Seq,
+    Sym,
+    Tensor,
+    Value,
+    pick,
+)
+
+MAX_SCENARIOS_PER_CALL = 32
 
 
 class Extractor:
@@ -27,6 +41,7 @@ class Extractor:
     @staticmethod
     def constant(value: Value | None, scenario: Scenario):
         """The Python constant a value stands for in this scenario, or None."""
+        value = pick(value, scenario)
         if isinstance(value, Const):
             return value.value
         if isinstance(value, Sym):
@@ -41,8 +56,8 @@ class Extractor:
         if depth > 8:
             return [None]
         if model.layers is not None:
-            return [self._head_of_stack(list(model.layers), scenario, depth)]
-        return [self._head_of_tensor(output, scenario, depth) for output in model.outputs or ()]
+            return [self._head_of_stack([pick(layer, scenario) for layer in model.layers], scenario, depth)]
+        return [self._head_of_tensor(pick(output, scenario), scenario, depth) for output in model.outputs or ()]
 
     def _head_of_stack(self, layers: list[Value], scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
@@ -60,9 +75,10 @@ class Extractor:
         after: list[tuple[str, SourceRef]] = []
         name = None
         for _ in range(64):
+            tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
                 return None
-            producer = tensor.producer
+            producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
                 name = self.constant(producer.argument("name"), scenario)
             if isinstance(producer, Ref):
@@ -81,6 +97,7 @@ class Extractor:
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
+        layer = pick(layer, scenario)
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
@@ -128,6 +145,7 @@ class Extractor:
         return head
 
     def activation(self, value: Value | None, scenario: Scenario) -> str | None:
+        value = pick(value, scenario)
         if value is None:
             return knowledge.LINEAR
         constant = self.constant(value, scenario)
@@ -145,6 +163,7 @@ class Extractor:
     # --- losses and metrics -----------------------------------------------------------------------------
 
     def loss(self, value: Value | None, head: Head, scenario: Scenario) -> LossSpec | None:
+        value = pick(value, scenario)
         if isinstance(value, Const):
             if not isinstance(value.value, str):
                 return None
@@ -172,6 +191,7 @@ class Extractor:
         return None
 
     def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
+        value = pick(value, scenario)
         if isinstance(value, Const):
             if not isinstance(value.value, str):
                 return None
@@ -210,20 +230,21 @@ class Extractor:
     def setups(self, event: ModelEvent) -> list[TrainingSetup]:
         if event.method != "compile":
             return []
-        scenario = event.scenario
-        heads = self.heads(event.model, scenario)
         loss_value = event.argument("loss", 1)
         metrics_value = event.argument("metrics")
         setups = []
-        for index, head in enumerate(heads):
-            if head is None:
-                continue
-            loss = self.loss(_for_output(loss_value, index, head, len(heads)), head, scenario)
-            metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
-            setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
+        for scenario in _scenarios(event.scenario, (event.model, loss_value, metrics_value)):
+            heads = self.heads(event.model, scenario)
+            for index, head in enumerate(heads):
+                if head is None:
+                    continue
+                loss = self.loss(_for_output(pick(loss_value, scenario), index, head, len(heads)), head, scenario)
+                metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
+                setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
         return setups
 
     def _metrics(self, value, index, head, outputs, scenario):
+        value = pick(value, scenario)
         if value is None:
             return (), None
         if isinstance(value, Const) and isinstance(value.value, str):
@@ -239,6 +260,42 @@ class Extractor:
         else:
             return (), None
         return tuple(m for m in (self.metric(item, scenario) for item in items) if m is not None), None
+
+
+def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
+    """The scenarios that settle every condition guarding a value reachable from ``roots``."""
+    conditions = []
+    seen: set[int] = set()
+    pending = [r for r in roots if r is not None]
+    while pending and len(seen) < 5000:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Choice):
+            if base.decide(value.condition) is None and value.condition not in conditions:
+                conditions.append(value.condition)
+            pending += (value.if_true, value.if_false)
+        elif isinstance(value, Seq):
+            pending += value.items
+        elif isinstance(value, Mapping):
+            pending += [v for pair in value.items for v in pair]
+        elif isinstance(value, Call):
+            pending += [*value.args, *(v for _, v in value.kwargs)]
+        elif isinstance(value, ModelValue):
+            pending += [*(value.layers or ()), *(value.outputs or ())]
+        elif isinstance(value, Tensor):
+            pending += [value.producer, *value.inputs]
+    scenarios = [base]
+    for condition in conditions:
+        split = []
+        for scenario in scenarios:
+            if scenario.decide(condition) is None:
+                split += [scenario.assume(condition, True), scenario.assume(condition, False)]
+            else:
+                split.append(scenario)
+        scenarios = split[:MAX_SCENARIOS_PER_CALL]
+    return scenarios
 
 
 def _for_output(value: Value | None, index: int, head: Head, outputs: int) -> Value | None:
