@@ -28,6 +28,7 @@ from trainlint.analysis.values import (
     Choice,
     ClassValue,
     Const,
+    Derived,
     Function,
     Instance,
     Mapping,
@@ -133,6 +134,8 @@ class Interpreter:
         self.module = module
         self.unit = unit
         self.events: list[ModelEvent] = []
+        self.optimizers: dict[int, Call] = {}
+        """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
         self._call_stack: list[cst.FunctionDef] = []
@@ -488,14 +491,22 @@ class Interpreter:
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
             return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
-        if isinstance(base, ModelValue):
+        if isinstance(base, (ModelValue, Call, Derived)):
+            if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
+                return base
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         return Sym(attr)
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
-        base = self._eval(node.value, state, frame)
+        base = pick(self._eval(node.value, state, frame), state.scenario)
+        if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
+            return base  # y[:1000] keeps the encoding and the range of the labels
+        if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
+            index = node.slice[0].slice
+            key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
+            return Derived(base, "index", (key,), (), None, node)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return Sym(f"{_label(node.value)}[...]")
         key = self._eval(node.slice[0].slice.value, state, frame)
@@ -673,6 +684,8 @@ class Interpreter:
             return self._function_call(function, args, kwargs, state, frame)
         if isinstance(function, ClassValue):
             return self._instantiate(function, args, kwargs, node, state, frame)
+        if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
+            return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
@@ -682,6 +695,15 @@ class Interpreter:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
             return _builtin(name[9:], args, node)
+        if name in knowledge.LABEL_PASS_THROUGH and args:
+            return args[0]
+        if name in knowledge.DATASETS:
+            labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
+            return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
+        if name.startswith("keras.optimizers."):
+            call = Call(name, args, kwargs, node)
+            self.optimizers[id(node)] = call
+            return call
         if name == knowledge.SEQUENTIAL:
             layers_value = args[0] if args else dict(kwargs).get("layers")
             if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
@@ -702,7 +724,7 @@ class Interpreter:
             return self._new_model(node, state, outputs=(outputs,))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
-        if knowledge.is_keras_name(name):
+        if knowledge.is_keras_name(name) or name in _OUTSIDE_OBJECTS:
             return Call(name, args, kwargs, node)
         return Sym(_label(node.func) + "(...)")
 
@@ -713,6 +735,8 @@ class Interpreter:
 
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
+        if isinstance(receiver, (Call, Derived)):
+            return self._object_method(receiver, method.name, args, kwargs, node, state)
         if isinstance(receiver, ModelValue):
             model = pick(state.heap.get(("model", receiver.identity), receiver), state.scenario)
             if isinstance(model, Choice):
@@ -730,6 +754,22 @@ class Interpreter:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
         return Sym(f"{method.name}(...)")
+
+    def _object_method(self, receiver, name: str, args, kwargs, node: cst.Call, state: State) -> Value:
+        """Methods of outside objects that matter for labels: fitting, transforming, passing data through."""
+        if name in knowledge.LABEL_PASS_THROUGH_METHODS or name in _DATASET_METHODS:
+            return receiver
+        if not isinstance(receiver, Call) or receiver.target not in knowledge.STATEFUL_PREPROCESSORS:
+            return Sym(f"{name}(...)")
+        fitted_key = ("fitted", id(receiver))
+        if name in knowledge.FIT_METHODS and args:
+            state.heap[fitted_key] = args[0]
+            return receiver if name == "fit" else Const(None)
+        if name == "fit_transform" and args:
+            state.heap[fitted_key] = args[0]
+        if name in knowledge.TRANSFORM_METHODS or name.startswith("flow"):
+            return Derived(receiver, name, args, kwargs, state.heap.get(fitted_key), node)
+        return Sym(f"{name}(...)")
 
     def _function_call(self, function: Function, args, kwargs, state: State, caller: Frame) -> Value:
         node = function.node
@@ -811,6 +851,12 @@ class Interpreter:
             if isinstance(result, Tensor):
                 outputs = (result,)
         return self._new_model(node, state, outputs=outputs)
+
+
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
+    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+"""Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
+_DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "unbatch"})
 
 
 def _choice(condition: Condition, if_true: Value, if_false: Value) -> Value:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from trainlint import knowledge
 from trainlint.analysis.evaluator import ModelEvent
-from trainlint.analysis.facts import Head, LossSpec, MetricSpec, SourceRef, TrainingSetup
+import re
+
+from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Scenario
 from trainlint.analysis.values import (
     Call,
     Choice,
     Const,
+    Derived,
     Mapping,
     ModelValue,
     Ref,
@@ -227,7 +230,31 @@ class Extractor:
 
     # --- compile events ---------------------------------------------------------------------------------
 
-    def setups(self, event: ModelEvent) -> list[TrainingSetup]:
+    def setups(self, event: ModelEvent, fits: tuple[ModelEvent, ...] = ()) -> list[TrainingSetup]:
+        """One setup per output and scenario; with the labels of each ``fit`` on the same model that shows them."""
+        plain = self._compile_setups(event)
+        if len(event.model.outputs or ()) > 1:
+            return plain  # the labels of a multi-output model are per output; not read yet
+        labelled = []
+        for setup in plain:
+            for fit in fits:
+                scenario = setup.scenario.combined(fit.scenario)
+                if scenario is None:
+                    continue
+                labels = self.labels(fit, scenario)
+                if labels is not None:
+                    labelled.append(TrainingSetup(setup.head, setup.loss, setup.metrics,
+                                                  setup.metrics_written_as_string, setup.compile_at, scenario, labels))
+        return plain + labelled
+
+    def labels(self, fit: ModelEvent, scenario: Scenario) -> Labels | None:
+        """The labels of a ``fit(x, y)`` / ``fit(dataset)`` call."""
+        target = fit.argument("y", 1)
+        if target is None:
+            target = fit.argument("x", 0)
+        return LabelReader(self).read(target, scenario)
+
+    def _compile_setups(self, event: ModelEvent) -> list[TrainingSetup]:
         if event.method != "compile":
             return []
         loss_value = event.argument("loss", 1)
@@ -308,3 +335,161 @@ def _for_output(value: Value | None, index: int, head: Head, outputs: int) -> Va
             return value.items[index]
         return None
     return value
+
+
+# --- labels ---------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\s!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~\t\n]+")
+
+
+def _single_tokens(value: Value | None, scenario: Scenario) -> list[str] | None:
+    """The labels an encoder was fitted on, when they are literal strings of one word each."""
+    value = pick(value, scenario)
+    if not isinstance(value, Seq) or not value.items:
+        return None
+    tokens = []
+    for item in value.items:
+        item = pick(item, scenario)
+        if not isinstance(item, Const) or not isinstance(item.value, (str, int)) or isinstance(item.value, bool):
+            return None
+        words = _TOKEN.findall(item.value.lower()) if isinstance(item.value, str) else [item.value]
+        if len(words) != 1:
+            return None
+        tokens.append(words[0])
+    return tokens
+
+
+def _distinct(tokens: list | None) -> int | None:
+    return len(set(tokens)) if tokens else None
+
+
+class LabelReader:
+    """Reads how the targets of a ``fit`` were made."""
+
+    def __init__(self, extractor: Extractor):
+        self.x = extractor
+
+    def read(self, value: Value | None, scenario: Scenario, depth: int = 0) -> Labels | None:
+        value = pick(value, scenario)
+        if depth > 4 or value is None:
+            return None
+        if isinstance(value, Call):
+            return self._call(value, scenario, depth)
+        if isinstance(value, Derived):
+            return self._derived(value, scenario)
+        return None
+
+    def _labels(self, encoding, first, classes, node, origin, reserved=None) -> Labels:
+        return Labels(encoding, first, classes if isinstance(classes, int) and not isinstance(classes, bool)
+                      else None, self.x.ref(node), origin, reserved)
+
+    def _call(self, call: Call, scenario: Scenario, depth: int) -> Labels | None:
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if call.target == "keras.utils.to_categorical":
+            classes = constant(call.argument("num_classes", 1))
+            origin = f"to_categorical(num_classes={classes})" if classes is not None else "to_categorical"
+            return self._labels(knowledge.ONE_HOT, None, classes, call.node, origin)
+        if call.target == "tensorflow.one_hot":
+            classes = constant(call.argument("depth", 1))
+            return self._labels(knowledge.ONE_HOT, None, classes, call.node, f"tf.one_hot(depth={classes})")
+        if call.target == "pandas.get_dummies":
+            return self._labels(knowledge.ONE_HOT, None, None, call.node, "pd.get_dummies")
+        if call.target in knowledge.DIRECTORY_DATASETS:
+            mode = call.argument("label_mode")
+            mode = "int" if mode is None else constant(mode)
+            classes = _distinct(_single_tokens(call.argument("class_names"), scenario))
+            return self._mode(mode, {"int": knowledge.IDS, "categorical": knowledge.ONE_HOT,
+                                     "binary": knowledge.BINARY}, classes, call.node, f"label_mode={mode!r}")
+        if call.target == "tensorflow.data.Dataset.from_tensor_slices" and call.args:
+            pair = pick(call.args[0], scenario)
+            if isinstance(pair, Seq) and len(pair.items) == 2:
+                return self.read(pair.items[1], scenario, depth + 1)
+        return None
+
+    def _mode(self, mode, encodings, classes, node, origin) -> Labels | None:
+        encoding = encodings.get(mode) if isinstance(mode, str) else None
+        if encoding is None:
+            return None
+        first = 0 if encoding == knowledge.IDS else None
+        if encoding == knowledge.BINARY:
+            classes = 2
+        return self._labels(encoding, first, classes, node, origin)
+
+    def _derived(self, value: Derived, scenario: Scenario) -> Labels | None:
+        source, method = value.source, value.method
+        target = source.target
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if method == "labels" and target in knowledge.DATASETS:
+            dataset = target.split(".")[2]
+            return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
+                                f"keras.datasets.{dataset} labels (class ids)")
+        if method == "index" and target == "numpy.eye" and source.args:
+            classes = constant(source.args[0])
+            return self._labels(knowledge.ONE_HOT, None, classes, value.node, f"np.eye({classes})[...]")
+        fitted = _distinct(_single_tokens(value.fitted, scenario))
+        if target == "sklearn.preprocessing.MultiLabelBinarizer" and method in ("transform", "fit_transform"):
+            return self._labels(knowledge.MULTI_HOT, None, None, value.node, "MultiLabelBinarizer")
+        if target == "sklearn.preprocessing.LabelEncoder" and method in ("transform", "fit_transform"):
+            return self._labels(knowledge.IDS, 0, fitted, value.node, "LabelEncoder")
+        if target == "keras.preprocessing.Tokenizer" and method == "texts_to_sequences":
+            return self._labels(knowledge.IDS, 1, fitted, value.node, "Tokenizer.texts_to_sequences",
+                                "Tokenizer numbers words from 1")
+        if target == "keras.layers.TextVectorization" and method == "call":
+            mode = source.argument("output_mode")
+            if mode is not None and constant(mode) != "int":
+                return None
+            return self._labels(knowledge.IDS, 2, fitted, value.node, "TextVectorization",
+                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary")
+        if target in ("keras.layers.StringLookup", "keras.layers.IntegerLookup") and method == "call":
+            return self._lookup(value, source, scenario, fitted)
+        if target == "keras.preprocessing.ImageDataGenerator" and method in ("flow_from_directory",
+                                                                             "flow_from_dataframe"):
+            mode = value.argument("class_mode")
+            mode = "categorical" if mode is None else constant(mode)
+            classes = _distinct(_single_tokens(value.argument("classes"), scenario))
+            return self._mode(mode, {"categorical": knowledge.ONE_HOT, "sparse": knowledge.IDS,
+                                     "binary": knowledge.BINARY}, classes, value.node, f"class_mode={mode!r}")
+        return None
+
+    def _lookup(self, value: Derived, source: Call, scenario: Scenario, fitted: int | None) -> Labels | None:
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        mode = source.argument("output_mode")
+        mode = "int" if mode is None else constant(mode)
+        oov = source.argument("num_oov_indices")
+        oov = 1 if oov is None else constant(oov)
+        mask = source.argument("mask_token")
+        masked = mask is not None and constant(mask) is not None
+        vocabulary = source.argument("vocabulary")
+        classes = _distinct(_single_tokens(vocabulary, scenario)) if vocabulary is not None else fitted
+        name = source.short_name
+        if mode == "one_hot":
+            return self._labels(knowledge.ONE_HOT, None, None, value.node, f"{name}(output_mode='one_hot')")
+        if mode == "multi_hot":
+            return self._labels(knowledge.MULTI_HOT, None, None, value.node, f"{name}(output_mode='multi_hot')")
+        if mode != "int" or not isinstance(oov, int):
+            return None
+        first = oov + (1 if masked else 0)
+        reasons = [f"{oov} out-of-vocabulary index{'es' if oov > 1 else ''}"] if oov else []
+        if masked:
+            reasons.append("a mask token")
+        reserved = f"{name} reserves {' and '.join(reasons)} before the vocabulary" if reasons else None
+        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved)
+
+
+def optimizer_calls(extractor: Extractor, calls) -> list[OptimizerCall]:
+    facts = []
+    for call in calls:
+        category, _, name = call.target.rpartition(".")
+        if name not in knowledge.OPTIMIZER_DEFAULT_LEARNING_RATES:
+            continue
+        rate = call.argument("lr")
+        if rate is None:
+            rate = call.argument("learning_rate", 0)
+        rate = extractor.constant(rate, Scenario())
+        keywords = tuple(key for key, _ in call.kwargs)
+        facts.append(OptimizerCall(
+            name, category.endswith("legacy"), keywords,
+            rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else None,
+            extractor.ref(call.node),
+            {key: extractor.ref(call.argument_node(key)) for key in keywords}))
+    return facts

@@ -188,3 +188,27 @@ def pick(value: Value | None, scenario) -> Value | None:
             return value
         value = value.branch(decided)
     return value
+
+
+@dataclass(frozen=True, eq=False)
+class Derived(Value):
+    """What a method of a known outside object returns: ``tokenizer.texts_to_sequences(y)``,
+    ``encoder.fit_transform(y)``, ``datagen.flow_from_directory(...)``, ``np.eye(k)[y]``, the labels a
+    ``keras.datasets`` loader returns.
+    """
+
+    source: Call
+    method: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    fitted: Value | None
+    """What ``source`` had been fitted on (``fit_on_texts`` / ``adapt`` / ``fit``) when this was computed."""
+    node: cst.CSTNode
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        if position is not None and position < len(self.args):
+            return self.args[position]
+        return None
