@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -45,3 +46,16 @@ def codes(code: str, keras_version: str = "3") -> list[str]:
 @pytest.fixture
 def fixtures() -> Path:
     return FIXTURES
+
+
+EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
+
+
+def expected(path: Path) -> set[tuple[int, str]]:
+    """``(line, code)`` pairs a fixture announces with ``# expect: CODE`` comments (bugbear's convention)."""
+    found = set()
+    for number, line in enumerate(path.read_text().splitlines(), start=1):
+        match = EXPECT.search(line)
+        if match:
+            found.update((number, code.strip()) for code in match.group(1).split(",") if code.strip())
+    return found

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import signal
@@ -116,6 +117,7 @@ def test_an_internal_error_in_one_rule_on_one_file_is_reported_and_the_run_goes_
 
 
 def _die():
+    faulthandler.disable()  # pytest's would print the dying worker's stack: expected here, and noise
     os.kill(os.getpid(), signal.SIGSEGV)
 
 

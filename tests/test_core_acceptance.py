@@ -12,19 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, check_json, run_trainlint
+from tests.conftest import FIXTURES, check_json, expected, run_trainlint
 
 CORE = FIXTURES / "core"
-EXPECT = re.compile(r"#\s*expect:\s*([A-Z0-9, ]+)")
-
-
-def expected(path: Path) -> set[tuple[int, str]]:
-    found = set()
-    for number, line in enumerate(path.read_text().splitlines(), start=1):
-        match = EXPECT.search(line)
-        if match:
-            found.update((number, code.strip()) for code in match.group(1).split(",") if code.strip())
-    return found
 
 
 @pytest.fixture(scope="module")

@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from trainlint.analysis.evaluator import interpret
-from trainlint.analysis.extract import Extractor
+from trainlint.analysis.evaluator import Interpreter, ModelEvent
+from trainlint.analysis.extract import Extractor, optimizer_calls
 from trainlint.analysis.facts import SourceRef
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
@@ -20,13 +20,13 @@ from trainlint.source import looks_like_python2
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call, no Keras)."""
-    return "compile" in text and ("keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
+    return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
 
 
 def might_have_findings_in_bytes(data: bytes) -> bool:
     """:func:`might_have_findings` on raw bytes, before decoding (every PEP 263 encoding keeps ASCII as is)."""
-    return b"compile" in data and (b"keras" in data or b"tensorflow" in data)
+    return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
 
 
 @dataclass
@@ -118,33 +118,48 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None) -> list[Finding]:
-    events = interpret(module, filename, resolve_import)
+    interpreter = Interpreter(module, filename, resolve_import)
+    events = interpreter.run()
     extractor = Extractor(filename, settings.keras_version)
     context = RuleContext(settings.keras_version)
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
     errors: list[Finding] = []
-    models = set()
+
+    def check(fact, scenario: Scenario) -> None:
+        for rule in rules:
+            if not isinstance(fact, rule.FACT):
+                continue
+            try:
+                for report in rule.check(fact, context):
+                    scenarios.setdefault(report, []).append(scenario)
+            except Exception as error:  # a bug in one rule must not end the run
+                errors.append(file_diagnostic(
+                    filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
+                    code=INTERNAL_ERROR))
+
+    fits: dict[int, list[ModelEvent]] = {}
+    for event in events:
+        if event.method != "compile":
+            fits.setdefault(id(event.model.identity), []).append(event)
+    compile_calls: dict[int, bool] = {}
+    models: set[int] = set()
     for event in events:
         if event.method != "compile":
             continue
-        models.add(id(event.model.identity))
-        setups = extractor.setups(event)
-        if stats is not None:
-            stats.compile_calls += 1
-            stats.resolved_compile_calls += any(
-                s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
+        setups = extractor.setups(event, tuple(fits.get(id(event.model.identity), ())))
+        # Re-run statements meet the same call again: count syntax, not runs.
+        models.add(id(event.model.node))
+        compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
+            s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
         for setup in setups:
-            for rule in rules:
-                try:
-                    for report in rule.check(setup, context):
-                        scenarios.setdefault(report, []).append(setup.scenario)
-                except Exception as error:  # a bug in one rule must not end the run
-                    errors.append(file_diagnostic(
-                        filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
-                        code=INTERNAL_ERROR))
+            check(setup, setup.scenario)
+    for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
+        check(optimizer, Scenario())
     if stats is not None:
         stats.models += len(models)
+        stats.compile_calls += len(compile_calls)
+        stats.resolved_compile_calls += sum(compile_calls.values())
     return _resolve(scenarios, module, filename) + errors[:1]
 
 

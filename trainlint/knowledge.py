@@ -279,6 +279,8 @@ def canonical_name(dotted: str) -> str:
         if category in rest:
             index = rest.index(category)
             tail = rest[index + 1:]
+            if category == "datasets" and len(tail) >= 2:
+                return f"keras.datasets.{tail[0]}.{tail[-1]}"
             if category == "optimizers" and "legacy" in tail:
                 return "keras.optimizers.legacy" + ("." + tail[-1] if tail[-1] != "legacy" else "")
             return f"keras.{category}" + (f".{tail[-1]}" if tail else "")
@@ -287,3 +289,49 @@ def canonical_name(dotted: str) -> str:
 
 def is_keras_name(canonical: str) -> bool:
     return canonical == "keras" or canonical.startswith("keras.")
+
+
+# --- labels -----------------------------------------------------------------------------------------------
+
+IDS: Final = "ids"
+ONE_HOT: Final = "one-hot"
+MULTI_HOT: Final = "multi-hot"
+BINARY: Final = "binary"
+"""One column of 0/1 (``class_mode='binary'``)."""
+
+DATASETS: Final = {
+    # keras.datasets loaders: (number of classes, labels as class ids from 0)
+    "keras.datasets.mnist.load_data": 10,
+    "keras.datasets.fashion_mnist.load_data": 10,
+    "keras.datasets.cifar10.load_data": 10,
+    "keras.datasets.cifar100.load_data": 100,
+    "keras.datasets.reuters.load_data": 46,
+    "keras.datasets.imdb.load_data": 2,
+}
+ONE_HOT_FUNCTIONS: Final = frozenset({"keras.utils.to_categorical", "tensorflow.one_hot"})
+LABEL_PASS_THROUGH: Final = frozenset({
+    # Calls that keep the labels as they are (values, encoding, range).
+    "numpy.array", "numpy.asarray", "numpy.squeeze", "numpy.ravel", "tensorflow.convert_to_tensor",
+    "tensorflow.constant", "tensorflow.cast", "tensorflow.squeeze", "pandas.Series", "numpy.concatenate",
+})
+LABEL_PASS_THROUGH_METHODS: Final = frozenset({"astype", "reshape", "squeeze", "ravel", "flatten", "copy",
+                                              "to_numpy", "numpy", "values"})
+FIT_METHODS: Final = frozenset({"fit", "fit_on_texts", "adapt"})
+TRANSFORM_METHODS: Final = frozenset({"transform", "fit_transform", "texts_to_sequences", "call"})
+STATEFUL_PREPROCESSORS: Final = frozenset({
+    "keras.preprocessing.Tokenizer", "keras.layers.TextVectorization", "keras.layers.StringLookup",
+    "keras.layers.IntegerLookup", "sklearn.preprocessing.LabelEncoder", "sklearn.preprocessing.LabelBinarizer",
+    "sklearn.preprocessing.MultiLabelBinarizer", "keras.preprocessing.ImageDataGenerator",
+})
+"""Objects that are fitted on data (``fit_on_texts``, ``adapt``, ``fit``) and then turn labels into numbers."""
+DIRECTORY_DATASETS: Final = frozenset({"keras.utils.image_dataset_from_directory",
+                                       "keras.utils.text_dataset_from_directory",
+                                       "keras.preprocessing.image_dataset_from_directory",
+                                       "keras.preprocessing.text_dataset_from_directory"})
+
+# --- optimizers -------------------------------------------------------------------------------------------
+
+OPTIMIZER_DEFAULT_LEARNING_RATES: Final = {
+    "Adam": 0.001, "AdamW": 0.001, "Adamax": 0.001, "Nadam": 0.001, "RMSprop": 0.001, "Adagrad": 0.001,
+    "Adadelta": 0.001, "Ftrl": 0.001, "SGD": 0.01, "Lion": 0.001, "Adafactor": 0.001,
+}

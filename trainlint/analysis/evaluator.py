@@ -5,11 +5,12 @@ It walks a libcst module statement by statement, keeping an environment of abstr
 bound, and records every ``compile(...)`` / ``fit(...)`` it meets on a model it can see. It never imports or
 runs the audited code.
 
-Branches: a condition that the current :class:`Scenario` cannot decide raises :class:`_Fork`; the statement
-that needed it is run again once per polarity, each in a scenario that assumes it. A function whose body
-split returns its results per scenario and the caller splits the same way, so a helper and its caller agree
-on ``num_classes == 2``. When the number of live states or assumptions hits its bound, an undecided branch
-is skipped and the names it assigns become unknown: silence, never a guess.
+Branches: an ``if`` whose condition the current :class:`Scenario` cannot decide runs both branches, each in
+a scenario that assumes one polarity, and joins them: a name bound differently becomes a :class:`Choice`
+guarded by the condition. A function returns a ``Choice`` built the same way, so a helper and its caller
+agree on ``num_classes == 2`` without re-running anything; the extractor later enumerates only the
+conditions a finding rests on. When the assumptions hit their bound, an undecided branch is skipped and the
+names it assigns become unknown: silence, never a guess.
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
     Call,
+    Choice,
     ClassValue,
     Const,
+    Derived,
     Function,
     Instance,
     Mapping,
@@ -35,12 +38,13 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    pick,
 )
 
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 6
 MAX_CALL_DEPTH = 10
-MAX_UNROLL = 16
+MAX_UNROLL = 8
 MAX_STEPS = 200_000
 
 BUILTINS = frozenset(
@@ -86,9 +90,11 @@ class ModelEvent:
         return None
 
 
-class _Fork(Exception):
-    def __init__(self, scenarios: list[Scenario]):
-        self.scenarios = scenarios
+class _Split(Exception):
+    """A test needs a condition the scenario leaves open: the caller evaluates both polarities."""
+
+    def __init__(self, condition: Condition):
+        self.condition = condition
 
 
 class _Undecidable(Exception):
@@ -128,6 +134,8 @@ class Interpreter:
         self.module = module
         self.unit = unit
         self.events: list[ModelEvent] = []
+        self.optimizers: dict[int, Call] = {}
+        """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
         self._call_stack: list[cst.FunctionDef] = []
@@ -186,20 +194,9 @@ class Interpreter:
                 if state.done:
                     next_states.append(state)
                 else:
-                    next_states.extend(self._statement_forking(statement, state, frame))
+                    next_states.extend(self._statement(statement, state, frame))
             states = next_states[:MAX_STATES]
         return states
-
-    def _statement_forking(self, statement, state: State, frame: Frame) -> list[State]:
-        # No copy on the common path: a statement raises _Fork before it mutates anything that matters, and
-        # re-running it in each branch is idempotent.
-        try:
-            return self._statement(statement, state, frame)
-        except _Fork as fork:
-            results: list[State] = []
-            for scenario in fork.scenarios:
-                results.extend(self._statement_forking(statement, state.fork(scenario), frame))
-            return results
 
     def _statement(self, statement, state: State, frame: Frame) -> list[State]:
         self._tick()
@@ -309,6 +306,14 @@ class Interpreter:
     def _if(self, statement: cst.If, state: State, frame: Frame) -> list[State]:
         try:
             taken = self._truth(statement.test, state, frame)
+        except _Split as split:
+            if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
+                self._forget_assigned(statement, state)
+                return [state]
+            condition = split.condition
+            holds = self._if(statement, state.fork(state.scenario.assume(condition, True)), frame)
+            fails = self._if(statement, state.fork(state.scenario.assume(condition, False)), frame)
+            return _join(condition, holds, fails, state.scenario)
         except _Undecidable:
             self._forget_assigned(statement, state)
             return [state]
@@ -323,7 +328,8 @@ class Interpreter:
 
     def _for(self, statement: cst.For, state: State, frame: Frame) -> list[State]:
         iterable = self._eval(statement.iter, state, frame)
-        items = _iteration_items(iterable)
+        # Only literal lists and tuples are unrolled (``for units in [64, 32]``); ``range`` loops are data loops.
+        items = _iteration_items(iterable) if isinstance(statement.iter, (cst.List, cst.Tuple, cst.Name)) else None
         if items is None:
             return self._loop_unknown(statement.body, state, frame, statement.target)
         states = [state]
@@ -365,6 +371,15 @@ class Interpreter:
         if isinstance(target, cst.Name):
             state.env[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
+            value = pick(value, state.scenario)
+            if isinstance(value, Choice):
+                # a, b = Choice(c, (1, 'sigmoid'), (n, 'softmax')): each name gets its own guarded value.
+                size = len(target.elements)
+                for index, element in enumerate(target.elements):
+                    part = _choice_item(value, index, size)
+                    self._assign(element.value, part if part is not None else Sym(_label(element.value)),
+                                 state, frame)
+                return
             elements = target.elements
             if isinstance(value, Seq) and len(value.items) == len(elements) and not any(
                     isinstance(e, cst.StarredElement) for e in elements):
@@ -388,47 +403,47 @@ class Interpreter:
             raise _BudgetExceeded
 
     def _eval(self, node, state: State, frame: Frame) -> Value:
-        self._tick()
-        if isinstance(node, cst.Name):
-            return self._name(node, state, frame)
-        if isinstance(node, (cst.Integer, cst.Float)):
-            return Const(node.evaluated_value, node)
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
-            return Const(value, node) if isinstance(value, str) else Sym("bytes")
-        if isinstance(node, cst.Attribute):
-            return self._attribute(node, state, frame)
-        if isinstance(node, cst.Call):
-            return self._call(node, state, frame)
-        if isinstance(node, (cst.Tuple, cst.List)):
-            if any(isinstance(e, cst.StarredElement) for e in node.elements):
-                return Sym("starred")
-            return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
-        if isinstance(node, cst.Dict):
-            items = []
-            for element in node.elements:
-                if not isinstance(element, cst.DictElement):
-                    return Sym("dict")
-                items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
-            return Mapping(tuple(items), node)
-        if isinstance(node, cst.Subscript):
-            return self._subscript(node, state, frame)
-        if isinstance(node, cst.BinaryOperation):
-            left = self._eval(node.left, state, frame)
-            right = self._eval(node.right, state, frame)
-            return _arithmetic(node.operator, left, right) or Sym(f"{_label(node.left)} ... {_label(node.right)}")
-        if isinstance(node, cst.UnaryOperation):
-            return self._unary(node, state, frame)
-        if isinstance(node, cst.Comparison):
-            return self._comparison(node, state, frame)
-        if isinstance(node, cst.BooleanOperation):
-            return self._boolean(node, state, frame)
-        if isinstance(node, cst.IfExp):
+        self._steps += 1
+        if self._steps > MAX_STEPS:
+            raise _BudgetExceeded
+        # One dict lookup instead of a chain of isinstance checks: this is the evaluator's hottest line.
+        handler = _EXPRESSIONS.get(type(node))
+        if handler is None:
+            return Sym(type(node).__name__)
+        return handler(self, node, state, frame)
+
+    def _literal(self, node, state: State, frame: Frame) -> Value:
+        value = _literal(node)
+        return Const(value, node) if isinstance(value, (int, float, str)) else Sym("literal")
+
+    def _sequence(self, node, state: State, frame: Frame) -> Value:
+        if any(isinstance(e, cst.StarredElement) for e in node.elements):
+            return Sym("starred")
+        return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
+
+    def _dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
+        items = []
+        for element in node.elements:
+            if not isinstance(element, cst.DictElement):
+                return Sym("dict")
+            items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
+        return Mapping(tuple(items), node)
+
+    def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
+        left = self._eval(node.left, state, frame)
+        right = self._eval(node.right, state, frame)
+        return self._lift((left, right), state, lambda a, b: _arithmetic(node.operator, a, b) or Sym(
+            f"{_label(node.left)} ... {_label(node.right)}"))
+
+    def _conditional(self, node: cst.IfExp, state: State, frame: Frame) -> Value:
+        try:
             taken = self._truth(node.test, state, frame)
-            return self._eval(node.body if taken else node.orelse, state, frame)
-        if isinstance(node, cst.FormattedString):
-            return Sym("f-string")
-        return Sym(type(node).__name__)
+        except _Split as split:
+            return self._both_ways(split.condition, state, lambda: self._eval(node, state, frame),
+                                   Sym("conditional"))
+        except _Undecidable:
+            return Sym("conditional")
+        return self._eval(node.body if taken else node.orelse, state, frame)
 
     def _name(self, node: cst.Name, state: State, frame: Frame) -> Value:
         name = node.value
@@ -445,6 +460,7 @@ class Interpreter:
 
     def _resolved(self, value: Value, state: State, node=None) -> Value:
         """Apply the scenario: an unknown assumed equal to a constant is that constant."""
+        value = pick(value, state.scenario)
         if isinstance(value, Sym):
             known, constant = state.scenario.constant_of(value)
             if known:
@@ -461,6 +477,9 @@ class Interpreter:
 
     def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
         base = self._eval(node.value, state, frame)
+        return self._lift((base,), state, lambda b: self._attribute_of(b, node, state))
+
+    def _attribute_of(self, base: Value, node: cst.Attribute, state: State) -> Value:
         attr = node.attr.value
         if isinstance(base, Ref):
             return Ref(f"{base.name}.{attr}", node)
@@ -472,17 +491,28 @@ class Interpreter:
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
             return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
-        if isinstance(base, ModelValue):
+        if isinstance(base, (ModelValue, Call, Derived)):
+            if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
+                return base
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         return Sym(attr)
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
-        base = self._eval(node.value, state, frame)
+        base = pick(self._eval(node.value, state, frame), state.scenario)
+        if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
+            return base  # y[:1000] keeps the encoding and the range of the labels
+        if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
+            index = node.slice[0].slice
+            key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
+            return Derived(base, "index", (key,), (), None, node)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return Sym(f"{_label(node.value)}[...]")
         key = self._eval(node.slice[0].slice.value, state, frame)
+        return self._lift((base, key), state, lambda b, k: self._item(b, k, node, state))
+
+    def _item(self, base: Value, key: Value, node: cst.Subscript, state: State) -> Value:
         if isinstance(key, Const):
             if isinstance(base, Seq) and isinstance(key.value, int) and -len(base.items) <= key.value < len(
                     base.items):
@@ -523,6 +553,9 @@ class Interpreter:
         target = node.comparisons[0]
         left = self._eval(node.left, state, frame)
         right = self._eval(target.comparator, state, frame)
+        return self._lift((left, right), state, lambda a, b: self._compare(a, b, target, node))
+
+    def _compare(self, left: Value, right: Value, target: cst.ComparisonTarget, node: cst.Comparison) -> Value:
         operator_type = type(target.operator)
         if operator_type in (cst.Is, cst.IsNot):
             if isinstance(left, Const) and isinstance(right, Const):
@@ -562,8 +595,29 @@ class Interpreter:
             return left
         return Sym("boolean")
 
+    def _both_ways(self, condition: Condition, state: State, evaluate, fallback: Value) -> Value:
+        """Evaluate once where ``condition`` holds and once where it fails; join into a :class:`Choice`."""
+        if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
+            return fallback
+        scenario, heap = state.scenario, state.heap
+        results, heaps = [], []
+        for holds in (True, False):
+            state.scenario, state.heap = scenario.assume(condition, holds), dict(heap)
+            results.append(evaluate())
+            heaps.append(state.heap)
+        state.scenario, state.heap = scenario, _join_maps(condition, heaps[0], heaps[1])
+        return _choice(condition, results[0], results[1])
+
+    def _lift(self, values: tuple[Value, ...], state: State, compute) -> Value:
+        """Apply a pure operation through choices: ``Choice(c, a, b) + 1`` is ``Choice(c, a + 1, b + 1)``."""
+        values = tuple(pick(v, state.scenario) for v in values)
+        choice = next((v for v in values if isinstance(v, Choice)), None)
+        if choice is None:
+            return compute(*values)
+        return self._both_ways(choice.condition, state, lambda: self._lift(values, state, compute), Sym("choice"))
+
     def _truth(self, node, state: State, frame: Frame) -> bool:
-        """Whether a test holds in this state's scenario; raises _Fork when the scenario must split."""
+        """Whether a test holds in this state's scenario; raises _Split when the scenario leaves it open."""
         if isinstance(node, cst.BooleanOperation):
             left = self._truth(node.left, state, frame)
             if isinstance(node.operator, cst.And):
@@ -571,7 +625,12 @@ class Interpreter:
             return left or self._truth(node.right, state, frame)
         if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
             return not self._truth(node.expression, state, frame)
-        value = self._eval(node, state, frame)
+        return self._truth_of(self._eval(node, state, frame), state)
+
+    def _truth_of(self, value: Value, state: State) -> bool:
+        value = pick(value, state.scenario)
+        if isinstance(value, Choice):
+            raise _Split(value.condition)
         if isinstance(value, Const):
             return bool(value.value)
         if isinstance(value, Seq):
@@ -583,8 +642,7 @@ class Interpreter:
             if decided is None:
                 if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
                     raise _Undecidable
-                raise _Fork([state.scenario.assume(value.condition, True),
-                             state.scenario.assume(value.condition, False)])
+                raise _Split(value.condition)
             return decided == value.polarity
         if isinstance(value, (ModelValue, Call, Function, ClassValue, Instance, Tensor, Ref, Mapping)):
             return True
@@ -611,6 +669,13 @@ class Interpreter:
         if arguments is None:
             return Sym(_label(node.func) + "(...)")
         args, kwargs = arguments
+        return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _call_value(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        function = pick(function, state.scenario)
+        if isinstance(function, Choice):
+            return self._both_ways(function.condition, state, lambda: self._call_value(
+                function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
         if isinstance(function, Ref):
@@ -619,6 +684,8 @@ class Interpreter:
             return self._function_call(function, args, kwargs, state, frame)
         if isinstance(function, ClassValue):
             return self._instantiate(function, args, kwargs, node, state, frame)
+        if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
+            return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
@@ -628,6 +695,15 @@ class Interpreter:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
             return _builtin(name[9:], args, node)
+        if name in knowledge.LABEL_PASS_THROUGH and args:
+            return args[0]
+        if name in knowledge.DATASETS:
+            labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
+            return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
+        if name.startswith("keras.optimizers."):
+            call = Call(name, args, kwargs, node)
+            self.optimizers[id(node)] = call
+            return call
         if name == knowledge.SEQUENTIAL:
             layers_value = args[0] if args else dict(kwargs).get("layers")
             if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
@@ -648,7 +724,7 @@ class Interpreter:
             return self._new_model(node, state, outputs=(outputs,))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
-        if knowledge.is_keras_name(name):
+        if knowledge.is_keras_name(name) or name in _OUTSIDE_OBJECTS:
             return Call(name, args, kwargs, node)
         return Sym(_label(node.func) + "(...)")
 
@@ -659,8 +735,15 @@ class Interpreter:
 
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
+        if isinstance(receiver, (Call, Derived)):
+            return self._object_method(receiver, method.name, args, kwargs, node, state)
         if isinstance(receiver, ModelValue):
-            model = state.heap.get(("model", receiver.identity), receiver)
+            model = pick(state.heap.get(("model", receiver.identity), receiver), state.scenario)
+            if isinstance(model, Choice):
+                return self._both_ways(model.condition, state, lambda: self._method_call(
+                    method, args, kwargs, node, state), Sym(f"{method.name}(...)"))
+            if not isinstance(model, ModelValue):
+                return Sym(f"{method.name}(...)")
             if method.name == "add" and args:
                 state.heap[("model", model.identity)] = model.with_layer(args[0])
                 return Const(None)
@@ -671,6 +754,22 @@ class Interpreter:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
         return Sym(f"{method.name}(...)")
+
+    def _object_method(self, receiver, name: str, args, kwargs, node: cst.Call, state: State) -> Value:
+        """Methods of outside objects that matter for labels: fitting, transforming, passing data through."""
+        if name in knowledge.LABEL_PASS_THROUGH_METHODS or name in _DATASET_METHODS:
+            return receiver
+        if not isinstance(receiver, Call) or receiver.target not in knowledge.STATEFUL_PREPROCESSORS:
+            return Sym(f"{name}(...)")
+        fitted_key = ("fitted", id(receiver))
+        if name in knowledge.FIT_METHODS and args:
+            state.heap[fitted_key] = args[0]
+            return receiver if name == "fit" else Const(None)
+        if name == "fit_transform" and args:
+            state.heap[fitted_key] = args[0]
+        if name in knowledge.TRANSFORM_METHODS or name.startswith("flow"):
+            return Derived(receiver, name, args, kwargs, state.heap.get(fitted_key), node)
+        return Sym(f"{name}(...)")
 
     def _function_call(self, function: Function, args, kwargs, state: State, caller: Frame) -> Value:
         node = function.node
@@ -688,20 +787,21 @@ class Interpreter:
             finals = self._block(_body_statements(node.body), [State(env, dict(state.heap), state.scenario)], frame)
         finally:
             self._call_stack.pop()
-        finals = [f for f in finals if f.result is not None or not f.done] or finals
-        if not finals:
+        # A state that raised returns nothing; the others return their result (None when falling off the end).
+        returned = [f for f in finals if f.result is not None or not f.done]
+        if not returned:
             return Sym(node.name.value + "(...)")
-        scenarios = {f.scenario for f in finals}
-        if len(scenarios) > 1:
-            raise _Fork(list(dict.fromkeys(f.scenario for f in finals)))
-        final = finals[0]
-        if len(finals) > 1:
-            return Sym(node.name.value + "(...)")
-        state.heap = final.heap
-        if final.scenario != state.scenario:
-            # The callee split but only one branch returned: the caller lives in that branch from now on.
-            raise _Fork([final.scenario])
-        return final.result if final.result is not None else Const(None)
+        if len(returned) == 1:
+            state.heap = returned[0].heap
+            return returned[0].result if returned[0].result is not None else Const(None)
+        base = len(state.scenario.assumptions)
+        results = [(f.scenario, f.result if f.result is not None else Const(None)) for f in returned]
+        for key in {k for f in returned for k in f.heap}:
+            values = [(f.scenario, f.heap.get(key, state.heap.get(key))) for f in returned]
+            if any(v is None for _, v in values):
+                continue
+            state.heap[key] = _combine(values, base)
+        return _combine(results, base)
 
     def _bind(self, node: cst.FunctionDef, args, kwargs, state: State, frame: Frame) -> dict[str, Value] | None:
         params = node.params
@@ -753,6 +853,85 @@ class Interpreter:
         return self._new_model(node, state, outputs=outputs)
 
 
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
+    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+"""Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
+_DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "unbatch"})
+
+
+def _choice(condition: Condition, if_true: Value, if_false: Value) -> Value:
+    if if_true is if_false or (isinstance(if_true, Const) and isinstance(if_false, Const)
+                               and type(if_true.value) is type(if_false.value) and if_true.value == if_false.value):
+        return if_true
+    return Choice(condition, if_true, if_false)
+
+
+def _join_maps(condition: Condition, holds: dict, fails: dict) -> dict:
+    joined = dict(holds)
+    for key, value in fails.items():
+        mine = holds.get(key)
+        if mine is None:
+            joined[key] = value
+        elif mine is not value:
+            joined[key] = _choice(condition, mine, value)
+    return joined
+
+
+def _join(condition: Condition, holds: list[State], fails: list[State], scenario: Scenario) -> list[State]:
+    """The states after an ``if`` that was evaluated both ways: one live state where both branches go on."""
+    live_holds = [s for s in holds if not s.done]
+    live_fails = [s for s in fails if not s.done]
+    finished = [s for s in (*holds, *fails) if s.done]
+    if len(live_holds) == 1 and len(live_fails) == 1:
+        a, b = live_holds[0], live_fails[0]
+        joined = State(_join_maps(condition, a.env, b.env), _join_maps(condition, a.heap, b.heap), scenario)
+        return [joined, *finished]
+    return [*live_holds, *live_fails, *finished]
+
+
+def _combine(records: list[tuple[Scenario, Value]], base: int) -> Value:
+    """One value from per-scenario values: a tree of choices over the assumptions made past ``base``."""
+    first = records[0][1]
+    if all(v is first or (isinstance(v, Const) and isinstance(first, Const) and v == first) for _, v in records):
+        return first
+    for condition, _ in records[0][0].assumptions[base:]:
+        holds = [r for r in records if (condition, True) in r[0].assumptions]
+        fails = [r for r in records if (condition, False) in r[0].assumptions]
+        either = [r for r in records if r not in holds and r not in fails]
+        if holds and fails:
+            return _choice(condition, _combine(holds + either, base), _combine(fails + either, base))
+    return Sym("result")
+
+
+def _choice_item(value: Value, index: int, size: int) -> Value | None:
+    if isinstance(value, Choice):
+        a, b = _choice_item(value.if_true, index, size), _choice_item(value.if_false, index, size)
+        return None if a is None or b is None else _choice(value.condition, a, b)
+    if isinstance(value, Seq) and len(value.items) == size:
+        return value.items[index]
+    return None
+
+
+_EXPRESSIONS = {
+    cst.Name: Interpreter._name,
+    cst.Integer: Interpreter._literal,
+    cst.Float: Interpreter._literal,
+    cst.SimpleString: Interpreter._literal,
+    cst.ConcatenatedString: Interpreter._literal,
+    cst.Attribute: Interpreter._attribute,
+    cst.Call: Interpreter._call,
+    cst.Tuple: Interpreter._sequence,
+    cst.List: Interpreter._sequence,
+    cst.Dict: Interpreter._dict,
+    cst.Subscript: Interpreter._subscript,
+    cst.BinaryOperation: Interpreter._binary,
+    cst.UnaryOperation: Interpreter._unary,
+    cst.Comparison: Interpreter._comparison,
+    cst.BooleanOperation: Interpreter._boolean,
+    cst.IfExp: Interpreter._conditional,
+}
+
+
 def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
     seen = 0
     pending = [cls]
@@ -797,6 +976,28 @@ def _body_statements(body) -> Iterable[cst.CSTNode]:
     return ()
 
 
+def _literal(node) -> object:
+    """A literal's value; libcst's ``evaluated_value`` runs ``ast.literal_eval`` and costs more than the parse."""
+    text = getattr(node, "value", None)
+    if isinstance(node, cst.Integer):
+        try:
+            return int(text.replace("_", ""), 0)
+        except ValueError:
+            return node.evaluated_value
+    if isinstance(node, cst.Float):
+        try:
+            return float(text.replace("_", ""))
+        except ValueError:
+            return None
+    if isinstance(node, cst.SimpleString) and text[:1] in "'\"" and "\\" not in text:
+        quote = 3 if text[:3] in ('"""', "'''") else 1
+        return text[quote:-quote]
+    try:
+        return node.evaluated_value
+    except Exception:
+        return None
+
+
 def _dotted(node) -> str:
     if isinstance(node, cst.Name):
         return node.value
@@ -821,26 +1022,42 @@ def _label(node) -> str:
 
 
 def _assigned_names(node: cst.CSTNode) -> set[str]:
+    """Names a statement may bind, walking statements only (a libcst visitor costs more than the parse)."""
     names: set[str] = set()
-
-    class _Collector(cst.CSTVisitor):
-        def visit_AssignTarget(self, target: cst.AssignTarget) -> None:
-            names.update(_target_names(target.target))
-
-        def visit_AnnAssign(self, assign: cst.AnnAssign) -> None:
-            names.update(_target_names(assign.target))
-
-        def visit_AugAssign(self, assign: cst.AugAssign) -> None:
-            names.update(_target_names(assign.target))
-
-        def visit_For(self, loop: cst.For) -> None:
-            names.update(_target_names(loop.target))
-
-        def visit_FunctionDef(self, function: cst.FunctionDef) -> bool:
-            names.add(function.name.value)
-            return False
-
-    node.visit(_Collector())
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.SimpleStatementLine):
+            for small in current.body:
+                if isinstance(small, cst.Assign):
+                    for target in small.targets:
+                        names |= _target_names(target.target)
+                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                    names |= _target_names(small.target)
+                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                    for alias in small.names:
+                        bound = alias.asname.name if alias.asname else alias.name
+                        names |= _target_names(bound) if isinstance(bound, cst.Name) else {_dotted(bound).split(".")[0]}
+        elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            names.add(current.name.value)
+        elif isinstance(current, cst.For):
+            names |= _target_names(current.target)
+            pending.extend(_body_statements(current.body))
+        elif isinstance(current, cst.With):
+            names |= {n for item in current.items if item.asname for n in _target_names(item.asname.name)}
+            pending.extend(_body_statements(current.body))
+        elif isinstance(current, (cst.If, cst.While, cst.Try, cst.TryStar)):
+            pending.extend(_body_statements(current.body))
+            orelse = getattr(current, "orelse", None)
+            if isinstance(orelse, cst.If):
+                pending.append(orelse)
+            elif orelse is not None:
+                pending.extend(_body_statements(orelse.body))
+            for handler in getattr(current, "handlers", ()):
+                pending.extend(_body_statements(handler.body))
+            final = getattr(current, "finalbody", None)
+            if final is not None:
+                pending.extend(_body_statements(final.body))
     return names
 
 

@@ -9,9 +9,26 @@ from __future__ import annotations
 
 from trainlint import knowledge
 from trainlint.analysis.evaluator import ModelEvent
-from trainlint.analysis.facts import Head, LossSpec, MetricSpec, SourceRef, TrainingSetup
+import re
+
+from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Scenario
-from trainlint.analysis.values import Call, Const, Mapping, ModelValue, Ref, Seq, Sym, Tensor, Value
+from trainlint.analysis.values import (
+    Call,
+    Choice,
+    Const,
+    Derived,
+    Mapping,
+    ModelValue,
+    Ref,
+    Seq,
+    Sym,
+    Tensor,
+    Value,
+    pick,
+)
+
+MAX_SCENARIOS_PER_CALL = 32
 
 
 class Extractor:
@@ -27,6 +44,7 @@ class Extractor:
     @staticmethod
     def constant(value: Value | None, scenario: Scenario):
         """The Python constant a value stands for in this scenario, or None."""
+        value = pick(value, scenario)
         if isinstance(value, Const):
             return value.value
         if isinstance(value, Sym):
@@ -41,8 +59,8 @@ class Extractor:
         if depth > 8:
             return [None]
         if model.layers is not None:
-            return [self._head_of_stack(list(model.layers), scenario, depth)]
-        return [self._head_of_tensor(output, scenario, depth) for output in model.outputs or ()]
+            return [self._head_of_stack([pick(layer, scenario) for layer in model.layers], scenario, depth)]
+        return [self._head_of_tensor(pick(output, scenario), scenario, depth) for output in model.outputs or ()]
 
     def _head_of_stack(self, layers: list[Value], scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
@@ -60,9 +78,10 @@ class Extractor:
         after: list[tuple[str, SourceRef]] = []
         name = None
         for _ in range(64):
+            tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
                 return None
-            producer = tensor.producer
+            producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
                 name = self.constant(producer.argument("name"), scenario)
             if isinstance(producer, Ref):
@@ -81,6 +100,7 @@ class Extractor:
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
+        layer = pick(layer, scenario)
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
@@ -128,6 +148,7 @@ class Extractor:
         return head
 
     def activation(self, value: Value | None, scenario: Scenario) -> str | None:
+        value = pick(value, scenario)
         if value is None:
             return knowledge.LINEAR
         constant = self.constant(value, scenario)
@@ -145,6 +166,7 @@ class Extractor:
     # --- losses and metrics -----------------------------------------------------------------------------
 
     def loss(self, value: Value | None, head: Head, scenario: Scenario) -> LossSpec | None:
+        value = pick(value, scenario)
         if isinstance(value, Const):
             if not isinstance(value.value, str):
                 return None
@@ -172,6 +194,7 @@ class Extractor:
         return None
 
     def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
+        value = pick(value, scenario)
         if isinstance(value, Const):
             if not isinstance(value.value, str):
                 return None
@@ -207,23 +230,48 @@ class Extractor:
 
     # --- compile events ---------------------------------------------------------------------------------
 
-    def setups(self, event: ModelEvent) -> list[TrainingSetup]:
+    def setups(self, event: ModelEvent, fits: tuple[ModelEvent, ...] = ()) -> list[TrainingSetup]:
+        """One setup per output and scenario; with the labels of each ``fit`` on the same model that shows them."""
+        plain = self._compile_setups(event)
+        if len(event.model.outputs or ()) > 1:
+            return plain  # the labels of a multi-output model are per output; not read yet
+        labelled = []
+        for setup in plain:
+            for fit in fits:
+                scenario = setup.scenario.combined(fit.scenario)
+                if scenario is None:
+                    continue
+                labels = self.labels(fit, scenario)
+                if labels is not None:
+                    labelled.append(TrainingSetup(setup.head, setup.loss, setup.metrics,
+                                                  setup.metrics_written_as_string, setup.compile_at, scenario, labels))
+        return plain + labelled
+
+    def labels(self, fit: ModelEvent, scenario: Scenario) -> Labels | None:
+        """The labels of a ``fit(x, y)`` / ``fit(dataset)`` call."""
+        target = fit.argument("y", 1)
+        if target is None:
+            target = fit.argument("x", 0)
+        return LabelReader(self).read(target, scenario)
+
+    def _compile_setups(self, event: ModelEvent) -> list[TrainingSetup]:
         if event.method != "compile":
             return []
-        scenario = event.scenario
-        heads = self.heads(event.model, scenario)
         loss_value = event.argument("loss", 1)
         metrics_value = event.argument("metrics")
         setups = []
-        for index, head in enumerate(heads):
-            if head is None:
-                continue
-            loss = self.loss(_for_output(loss_value, index, head, len(heads)), head, scenario)
-            metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
-            setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
+        for scenario in _scenarios(event.scenario, (event.model, loss_value, metrics_value)):
+            heads = self.heads(event.model, scenario)
+            for index, head in enumerate(heads):
+                if head is None:
+                    continue
+                loss = self.loss(_for_output(pick(loss_value, scenario), index, head, len(heads)), head, scenario)
+                metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
+                setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
         return setups
 
     def _metrics(self, value, index, head, outputs, scenario):
+        value = pick(value, scenario)
         if value is None:
             return (), None
         if isinstance(value, Const) and isinstance(value.value, str):
@@ -241,6 +289,42 @@ class Extractor:
         return tuple(m for m in (self.metric(item, scenario) for item in items) if m is not None), None
 
 
+def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
+    """The scenarios that settle every condition guarding a value reachable from ``roots``."""
+    conditions = []
+    seen: set[int] = set()
+    pending = [r for r in roots if r is not None]
+    while pending and len(seen) < 5000:
+        value = pending.pop()
+        if id(value) in seen:
+            continue
+        seen.add(id(value))
+        if isinstance(value, Choice):
+            if base.decide(value.condition) is None and value.condition not in conditions:
+                conditions.append(value.condition)
+            pending += (value.if_true, value.if_false)
+        elif isinstance(value, Seq):
+            pending += value.items
+        elif isinstance(value, Mapping):
+            pending += [v for pair in value.items for v in pair]
+        elif isinstance(value, Call):
+            pending += [*value.args, *(v for _, v in value.kwargs)]
+        elif isinstance(value, ModelValue):
+            pending += [*(value.layers or ()), *(value.outputs or ())]
+        elif isinstance(value, Tensor):
+            pending += [value.producer, *value.inputs]
+    scenarios = [base]
+    for condition in conditions:
+        split = []
+        for scenario in scenarios:
+            if scenario.decide(condition) is None:
+                split += [scenario.assume(condition, True), scenario.assume(condition, False)]
+            else:
+                split.append(scenario)
+        scenarios = split[:MAX_SCENARIOS_PER_CALL]
+    return scenarios
+
+
 def _for_output(value: Value | None, index: int, head: Head, outputs: int) -> Value | None:
     """The loss that applies to one output: per name in a dict, per position in a list, else shared."""
     if isinstance(value, Mapping):
@@ -251,3 +335,161 @@ def _for_output(value: Value | None, index: int, head: Head, outputs: int) -> Va
             return value.items[index]
         return None
     return value
+
+
+# --- labels ---------------------------------------------------------------------------------------------------
+
+_TOKEN = re.compile(r"[^\s!\"#$%&()*+,\-./:;<=>?@\[\\\]^_`{|}~\t\n]+")
+
+
+def _single_tokens(value: Value | None, scenario: Scenario) -> list[str] | None:
+    """The labels an encoder was fitted on, when they are literal strings of one word each."""
+    value = pick(value, scenario)
+    if not isinstance(value, Seq) or not value.items:
+        return None
+    tokens = []
+    for item in value.items:
+        item = pick(item, scenario)
+        if not isinstance(item, Const) or not isinstance(item.value, (str, int)) or isinstance(item.value, bool):
+            return None
+        words = _TOKEN.findall(item.value.lower()) if isinstance(item.value, str) else [item.value]
+        if len(words) != 1:
+            return None
+        tokens.append(words[0])
+    return tokens
+
+
+def _distinct(tokens: list | None) -> int | None:
+    return len(set(tokens)) if tokens else None
+
+
+class LabelReader:
+    """Reads how the targets of a ``fit`` were made."""
+
+    def __init__(self, extractor: Extractor):
+        self.x = extractor
+
+    def read(self, value: Value | None, scenario: Scenario, depth: int = 0) -> Labels | None:
+        value = pick(value, scenario)
+        if depth > 4 or value is None:
+            return None
+        if isinstance(value, Call):
+            return self._call(value, scenario, depth)
+        if isinstance(value, Derived):
+            return self._derived(value, scenario)
+        return None
+
+    def _labels(self, encoding, first, classes, node, origin, reserved=None) -> Labels:
+        return Labels(encoding, first, classes if isinstance(classes, int) and not isinstance(classes, bool)
+                      else None, self.x.ref(node), origin, reserved)
+
+    def _call(self, call: Call, scenario: Scenario, depth: int) -> Labels | None:
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if call.target == "keras.utils.to_categorical":
+            classes = constant(call.argument("num_classes", 1))
+            origin = f"to_categorical(num_classes={classes})" if classes is not None else "to_categorical"
+            return self._labels(knowledge.ONE_HOT, None, classes, call.node, origin)
+        if call.target == "tensorflow.one_hot":
+            classes = constant(call.argument("depth", 1))
+            return self._labels(knowledge.ONE_HOT, None, classes, call.node, f"tf.one_hot(depth={classes})")
+        if call.target == "pandas.get_dummies":
+            return self._labels(knowledge.ONE_HOT, None, None, call.node, "pd.get_dummies")
+        if call.target in knowledge.DIRECTORY_DATASETS:
+            mode = call.argument("label_mode")
+            mode = "int" if mode is None else constant(mode)
+            classes = _distinct(_single_tokens(call.argument("class_names"), scenario))
+            return self._mode(mode, {"int": knowledge.IDS, "categorical": knowledge.ONE_HOT,
+                                     "binary": knowledge.BINARY}, classes, call.node, f"label_mode={mode!r}")
+        if call.target == "tensorflow.data.Dataset.from_tensor_slices" and call.args:
+            pair = pick(call.args[0], scenario)
+            if isinstance(pair, Seq) and len(pair.items) == 2:
+                return self.read(pair.items[1], scenario, depth + 1)
+        return None
+
+    def _mode(self, mode, encodings, classes, node, origin) -> Labels | None:
+        encoding = encodings.get(mode) if isinstance(mode, str) else None
+        if encoding is None:
+            return None
+        first = 0 if encoding == knowledge.IDS else None
+        if encoding == knowledge.BINARY:
+            classes = 2
+        return self._labels(encoding, first, classes, node, origin)
+
+    def _derived(self, value: Derived, scenario: Scenario) -> Labels | None:
+        source, method = value.source, value.method
+        target = source.target
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if method == "labels" and target in knowledge.DATASETS:
+            dataset = target.split(".")[2]
+            return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
+                                f"keras.datasets.{dataset} labels (class ids)")
+        if method == "index" and target == "numpy.eye" and source.args:
+            classes = constant(source.args[0])
+            return self._labels(knowledge.ONE_HOT, None, classes, value.node, f"np.eye({classes})[...]")
+        fitted = _distinct(_single_tokens(value.fitted, scenario))
+        if target == "sklearn.preprocessing.MultiLabelBinarizer" and method in ("transform", "fit_transform"):
+            return self._labels(knowledge.MULTI_HOT, None, None, value.node, "MultiLabelBinarizer")
+        if target == "sklearn.preprocessing.LabelEncoder" and method in ("transform", "fit_transform"):
+            return self._labels(knowledge.IDS, 0, fitted, value.node, "LabelEncoder")
+        if target == "keras.preprocessing.Tokenizer" and method == "texts_to_sequences":
+            return self._labels(knowledge.IDS, 1, fitted, value.node, "Tokenizer.texts_to_sequences",
+                                "Tokenizer numbers words from 1")
+        if target == "keras.layers.TextVectorization" and method == "call":
+            mode = source.argument("output_mode")
+            if mode is not None and constant(mode) != "int":
+                return None
+            return self._labels(knowledge.IDS, 2, fitted, value.node, "TextVectorization",
+                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary")
+        if target in ("keras.layers.StringLookup", "keras.layers.IntegerLookup") and method == "call":
+            return self._lookup(value, source, scenario, fitted)
+        if target == "keras.preprocessing.ImageDataGenerator" and method in ("flow_from_directory",
+                                                                             "flow_from_dataframe"):
+            mode = value.argument("class_mode")
+            mode = "categorical" if mode is None else constant(mode)
+            classes = _distinct(_single_tokens(value.argument("classes"), scenario))
+            return self._mode(mode, {"categorical": knowledge.ONE_HOT, "sparse": knowledge.IDS,
+                                     "binary": knowledge.BINARY}, classes, value.node, f"class_mode={mode!r}")
+        return None
+
+    def _lookup(self, value: Derived, source: Call, scenario: Scenario, fitted: int | None) -> Labels | None:
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        mode = source.argument("output_mode")
+        mode = "int" if mode is None else constant(mode)
+        oov = source.argument("num_oov_indices")
+        oov = 1 if oov is None else constant(oov)
+        mask = source.argument("mask_token")
+        masked = mask is not None and constant(mask) is not None
+        vocabulary = source.argument("vocabulary")
+        classes = _distinct(_single_tokens(vocabulary, scenario)) if vocabulary is not None else fitted
+        name = source.short_name
+        if mode == "one_hot":
+            return self._labels(knowledge.ONE_HOT, None, None, value.node, f"{name}(output_mode='one_hot')")
+        if mode == "multi_hot":
+            return self._labels(knowledge.MULTI_HOT, None, None, value.node, f"{name}(output_mode='multi_hot')")
+        if mode != "int" or not isinstance(oov, int):
+            return None
+        first = oov + (1 if masked else 0)
+        reasons = [f"{oov} out-of-vocabulary index{'es' if oov > 1 else ''}"] if oov else []
+        if masked:
+            reasons.append("a mask token")
+        reserved = f"{name} reserves {' and '.join(reasons)} before the vocabulary" if reasons else None
+        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved)
+
+
+def optimizer_calls(extractor: Extractor, calls) -> list[OptimizerCall]:
+    facts = []
+    for call in calls:
+        category, _, name = call.target.rpartition(".")
+        if name not in knowledge.OPTIMIZER_DEFAULT_LEARNING_RATES:
+            continue
+        rate = call.argument("lr")
+        if rate is None:
+            rate = call.argument("learning_rate", 0)
+        rate = extractor.constant(rate, Scenario())
+        keywords = tuple(key for key, _ in call.kwargs)
+        facts.append(OptimizerCall(
+            name, category.endswith("legacy"), keywords,
+            rate if isinstance(rate, (int, float)) and not isinstance(rate, bool) else None,
+            extractor.ref(call.node),
+            {key: extractor.ref(call.argument_node(key)) for key in keywords}))
+    return facts

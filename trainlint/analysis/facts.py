@@ -70,6 +70,45 @@ class MetricSpec:
 
 
 @dataclass(frozen=True)
+class Labels:
+    """How the targets passed to ``fit`` were made, as far as the code shows."""
+
+    encoding: str
+    """``knowledge.IDS`` | ``ONE_HOT`` | ``MULTI_HOT`` | ``BINARY``."""
+    first_id: int | None
+    """For class ids: the smallest id the encoder produces (1 for ``Tokenizer``, 2 for ``TextVectorization``)."""
+    num_classes: int | None
+    """When visible: ``num_classes=``, a one-hot width, a fitted vocabulary, a known dataset."""
+    where: SourceRef
+    origin: str
+    """How they were made, for messages: ``"to_categorical(num_classes=10)"``, ``"Tokenizer.texts_to_sequences"``."""
+    reserved: str | None = None
+    """Why ids start above 0, for messages."""
+
+    @property
+    def last_id(self) -> int | None:
+        if self.first_id is None or self.num_classes is None:
+            return None
+        return self.first_id + self.num_classes - 1
+
+
+@dataclass(frozen=True)
+class OptimizerCall:
+    """An optimizer constructed in the code (``Adam(lr=0.01)``), compiled or not: Keras 3 raises at construction."""
+
+    name: str
+    """The class: ``Adam``, ``SGD`` ..."""
+    legacy: bool
+    """Built from ``keras.optimizers.legacy``."""
+    keywords: tuple[str, ...]
+    learning_rate: float | None
+    """The value given as ``lr=`` or ``learning_rate=`` when it is a constant."""
+    where: SourceRef
+    keyword_at: dict = field(default_factory=dict, compare=False, hash=False)
+    """Where each keyword argument is written, by name."""
+
+
+@dataclass(frozen=True)
 class TrainingSetup:
     """One model output tied to the ``compile(...)`` call that configures it, in one scenario."""
 
@@ -80,3 +119,5 @@ class TrainingSetup:
     """Set when ``metrics='accuracy'`` was passed as a bare string (Keras 3 raises)."""
     compile_at: SourceRef
     scenario: Scenario
+    labels: Labels | None = None
+    """The targets of a ``fit`` on the same model, when their encoding is visible."""

@@ -87,6 +87,20 @@ class Scenario:
             return False
         return None
 
+    def combined(self, other: Scenario) -> Scenario | None:
+        """Both scenarios at once, or None when they assume opposite things."""
+        mine = dict(self.assumptions)
+        merged = list(self.assumptions)
+        for condition, holds in other.assumptions:
+            if condition in mine:
+                if mine[condition] != holds:
+                    return None
+                continue
+            if self.decide(condition) not in (None, holds):
+                return None
+            merged.append((condition, holds))
+        return Scenario(tuple(merged))
+
     def describe(self) -> str | None:
         if not self.assumptions:
             return None
@@ -145,7 +159,9 @@ def merge_scenarios(scenarios: list[Scenario]) -> list[Scenario]:
                         break
             if changed:
                 break
-    merged = list(current.values())
-    if any(not s for s in merged):
+    # Absorption: a finding seen under {x} and under {x, c} holds under {x}.
+    keys = list(current)
+    kept = [current[k] for k in keys if not any(other < k for other in keys)]
+    if any(not s for s in kept):
         return [Scenario()]
-    return merged
+    return kept

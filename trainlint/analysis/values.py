@@ -161,3 +161,54 @@ class Instance(Value):
 
 def is_none(value: Value | None) -> bool:
     return isinstance(value, Const) and value.value is None
+
+
+@dataclass(frozen=True, eq=False)
+class Choice(Value):
+    """A value that depends on an undecided condition: ``if_true`` where it holds, ``if_false`` where not.
+
+    Joining the two branches of an ``if`` into guarded values (rather than forking the rest of the run)
+    keeps the evaluation linear; the scenarios are enumerated later, only over the conditions a finding
+    rests on. The condition is shared, so every value guarded by ``num_classes == 2`` agrees.
+    """
+
+    condition: Any  # scenario.Condition
+    if_true: Value
+    if_false: Value
+
+    def branch(self, holds: bool) -> Value:
+        return self.if_true if holds else self.if_false
+
+
+def pick(value: Value | None, scenario) -> Value | None:
+    """The alternative a scenario selects, through nested choices; a choice it cannot decide stays one."""
+    while isinstance(value, Choice):
+        decided = scenario.decide(value.condition)
+        if decided is None:
+            return value
+        value = value.branch(decided)
+    return value
+
+
+@dataclass(frozen=True, eq=False)
+class Derived(Value):
+    """What a method of a known outside object returns: ``tokenizer.texts_to_sequences(y)``,
+    ``encoder.fit_transform(y)``, ``datagen.flow_from_directory(...)``, ``np.eye(k)[y]``, the labels a
+    ``keras.datasets`` loader returns.
+    """
+
+    source: Call
+    method: str
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    fitted: Value | None
+    """What ``source`` had been fitted on (``fit_on_texts`` / ``adapt`` / ``fit``) when this was computed."""
+    node: cst.CSTNode
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        for key, value in self.kwargs:
+            if key == name:
+                return value
+        if position is not None and position < len(self.args):
+            return self.args[position]
+        return None

@@ -13,7 +13,7 @@ import textwrap
 from dataclasses import dataclass, field
 from typing import ClassVar, Iterator
 
-from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.facts import OptimizerCall, SourceRef, TrainingSetup
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?")
 
@@ -34,6 +34,8 @@ class Report:
 
 
 class Rule:
+    FACT: ClassVar[type] = TrainingSetup
+    """The fact this rule reads: a :class:`TrainingSetup` (default) or an :class:`OptimizerCall`."""
     code: ClassVar[str]
     name: ClassVar[str]
     kind: ClassVar[str]
@@ -43,7 +45,7 @@ class Rule:
     VALID: ClassVar[tuple[str, ...]]
     EXAMPLE_KERAS_VERSION: ClassVar[str] = "3"
 
-    def check(self, setup: TrainingSetup, context: RuleContext) -> Iterator[Report]:
+    def check(self, fact: TrainingSetup | OptimizerCall, context: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
 
     def report(self, primary: SourceRef, message: str, *related: tuple[SourceRef, str]) -> Report:
@@ -83,8 +85,9 @@ def width(units: int) -> str:
 def head_note(setup: TrainingSetup) -> tuple[SourceRef, str]:
     """The related location that shows the head: its width and final activation."""
     head = setup.head
-    units = f"{head.units}-unit " if head.units is not None else ""
-    return head.activation_at, f"the output is a {units}{head.activation} head"
+    described = f"{head.units}-unit {head.activation}" if head.units is not None else f"{head.activation}"
+    article = "an" if described[0] in "8aeiou" or described.startswith(("11-", "18-")) else "a"
+    return head.activation_at, f"the output is {article} {described} head"
 
 
 def loss_note(setup: TrainingSetup) -> tuple[SourceRef, str]:
