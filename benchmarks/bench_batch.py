@@ -226,9 +226,9 @@ def best_of(repeats: int, measure):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=4)
-    parser.add_argument("--scripts", type=int, default=300, help="Keras training scripts in the corpus")
-    parser.add_argument("--others", type=int, default=3000, help="non-Keras modules in the corpus")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--scripts", type=int, default=200, help="Keras training scripts in the corpus")
+    parser.add_argument("--others", type=int, default=2000, help="non-Keras modules in the corpus")
+    parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
     args = parser.parse_args()
     cores = default_jobs()

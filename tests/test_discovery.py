@@ -23,11 +23,14 @@ def _names(root, **options) -> list[str]:
 
 def test_default_excludes_skip_virtual_environments_dependencies_and_build_folders(tmp_path):
     _tree(tmp_path, {name: "" for name in (
-        "train.py", "nb/explore.ipynb", "stubs/model.pyi", ".venv/lib/x.py", "venv/x.py", "env/x.py",
+        "train.py", "nb/explore.ipynb", "stubs/model.pyi", ".venv/lib/x.py", "venv/x.py",
+        "py311/pyvenv.cfg", "py311/lib/x.py", "env/cartpole.py",
         "lib/python3.11/site-packages/keras/x.py", "node_modules/pkg/x.py", "build/lib/x.py", "dist/x.py",
         ".git/hooks/x.py", "__pycache__/x.py", "pkg.egg-info/x.py", ".ipynb_checkpoints/x-checkpoint.ipynb",
         "notes.txt", "data.json")})
-    assert _names(tmp_path) == ["nb/explore.ipynb", "stubs/model.pyi", "train.py"]
+    # A virtual environment is known by its pyvenv.cfg, whatever its name; a folder named env is user code
+    # (reinforcement learning environments).
+    assert _names(tmp_path) == ["env/cartpole.py", "nb/explore.ipynb", "stubs/model.pyi", "train.py"]
 
 
 def test_gitignore_files_apply_at_every_depth_and_a_deeper_one_wins(tmp_path):

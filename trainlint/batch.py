@@ -13,7 +13,6 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
-from pathlib import Path
 from typing import Iterable, Sequence
 
 from trainlint.cache import Cache
@@ -114,12 +113,3 @@ def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None) -> 
         message = "internal error: the analyser crashed on this file (its worker process died); not analysed"
         return FileResult(source.display, [file_diagnostic(source.display, message, code=INTERNAL_ERROR)],
                           notebook=source.is_notebook, group=source.group)
-
-
-def lint_paths(paths: list[str], settings: Settings, jobs: int | None = None, cache_dir: str | Path | None = None,
-               **discovery) -> list[FileResult]:
-    """Discover and lint; ``cache_dir`` None means no cache."""
-    from trainlint.files import discover_files
-
-    cache = Cache.open(cache_dir) if cache_dir is not None else None
-    return lint_sources(discover_files(paths, **discovery), settings, jobs or default_jobs(), cache)

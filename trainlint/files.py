@@ -19,7 +19,7 @@ from trainlint.source import decode
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
 DEFAULT_EXCLUDES = (
-    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "env", ".env", "__pycache__", "site-packages",
+    ".git", ".hg", ".svn", ".tox", ".nox", ".venv", "venv", "__pycache__", "site-packages",
     "node_modules", "build", "dist", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs", ".ipynb_checkpoints",
     "*.egg-info", ".trainlint_cache",
 )
@@ -85,7 +85,8 @@ def discover_files(paths: list[str], exclude: Iterable[str] | None = None, exten
                    respect_gitignore: bool = True) -> list[SourceFile]:
     """The files to lint, in a stable order: files given by name always; in directories, ``.py``, ``.pyi`` and
     ``.ipynb`` files not excluded by ``exclude`` (default :data:`DEFAULT_EXCLUDES`), ``extend_exclude`` or a
-    ``.gitignore``. Symlinked folders are followed once (a loop is not followed)."""
+    ``.gitignore``, nor in virtual environments (any folder with a ``pyvenv.cfg``, whatever its name). Symlinked
+    folders are followed once (a loop is not followed)."""
     ignores = _Ignores([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude])
     found: list[SourceFile] = []
     seen: set[str] = set()
@@ -143,7 +144,8 @@ def _walk(root: Path, ignores: _Ignores, respect_gitignore: bool) -> Iterator[Pa
         folders = [*above, *(base / Path(*here.relative_to(base).parts[:depth])
                              for depth in range(len(here.relative_to(base).parts) + 1))] if respect_gitignore else []
         subdirectories[:] = [name for name in sorted(subdirectories)
-                             if not ignores.ignored(here / name, base, folders, is_dir=True)]
+                             if not ignores.ignored(here / name, base, folders, is_dir=True)
+                             and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))]
         for name in sorted(files):
             if name.endswith((*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)) and \
                     not ignores.ignored(here / name, base, folders, is_dir=False):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from trainlint.engine import Stats
 from trainlint.files import FileResult
-from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, Finding
+from trainlint.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -84,10 +84,6 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder])
                         for folder in sorted(files_per_folder, key=lambda f: (-findings_per_folder[f], f))),
     )
-
-
-def is_diagnostic(code: str) -> bool:
-    return code in (PARSE_ERROR, INTERNAL_ERROR)
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list[str]:
