@@ -109,6 +109,8 @@ class Extractor:
             return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
         if not isinstance(layer, Call):
             return None
+        if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
+            return self._step(layer.argument("layer", 0), scenario, after, depth)
         if layer.target in knowledge.TRANSPARENT_LAYERS:
             return "continue"
         if layer.target in knowledge.ACTIVATION_LAYERS:
