@@ -75,6 +75,12 @@ MODEL_STYLES = {
         model = tf.keras.Model(inputs, tf.nn.softmax(logits))
         model.compile(loss="binary_crossentropy")
     """,
+    "time-distributed": """
+        from keras import layers, models
+        model = models.Sequential([layers.LSTM(8, return_sequences=True),
+                                   layers.TimeDistributed(layers.Dense(1, activation="softmax"))])
+        model.compile(loss="binary_crossentropy")
+    """,
     "dropout-after-head": """
         import keras
         model = keras.Sequential([keras.layers.Dense(1, activation="softmax"), keras.layers.Dropout(0.5)])
@@ -417,3 +423,19 @@ def test_recursion_and_deep_call_chains_do_not_crash():
         model = keras.Sequential([keras.layers.Dense(f(3), activation="softmax")])
         model.compile(loss="binary_crossentropy")
     """) == []
+
+
+def test_functions_see_globals_bound_after_a_module_level_branch():
+    assert codes("""
+        import sys
+        from tensorflow import keras
+        def build():
+            return keras.Sequential([keras.layers.Dense(UNITS, activation="softmax")])
+        if sys.argv[1] == "small":
+            HIDDEN = 16
+        else:
+            HIDDEN = 64
+        UNITS = 1
+        model = build()
+        model.compile(loss="binary_crossentropy")
+    """) == ["TL101"]

@@ -143,3 +143,15 @@ def test_labels_meet_the_compile_in_the_same_scenario():
     assert codes(source) == []
     [swapped] = lint(source.replace('if one_hot else "sparse', 'if not one_hot else "sparse'))
     assert swapped.code == "TL301" and swapped.scenario == "one_hot"
+
+
+def test_visible_single_label_targets_silence_the_multi_label_assumption():
+    source = """
+        from tensorflow import keras
+        y = keras.utils.to_categorical(ids, 2)
+        model = keras.Sequential([keras.layers.Dense(2, activation="sigmoid")])
+        model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+        model.fit(x, y)
+    """
+    assert codes(source) == []
+    assert codes(source.replace("model.fit(x, y)", "model.fit(x, multi_hot)")) == ["TL201"]

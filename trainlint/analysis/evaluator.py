@@ -313,7 +313,7 @@ class Interpreter:
             condition = split.condition
             holds = self._if(statement, state.fork(state.scenario.assume(condition, True)), frame)
             fails = self._if(statement, state.fork(state.scenario.assume(condition, False)), frame)
-            return _join(condition, holds, fails, state.scenario)
+            return _join(condition, holds, fails, state)
         except _Undecidable:
             self._forget_assigned(statement, state)
             return [state]
@@ -681,9 +681,9 @@ class Interpreter:
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
         if isinstance(function, Function):
-            return self._function_call(function, args, kwargs, state, frame)
+            return self._function_call(function, args, kwargs, state)
         if isinstance(function, ClassValue):
-            return self._instantiate(function, args, kwargs, node, state, frame)
+            return self._instantiate(function, args, kwargs, node, state)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -771,7 +771,7 @@ class Interpreter:
             return Derived(receiver, name, args, kwargs, state.heap.get(fitted_key), node)
         return Sym(f"{name}(...)")
 
-    def _function_call(self, function: Function, args, kwargs, state: State, caller: Frame) -> Value:
+    def _function_call(self, function: Function, args, kwargs, state: State) -> Value:
         node = function.node
         if node in self._call_stack or len(self._call_stack) >= MAX_CALL_DEPTH:
             return Sym(node.name.value + "(...)")
@@ -836,18 +836,18 @@ class Interpreter:
             env[params.star_arg.name.value] = Seq(())
         return env
 
-    def _instantiate(self, cls: ClassValue, args, kwargs, node: cst.Call, state: State, caller: Frame) -> Value:
+    def _instantiate(self, cls: ClassValue, args, kwargs, node: cst.Call, state: State) -> Value:
         instance = Instance(cls, {})
         init = _find_method(cls, "__init__")
         if init is not None:
-            self._function_call(Function(init, cls.globals, bound_self=instance), args, kwargs, state, caller)
+            self._function_call(Function(init, cls.globals, bound_self=instance), args, kwargs, state)
         if not _derives_from_keras_model(cls):
             return instance
         call = _find_method(cls, "call")
         outputs: tuple[Value, ...] = (OPAQUE,)
         if call is not None:
             result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
-                                         state, caller)
+                                         state)
             if isinstance(result, Tensor):
                 outputs = (result,)
         return self._new_model(node, state, outputs=outputs)
@@ -877,15 +877,23 @@ def _join_maps(condition: Condition, holds: dict, fails: dict) -> dict:
     return joined
 
 
-def _join(condition: Condition, holds: list[State], fails: list[State], scenario: Scenario) -> list[State]:
-    """The states after an ``if`` that was evaluated both ways: one live state where both branches go on."""
+def _join(condition: Condition, holds: list[State], fails: list[State], before: State) -> list[State]:
+    """The states after an ``if`` that was evaluated both ways: one live state where both branches go on.
+
+    The joined bindings are written back into ``before``'s own dictionaries: at module level that dictionary
+    is the globals every function defined so far looks names up in.
+    """
     live_holds = [s for s in holds if not s.done]
     live_fails = [s for s in fails if not s.done]
     finished = [s for s in (*holds, *fails) if s.done]
     if len(live_holds) == 1 and len(live_fails) == 1:
         a, b = live_holds[0], live_fails[0]
-        joined = State(_join_maps(condition, a.env, b.env), _join_maps(condition, a.heap, b.heap), scenario)
-        return [joined, *finished]
+        env, heap = _join_maps(condition, a.env, b.env), _join_maps(condition, a.heap, b.heap)
+        before.env.clear()
+        before.env.update(env)
+        before.heap.clear()
+        before.heap.update(heap)
+        return [before, *finished]
     return [*live_holds, *live_fails, *finished]
 
 

@@ -109,6 +109,8 @@ class Extractor:
             return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
         if not isinstance(layer, Call):
             return None
+        if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
+            return self._step(layer.argument("layer", 0), scenario, after, depth)
         if layer.target in knowledge.TRANSPARENT_LAYERS:
             return "continue"
         if layer.target in knowledge.ACTIVATION_LAYERS:
@@ -235,17 +237,18 @@ class Extractor:
         plain = self._compile_setups(event)
         if len(event.model.outputs or ()) > 1:
             return plain  # the labels of a multi-output model are per output; not read yet
-        labelled = []
+        setups = []
         for setup in plain:
+            labelled = []
             for fit in fits:
                 scenario = setup.scenario.combined(fit.scenario)
-                if scenario is None:
-                    continue
-                labels = self.labels(fit, scenario)
+                labels = self.labels(fit, scenario) if scenario is not None else None
                 if labels is not None:
                     labelled.append(TrainingSetup(setup.head, setup.loss, setup.metrics,
                                                   setup.metrics_written_as_string, setup.compile_at, scenario, labels))
-        return plain + labelled
+            # Visible labels refine the setup: rules that would otherwise assume an encoding see the real one.
+            setups += labelled or [setup]
+        return setups
 
     def labels(self, fit: ModelEvent, scenario: Scenario) -> Labels | None:
         """The labels of a ``fit(x, y)`` / ``fit(dataset)`` call."""

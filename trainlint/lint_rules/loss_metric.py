@@ -135,6 +135,8 @@ class CategoricalAccuracyOnMultiLabel(Rule):
             return
         if head.units is None or head.units < 2:
             return
+        if setup.labels is not None and setup.labels.encoding != knowledge.MULTI_HOT:
+            return
         for metric in setup.metrics:
             if metric.name in knowledge.ONE_HOT_METRICS:
                 yield self.report(

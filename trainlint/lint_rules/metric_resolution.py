@@ -18,7 +18,7 @@ class AccuracyOnMultiLabel(Rule):
     """
     ## What it does
     Checks for ``metrics=['accuracy']`` on a multi-label model: a sigmoid head of several units trained
-    with binary crossentropy.
+    with binary crossentropy (unless the labels passed to ``fit`` are visibly single-label).
 
     ## Why is this bad?
     Keras 3 and tf.keras >= 2.2 resolve ``'accuracy'`` from shapes only: for an output of several units it
@@ -58,6 +58,8 @@ class AccuracyOnMultiLabel(Rule):
             return
         if head.activation != knowledge.SIGMOID or head.units is None or head.units < 2:
             return
+        if setup.labels is not None and setup.labels.encoding != knowledge.MULTI_HOT:
+            return  # sigmoid + binary crossentropy suggests multi-label; visible labels say otherwise
         resolved = knowledge.RESOLVED_ACCURACY_NAME[context.keras_version][knowledge.CATEGORICAL_ACCURACY]
         for metric in _accuracy_metrics(setup):
             yield self.report(
