@@ -232,6 +232,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=REPO / "benchmarks" / "RESULTS.md")
     args = parser.parse_args()
     cores = default_jobs()
+    load_before = os.getloadavg()[0]
     rows: list[tuple[str, int, float, str]] = []  # what, files, seconds, peak memory
 
     with tempfile.TemporaryDirectory(prefix="trainlint-bench-") as folder:
@@ -272,6 +273,7 @@ def main() -> None:
                 [sys.executable, "-m", "flake8", "--jobs", str(jobs), str(root)], REPO))
             rows.append((f"flake8 --jobs {jobs} (installed plugins)", total, seconds, f"{peak:.0f}"))
 
+    load_after = os.getloadavg()[0]
     flake8_version = subprocess.run([sys.executable, "-m", "flake8", "--version"], capture_output=True,
                                     text=True).stdout.strip().replace("\n", " ")
     lines = [
@@ -279,7 +281,9 @@ def main() -> None:
         "",
         f"Produced by `python3 benchmarks/bench_batch.py --seed {args.seed} --scripts {args.scripts} "
         f"--others {args.others}` (best of {args.repeats}; flake8 once) on {platform.processor() or platform.machine()}, "
-        f"{cores} cores, Python {platform.python_version()}, trainlint {__version__}, libcst {libcst_version()}.",
+        f"{cores} cores, Python {platform.python_version()}, trainlint {__version__}, libcst {libcst_version()}. "
+        f"Load average (1 min) {load_before:.1f} before, {load_after:.1f} after: other work shared the machine, so "
+        "multi-core rows understate what free cores give.",
         "",
         f"Corpus (generated, seed {args.seed}): {len(keras_files)} Keras training scripts and {len(plain_files)} "
         f"non-Keras modules in 10 folders, {corpus_mb:.1f} MB; {findings} findings in the scripts.",

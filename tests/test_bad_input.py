@@ -5,6 +5,7 @@ from __future__ import annotations
 import faulthandler
 import json
 import os
+import shutil
 import signal
 
 import pytest
@@ -132,3 +133,28 @@ def test_a_worker_that_crashes_on_one_file_costs_only_that_file(tmp_path, monkey
     assert codes == {name: ["TL102"] for name in names if name != "crash.py"}
     [crashed] = [r for r in results if r.filename.endswith("crash.py")]
     assert "crashed on this file" in crashed.findings[0].message
+
+
+def test_an_internal_error_outside_the_rules_is_reported_with_the_file_name(tmp_path, monkeypatch):
+    import trainlint.files
+
+    original = trainlint.files.read_notebook
+
+    def read_notebook(text, filename):
+        if filename.endswith("/broken.ipynb"):
+            raise IndexError("list index out of range")
+        return original(text, filename)
+
+    monkeypatch.setattr(trainlint.files, "read_notebook", read_notebook)
+    _write_tree(tmp_path, ["a.py"])
+    for name in ("broken.ipynb", "fine.ipynb"):
+        shutil.copy(FIXTURES / "notebooks" / "binary_classifier.ipynb", tmp_path / name)
+    results = lint_sources(discover_files([str(tmp_path)]), Settings(), jobs=1)
+    found = {os.path.basename(r.filename): [(f.code, f.message) for f in r.findings] for r in results}
+    assert found["broken.ipynb"] == [("TL002", "internal error: IndexError: list index out of range")]
+    assert [code for code, _ in found["a.py"]] == [code for code, _ in found["fine.ipynb"]] == ["TL102"]
+
+
+def test_a_bad_job_count_is_a_usage_error():
+    result = run_trainlint("check", "--jobs", "0", str(FIXTURES / "examples"))
+    assert result.returncode == 2 and "must be at least 1" in result.stderr

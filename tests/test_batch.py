@@ -138,3 +138,26 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path):
     _many_files(tmp_path)
     result = run_trainlint("check", "--no-cache", str(tmp_path))
     assert (result.returncode, result.stderr) == (0, "")
+
+
+@pytest.mark.parametrize("text", [
+    "import keras\nmodel.compile(loss='mse')\n", "import re\nPATTERN = re.compile('x')\n",
+    "from tensorflow.keras import optimizers\nopt = optimizers.Adam(lr=0.1)\n", "import tensorflow as tf\n",
+    "# compile keras\n", "", "KERAS = 1\ncompile = 2\n", "tf.keras.Model.compile",
+])
+def test_the_byte_pre_filter_agrees_with_the_text_one(text):
+    from trainlint.engine import might_have_findings
+    from trainlint.files import might_have_findings_in_bytes
+
+    assert might_have_findings_in_bytes(text.encode()) == might_have_findings(text)
+
+
+def test_a_cached_run_does_not_even_import_the_parser(corpus, tmp_path):
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    assert run_trainlint("check", "--jobs", "1", *cache, str(corpus)).returncode == 1
+    warm = subprocess.run([sys.executable, "-X", "importtime", "-m", "trainlint", "check", "--jobs", "1", *cache,
+                           str(corpus)], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert warm.returncode == 1
+    imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time")}
+    assert "trainlint.cli" in imported
+    assert "libcst" not in imported and "trainlint.engine" not in imported

@@ -16,8 +16,7 @@ from dataclasses import replace
 from typing import Iterable, Sequence
 
 from trainlint.cache import Cache
-from trainlint.engine import might_have_findings_in_bytes
-from trainlint.files import FileResult, SourceFile, lint_bytes, read_source
+from trainlint.files import FileResult, SourceFile, lint_bytes, might_have_findings_in_bytes, read_source
 from trainlint.findings import INTERNAL_ERROR, file_diagnostic
 from trainlint.progress import Progress
 from trainlint.settings import Settings
@@ -34,6 +33,18 @@ def default_jobs() -> int:
 
 
 def lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+    try:
+        return _lint_one(source, settings, cache)
+    except Exception as error:  # a bug of ours on one file (outside the rules, which guard themselves)
+        return _internal_error(source, f"internal error: {type(error).__name__}: {error}")
+
+
+def _internal_error(source: SourceFile, message: str) -> FileResult:
+    return FileResult(source.display, [file_diagnostic(source.display, message, code=INTERNAL_ERROR)],
+                      notebook=source.is_notebook, group=source.group)
+
+
+def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
     data = read_source(source, settings)
     if isinstance(data, FileResult):
         return data
@@ -97,7 +108,7 @@ def _lint_in_pool(sources: Sequence[SourceFile], settings: Settings, jobs: int, 
             try:
                 for index, result in zip(chunk, future.result()):
                     results[index] = result
-            except BrokenProcessPool:
+            except Exception:  # the pool broke (a worker died), or a result could not be sent back
                 crashed.extend(chunk)
             progress.advance(len(chunk))
     for index in crashed:
@@ -110,6 +121,7 @@ def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None) -> 
         with _pool(1) as pool:
             return pool.submit(lint_one, source, settings, cache).result()
     except BrokenProcessPool:
-        message = "internal error: the analyser crashed on this file (its worker process died); not analysed"
-        return FileResult(source.display, [file_diagnostic(source.display, message, code=INTERNAL_ERROR)],
-                          notebook=source.is_notebook, group=source.group)
+        return _internal_error(
+            source, "internal error: the analyser crashed on this file (its worker process died); not analysed")
+    except Exception as error:
+        return _internal_error(source, f"internal error: {type(error).__name__}: {error}")

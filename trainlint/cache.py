@@ -16,10 +16,10 @@ from functools import lru_cache
 from pathlib import Path
 
 import trainlint
-from trainlint.engine import Stats
 from trainlint.files import FileResult
 from trainlint.findings import Confirmation, Finding, Related
 from trainlint.settings import Settings
+from trainlint.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
 _CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is trainlint's cache; see https://bford.info/cachedir/\n"

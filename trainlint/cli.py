@@ -11,10 +11,9 @@ from trainlint import __version__
 from trainlint.batch import default_jobs, lint_sources
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
 from trainlint.files import discover_files
-from trainlint.progress import Progress
 from trainlint.knowledge import KERAS_VERSIONS
-from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
 from trainlint.plugin.reporters import REPORTERS
+from trainlint.progress import Progress
 from trainlint.settings import DEFAULT_MAX_FILE_BYTES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -84,6 +83,9 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return EXIT_ERROR if exit_.code else EXIT_CLEAN
+    if args.command in ("rules", "rule"):
+        # Imported here: the rules pull in libcst, which a cached check never needs.
+        from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
     if args.command == "rules":
         for rule in ALL_RULES:
             print(f"{rule.code}  {rule.name:<44} {rule.kind:<26} {rule.summary}")

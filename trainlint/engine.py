@@ -17,30 +17,12 @@ from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
 from trainlint.settings import Settings
 from trainlint.source import looks_like_python2
+from trainlint.stats import Stats
 
 
 def might_have_findings(text: str) -> bool:
     """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
     return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
-
-
-def might_have_findings_in_bytes(data: bytes) -> bool:
-    """:func:`might_have_findings` on raw bytes, before decoding (every PEP 263 encoding keeps ASCII as is)."""
-    return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
-
-
-@dataclass
-class Stats:
-    """What one analysis saw, for summaries and tests (``parsed`` counts real parses)."""
-
-    parsed: int = 0
-    models: int = 0
-    compile_calls: int = 0
-    resolved_compile_calls: int = 0
-
-    def add(self, other: Stats) -> None:
-        for name in vars(self):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
 @dataclass

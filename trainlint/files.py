@@ -10,11 +10,14 @@ from typing import Iterable, Iterator
 
 import pathspec
 
-from trainlint.engine import Analysis, Stats, lint_text, might_have_findings_in_bytes
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
+from trainlint.stats import Stats
+
+# trainlint.engine (and libcst with it) is imported only when a file needs parsing: a cached re-run never pays
+# for the import, which costs more than the rest of such a run.
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 NOTEBOOK_SUFFIX = ".ipynb"
@@ -36,6 +39,11 @@ class SourceFile:
     @property
     def is_notebook(self) -> bool:
         return self.display.endswith(NOTEBOOK_SUFFIX)
+
+
+def might_have_findings_in_bytes(data: bytes) -> bool:
+    """``engine.might_have_findings`` on raw bytes, before decoding (PEP 263 encodings keep ASCII as is)."""
+    return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
 
 
 @dataclass
@@ -173,11 +181,13 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings) -> FileResul
     """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed."""
     if not might_have_findings_in_bytes(data):
         return _result(source, [])
+    from trainlint.engine import lint_text
+
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
     if not source.is_notebook:
-        analysis: Analysis = lint_text(text.text, source.display, settings)
+        analysis = lint_text(text.text, source.display, settings)
         return _result(source, analysis.findings, analysis.stats)
     notebook = read_notebook(text.text, source.display)
     if notebook.diagnostic is not None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from trainlint.engine import Stats
 from trainlint.files import FileResult
 from trainlint.findings import Finding
+from trainlint.stats import Stats
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,19 @@
+"""Counters of what an analysis saw, in a module of their own so that reading results needs no parser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class Stats:
+    """What one analysis saw, for summaries and tests (``parsed`` counts real parses)."""
+
+    parsed: int = 0
+    models: int = 0
+    compile_calls: int = 0
+    resolved_compile_calls: int = 0
+
+    def add(self, other: Stats) -> None:
+        for name in vars(self):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
