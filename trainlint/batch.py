@@ -80,7 +80,7 @@ def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 
 
 
 def _pool(jobs: int) -> ProcessPoolExecutor:
-    # fork starts workers without importing trainlint and libcst again in each.
+    # fork starts a worker in milliseconds, where spawn starts an interpreter and imports trainlint again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else None
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
 

@@ -110,9 +110,9 @@ def discover_files(paths: list[str], exclude: Iterable[str] | None = None, exten
                 if display not in seen:
                     seen.add(display)
                     found.append(SourceFile(display, file, relative[0] if len(relative) > 1 else "."))
-        elif given not in seen:
+        elif given not in seen:  # a file named on the command line belongs to its folder as given
             seen.add(given)
-            found.append(SourceFile(given, path, path.name))
+            found.append(SourceFile(given, path, str(path.parent)))
     return found
 
 
