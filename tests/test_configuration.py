@@ -132,3 +132,18 @@ def test_cli_reports_exactly_the_expected_lines(name):
     result = run_trainlint("check", "--output-format", "json", str(path))
     seen = {(f["line"], f["code"]) for f in json.loads(result.stdout)}
     assert seen == (expected_reports(path) if name != "buggy_training.py" else {(6, "TL102")})
+
+
+def test_per_file_ignores_and_exclude_flags(project):
+    assert reported(project, ".", "--exclude", "legacy") == {("train.py", "TL201"), ("train.py", "TL111")}
+    assert reported(project, ".", "--per-file-ignores", "train.py:TL2 legacy/*:TL102") == {("train.py", "TL111")}
+    configure(project, 'exclude = ["train.py"]\n')
+    # The flag replaces the file's exclude.
+    assert reported(project, ".", "--exclude", "legacy") == {("train.py", "TL201"), ("train.py", "TL111")}
+    bad = run_trainlint("check", "--per-file-ignores", "train.py", ".", cwd=project)
+    assert bad.returncode == 2 and "GLOB:CODES" in bad.stderr
+
+
+def test_a_missing_config_file_exits_2(project):
+    result = run_trainlint("check", "--config", "nowhere.toml", ".", cwd=project)
+    assert result.returncode == 2 and "nowhere.toml" in result.stderr and "Traceback" not in result.stderr

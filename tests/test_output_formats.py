@@ -159,8 +159,9 @@ def test_sarif_carries_a_notebook_cell_in_the_property_bag():
                       (Related("analysis.ipynb", 5, 1, "the head"),), cell=4)
     [result] = sarif_log([finding], Path.cwd())["runs"][0]["results"]
     assert result["properties"] == {"kind": "degenerate-head", "cell": 4, "line": 7, "column": 3}
-    # The lines count the joined code cells, not the .ipynb's JSON: no region that would point into it.
-    assert "region" not in result["locations"][0]["physicalLocation"]
+    # The lines count the joined code cells, not the .ipynb's JSON: the alert sits at the top of the file.
+    assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 1}
+    assert result["message"]["text"] == "m (cell 4, line 7)"
     validate = pytest.importorskip("sarif_kit.validate", reason="sarif-kit needs Python >= 3.11")
     assert validate.validation_errors(sarif_log([finding], Path.cwd())) == []
 

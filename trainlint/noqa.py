@@ -28,7 +28,7 @@ def suppressed_codes(line: str) -> frozenset[str] | None:
     listed = match.group("codes")
     if not listed:
         return frozenset()
-    return frozenset(code.upper() for code in _SEPARATORS.split(listed) if code)
+    return frozenset(code for code in _SEPARATORS.split(listed) if code)  # case-sensitive, as in flake8
 
 
 def is_suppressed(finding: Finding, lines: list[str]) -> bool:

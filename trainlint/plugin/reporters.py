@@ -50,7 +50,7 @@ def report_text(findings: list[Finding], files: int, out: TextIO, context: Repor
 
 def source_excerpt(finding: Finding, text: str | None) -> str:
     """The reported line with the span underlined, in ruff's gutter layout; empty when the text is unknown."""
-    if text is None:
+    if text is None or finding.cell is not None:  # a notebook's lines count its joined cells, not the file
         return ""
     lines = text.split("\n")
     if not 1 <= finding.line <= len(lines):

@@ -70,17 +70,15 @@ def artifact_location(filename: str, root: Path) -> dict:
     return {"uri": quote(relative.as_posix()), "uriBaseId": SOURCE_ROOT}
 
 
-def _physical(filename: str, root: Path, region: dict | None) -> dict:
-    location = {"artifactLocation": artifact_location(filename, root)}
-    if region is not None:
-        location["region"] = region
-    return {"physicalLocation": location}
+def _physical(filename: str, root: Path, region: dict) -> dict:
+    return {"physicalLocation": {"artifactLocation": artifact_location(filename, root), "region": region}}
 
 
-def _region(finding: Finding) -> dict | None:
+def _region(finding: Finding) -> dict:
     if finding.cell is not None:
-        # Lines count the notebook's joined code cells, not the .ipynb file: the place goes in the property bag.
-        return None
+        # Lines count the notebook's joined code cells, not the .ipynb's JSON: GitHub needs a start line, so the
+        # alert sits at the file's top and the cell goes in the message and the property bag.
+        return {"startLine": 1}
     return {"startLine": finding.line, "startColumn": finding.column,
             "endLine": finding.end_line, "endColumn": finding.end_column}
 
@@ -89,7 +87,8 @@ def _result(finding: Finding, rule_index: dict[str, int], root: Path) -> dict:
     result = {
         "ruleId": finding.code,
         "level": _level(finding.severity),
-        "message": {"text": finding.message},
+        "message": {"text": finding.message if finding.cell is None
+                    else f"{finding.message} (cell {finding.cell}, line {finding.line})"},
         "locations": [_physical(finding.filename, root, _region(finding))],
     }
     if finding.code in rule_index:
@@ -111,7 +110,8 @@ def _result(finding: Finding, rule_index: dict[str, int], root: Path) -> dict:
 
 
 def _related(index: int, related: Related, finding: Finding, root: Path) -> dict:
-    region = None if finding.cell is not None else {"startLine": related.line, "startColumn": related.column}
+    region = {"startLine": 1} if finding.cell is not None else {"startLine": related.line,
+                                                                "startColumn": related.column}
     location = {"id": index, **_physical(related.filename, root, region), "message": {"text": related.message}}
     if finding.cell is not None:
         location["properties"] = {"line": related.line, "column": related.column}
