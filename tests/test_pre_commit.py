@@ -73,8 +73,7 @@ def test_manifest_validates(pre_commit_home):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_try_repo_fails_on_a_buggy_file_and_passes_a_clean_one(hook_repository, user_repository,
-                                                                 pre_commit_home):
+def test_try_repo_fails_on_a_buggy_file_and_passes_a_clean_one(hook_repository, user_repository, pre_commit_home):
     repository, _ = hook_repository
     buggy = pre_commit("try-repo", str(repository), "trainlint", "--files", "buggy_training.py",
                        cwd=user_repository, home=pre_commit_home)

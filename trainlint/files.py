@@ -54,11 +54,14 @@ def _walk(root: Path, settings: Settings) -> Iterator[Path]:
             subdirectories[:] = []
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        subdirectories[:] = sorted(d for d in subdirectories if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info")
-                                   and not settings.excluded(os.path.join(directory, d)))
+        subdirectories[:] = sorted(d for d in subdirectories if not _skipped(d, os.path.join(directory, d), settings))
         for name in sorted(files):
             if name.endswith(PYTHON_SUFFIXES) and not settings.excluded(os.path.join(directory, name)):
                 yield Path(directory) / name
+
+
+def _skipped(name: str, path: str, settings: Settings) -> bool:
+    return name in DEFAULT_EXCLUDES or name.endswith(".egg-info") or settings.excluded(path)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:

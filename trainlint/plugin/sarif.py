@@ -23,17 +23,20 @@ def rule_help_uri(code: str) -> str:
     return f"{INFORMATION_URI}/blob/main/docs/rules/{code}.md"
 
 
-def _descriptor(code: str, name: str, kind: str, severity: str, short: str, full: str, help_text: str) -> dict:
-    return {
+def _descriptor(code: str, name: str, kind: str, severity: str, short: str, full: str, help_text: str,
+                help_uri: str | None = None) -> dict:
+    descriptor = {
         "id": code,
         "name": name,
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
         "help": {"text": help_text, "markdown": help_text},
-        "helpUri": rule_help_uri(code),
         "defaultConfiguration": {"level": _level(severity)},
         "properties": {"tags": [kind], "precision": "high"},
     }
+    if help_uri is not None:
+        descriptor["helpUri"] = help_uri
+    return descriptor
 
 
 def rule_descriptors() -> list[dict]:
@@ -48,7 +51,7 @@ def rule_descriptors() -> list[dict]:
     ]
     rules = [
         _descriptor(rule.code, rule.name, rule.kind, rule.severity, rule.summary,
-                    rule.sections()["What it does"], rule.documentation())
+                    rule.sections()["What it does"], rule.documentation(), rule_help_uri(rule.code))
         for rule in ALL_RULES
     ]
     return sorted(file_diagnostics + rules, key=lambda descriptor: descriptor["id"])
