@@ -60,6 +60,16 @@ def test_per_file_ignores_and_exclude(project):
     assert reported(project, "train.py", "legacy/old_train.py") == {("train.py", "TL111")}
 
 
+def test_exclude_replaces_the_built_in_excludes_and_extend_exclude_adds_to_them(project):
+    (project / "build").mkdir()
+    shutil.copy(INTEGRATIONS / "buggy_training.py", project / "build" / "generated.py")
+    configure(project, 'extend-exclude = ["legacy"]\n')
+    assert {name for name, _ in reported(project, ".")} == {"train.py"}
+    configure(project, 'exclude = ["legacy"]\n')
+    assert {name for name, _ in reported(project, ".")} == {"train.py", "build/generated.py"}
+    assert {name for name, _ in reported(project, ".", "--extend-exclude", "train.py")} == {"build/generated.py"}
+
+
 def test_configuration_is_found_by_walking_up_from_the_checked_path(project, tmp_path_factory):
     configure(project, 'ignore = ["TL1"]\n')
     elsewhere = tmp_path_factory.mktemp("elsewhere")
@@ -90,6 +100,7 @@ def test_explicit_config_file(project, tmp_path_factory):
     ('per-file-ignores = ["tests/*"]\n', "per-file-ignores", "expected a table"),
     ('per-file-ignores = { "tests/*" = "TL1" }\n', "per-file-ignores", "'tests/*'"),
     ('exclude = [1]\n', "exclude", "expected a list of strings"),
+    ('extend-exclude = [""]\n', "extend-exclude", "empty pattern"),
 ])
 def test_malformed_configuration_exits_2_naming_the_file_and_the_key(project, table, key, says):
     configure(project, table)

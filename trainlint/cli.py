@@ -52,7 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
     check.add_argument("--per-file-ignores", type=_per_file_ignores, metavar="'GLOB:CODES ...'",
                        help="codes to skip in the files a glob matches, e.g. 'tests/*:TL2 legacy.py:TL101,TL102'")
-    check.add_argument("--exclude", type=_globs, help="comma-separated globs of files and directories to skip")
+    check.add_argument("--exclude", type=_globs,
+                       help="comma-separated globs of files and folders to skip, replacing the built-in folder "
+                            "excludes (.git, virtual environments, build, ...)")
+    check.add_argument("--extend-exclude", type=_globs, help="globs to skip in addition to the built-in excludes")
     check.add_argument("--config", type=Path, metavar="PYPROJECT",
                        help="read [tool.trainlint] from this file instead of the nearest pyproject.toml")
     check.add_argument("--show-source", action="store_true", help="show the source line under each finding")
@@ -98,7 +101,8 @@ def _check(args) -> int:
         return EXIT_ERROR
     command_line = config.Options(
         select=args.select, ignore=args.ignore, extend_select=args.extend_select,
-        per_file_ignores=args.per_file_ignores, exclude=args.exclude, keras_version=args.keras_version)
+        per_file_ignores=args.per_file_ignores, exclude=args.exclude, extend_exclude=args.extend_exclude,
+        keras_version=args.keras_version)
     settings = config.settings(configuration, command_line)
     results = lint_paths(args.paths, settings)
     findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),

@@ -41,6 +41,7 @@ class Options:
     extend_select: tuple[str, ...] | None = None
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] | None = None
     exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] | None = None
     keras_version: str | None = None
 
 
@@ -108,7 +109,8 @@ def parse_table(table: dict[str, Any], source: str) -> Options:
     """Validate ``[tool.trainlint]``; every error names ``source`` and the key."""
     readers = {
         "select": _selectors, "ignore": _selectors, "extend-select": _selectors,
-        "per-file-ignores": _per_file_ignores, "exclude": _globs, "keras-version": _keras_version,
+        "per-file-ignores": _per_file_ignores, "exclude": _globs, "extend-exclude": _globs,
+        "keras-version": _keras_version,
     }
     values = {}
     for key, value in table.items():
@@ -200,6 +202,7 @@ def settings(configuration: Configuration, command_line: Options) -> Settings:
         ignore=pick("ignore", ()),
         extend_select=pick("extend_select", ()),
         per_file_ignores=pick("per_file_ignores", ()),
-        exclude=pick("exclude", ()),
+        exclude=pick("exclude", None),
+        extend_exclude=pick("extend_exclude", ()),
         root=str(configuration.root),
     )

@@ -61,7 +61,8 @@ def _walk(root: Path, settings: Settings) -> Iterator[Path]:
 
 
 def _skipped(name: str, path: str, settings: Settings) -> bool:
-    return name in DEFAULT_EXCLUDES or name.endswith(".egg-info") or settings.excluded(path)
+    built_in = settings.exclude is None and (name in DEFAULT_EXCLUDES or name.endswith(".egg-info"))
+    return built_in or settings.excluded(path)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:

@@ -20,7 +20,8 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     # (glob, codes) pairs; globs, like ``exclude``, are relative to ``root`` (the configuration's directory).
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
-    exclude: tuple[str, ...] = ()
+    exclude: tuple[str, ...] | None = None  # None: the built-in folder excludes (files.DEFAULT_EXCLUDES)
+    extend_exclude: tuple[str, ...] = ()
     root: str = "."
 
     def __post_init__(self) -> None:
@@ -41,7 +42,8 @@ class Settings:
                        if path_matches(pattern, filename, self.root))
 
     def excluded(self, path: str) -> bool:
-        return any(path_matches(pattern, path, self.root) for pattern in self.exclude)
+        """Whether a user's ``exclude`` / ``extend-exclude`` pattern matches the path."""
+        return any(path_matches(pattern, path, self.root) for pattern in (*(self.exclude or ()), *self.extend_exclude))
 
 
 def path_matches(pattern: str, path: str, root: str) -> bool:
