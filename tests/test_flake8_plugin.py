@@ -104,3 +104,11 @@ def test_files_without_keras_are_not_parsed(monkeypatch):
     assert list(flake8_plugin.TrainlintChecker(None, "plain.py", lines).run()) == []
     result = flake8("--select", "TL", str(REPO / "trainlint" / "settings.py"))
     assert result.returncode == 0 and result.stdout == ""
+
+
+def test_flake8_owns_the_output_format():
+    path = INTEGRATIONS / "buggy_training.py"
+    result = flake8("--select", "TL", "--format", "%(code)s|%(row)d|%(col)d|%(text)s", str(path))
+    code, row, column, text = result.stdout.strip().split("|", 3)
+    assert (code, row, column) == ("TL102", "6", "38")
+    assert text.startswith("categorical_crossentropy over 1 output unit") and "TL102" not in text
