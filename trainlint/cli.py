@@ -4,20 +4,36 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from pathlib import Path
 
-from trainlint import __version__
+from trainlint import __version__, config
 from trainlint.files import lint_paths
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
-from trainlint.plugin.reporters import REPORTERS
-from trainlint.settings import Settings
+from trainlint.plugin.reporters import REPORTERS, ReportContext
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Formats that a program parses: --statistics goes to stderr beside them.
+MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif"})
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(code.strip() for code in text.split(",") if code.strip())
+    try:
+        return tuple(config.check_selector(code) for code in text.split(",") if code.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _globs(text: str) -> tuple[str, ...]:
+    return tuple(glob.strip() for glob in text.split(",") if glob.strip())
+
+
+def _per_file_ignores(text: str):
+    try:
+        return config.parse_per_file_ignores(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -28,11 +44,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="lint files and directories")
     check.add_argument("paths", nargs="*", default=["."], help="files or directories; '-' reads stdin")
-    check.add_argument("--output-format", choices=sorted(REPORTERS), default="text")
-    check.add_argument("--keras-version", choices=KERAS_VERSIONS, default="3",
+    check.add_argument("--output-format", choices=list(REPORTERS), default="text")
+    check.add_argument("--keras-version", choices=KERAS_VERSIONS,
                        help="the Keras whose semantics apply: 3 (default), 2 (tf.keras >= 2.2), legacy (<= 2.3)")
     check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
-    check.add_argument("--ignore", type=_codes, default=(), help="comma-separated codes or prefixes to skip")
+    check.add_argument("--extend-select", type=_codes, help="codes or prefixes to report in addition to --select")
+    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
+    check.add_argument("--per-file-ignores", type=_per_file_ignores, metavar="'GLOB:CODES ...'",
+                       help="codes to skip in the files a glob matches, e.g. 'tests/*:TL2 legacy.py:TL101,TL102'")
+    check.add_argument("--exclude", type=_globs,
+                       help="comma-separated globs of files and folders to skip, replacing the built-in folder "
+                            "excludes (.git, virtual environments, build, ...)")
+    check.add_argument("--extend-exclude", type=_globs, help="globs to skip in addition to the built-in excludes")
+    check.add_argument("--config", type=Path, metavar="PYPROJECT",
+                       help="read [tool.trainlint] from this file instead of the nearest pyproject.toml")
+    check.add_argument("--show-source", action="store_true", help="show the source line under each finding")
+    check.add_argument("--statistics", action="store_true", help="count the findings of each code")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
@@ -66,13 +94,37 @@ def _check(args) -> int:
     if missing:
         print(f"trainlint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
-    settings = Settings(keras_version=args.keras_version, select=args.select or ("TL",), ignore=args.ignore)
+    try:
+        configuration = config.load(args.config) if args.config else config.discover(args.paths)
+    except config.ConfigError as error:
+        print(f"trainlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    command_line = config.Options(
+        select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+        per_file_ignores=args.per_file_ignores, exclude=args.exclude, extend_exclude=args.extend_exclude,
+        keras_version=args.keras_version)
+    settings = config.settings(configuration, command_line)
     results = lint_paths(args.paths, settings)
-    findings = sorted((f for r in results for f in r.findings if settings.enabled(f.code)), key=lambda f: f.sort_key)
+    findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
+                      key=lambda f: f.sort_key)
+    sources = {r.filename: r.text for r in results if r.text is not None}
     if args.stdin_filename:
         findings = [_renamed(f, args.stdin_filename) if f.filename == "-" else f for f in findings]
-    REPORTERS[args.output_format](findings, len(results), sys.stdout)
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+        if "-" in sources:
+            sources[args.stdin_filename] = sources.pop("-")
+    context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=sources)
+    REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
+    if args.statistics:
+        _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _print_statistics(findings, out) -> None:
+    """flake8's --statistics: a count per code, the most frequent first."""
+    counts = Counter(finding.code for finding in findings)
+    names = {finding.code: finding.name for finding in findings}
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{count:<5} {code} {names[code]}\n")
 
 
 def _renamed(finding, name):

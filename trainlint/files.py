@@ -10,6 +10,7 @@ from typing import Iterator
 
 from trainlint.engine import Analysis, Stats, lint_text
 from trainlint.findings import Finding, file_diagnostic
+from trainlint.noqa import without_suppressed
 from trainlint.settings import Settings
 from trainlint.source import decode
 
@@ -25,23 +26,27 @@ class FileResult:
     filename: str
     findings: list[Finding]
     stats: Stats = field(default_factory=Stats)
+    text: str | None = None  # kept only when there are findings, for --show-source
 
 
-def discover(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
-    """``(display name, path)`` for each file to lint, in a stable order; ``path`` None for stdin (``-``)."""
+def discover(paths: list[str], settings: Settings = Settings()) -> Iterator[tuple[str, Path | None]]:
+    """``(display name, path)`` for each file to lint, in a stable order; ``path`` None for stdin (``-``).
+
+    ``exclude`` applies to files named on the command line too: pre-commit names every changed file.
+    """
     for given in paths:
         if given == "-":
             yield "-", None
             continue
         path = Path(given)
         if path.is_dir():
-            for found in _walk(path):
+            for found in _walk(path, settings):
                 yield str(found), found
-        else:
+        elif not settings.excluded(given):
             yield given, path
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path, settings: Settings) -> Iterator[Path]:
     seen: set[tuple[int, int]] = set()
     for directory, subdirectories, files in os.walk(root, followlinks=True):
         stat = os.stat(directory)
@@ -49,10 +54,15 @@ def _walk(root: Path) -> Iterator[Path]:
             subdirectories[:] = []
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        subdirectories[:] = sorted(d for d in subdirectories if d not in DEFAULT_EXCLUDES and not d.endswith(".egg-info"))
+        subdirectories[:] = sorted(d for d in subdirectories if not _skipped(d, os.path.join(directory, d), settings))
         for name in sorted(files):
-            if name.endswith(PYTHON_SUFFIXES):
+            if name.endswith(PYTHON_SUFFIXES) and not settings.excluded(os.path.join(directory, name)):
                 yield Path(directory) / name
+
+
+def _skipped(name: str, path: str, settings: Settings) -> bool:
+    built_in = settings.exclude is None and (name in DEFAULT_EXCLUDES or name.endswith(".egg-info"))
+    return built_in or settings.excluded(path)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
@@ -64,8 +74,9 @@ def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult
     if source.diagnostic is not None:
         return FileResult(display, [source.diagnostic])
     analysis: Analysis = lint_text(source.text, display, settings)
-    return FileResult(display, analysis.findings, analysis.stats)
+    findings = without_suppressed(analysis.findings, source.text)
+    return FileResult(display, findings, analysis.stats, source.text if findings else None)
 
 
 def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [lint_file(display, path, settings) for display, path in discover(paths)]
+    return [lint_file(display, path, settings) for display, path in discover(paths, settings)]
