@@ -10,6 +10,7 @@ from pathlib import Path
 from trainlint import __version__, config
 from trainlint.files import lint_paths
 from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 
@@ -76,11 +77,11 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return EXIT_ERROR if exit_.code else EXIT_CLEAN
     if args.command == "rules":
-        for rule in ALL_RULES:
+        for rule in (*FILE_DIAGNOSTICS, *ALL_RULES):
             print(f"{rule.code}  {rule.name:<44} {rule.kind:<26} {rule.summary}")
         return EXIT_CLEAN
     if args.command == "rule":
-        rule = RULES_BY_CODE.get(args.code.upper())
+        rule = RULES_BY_CODE.get(args.code.upper()) or DIAGNOSTICS_BY_CODE.get(args.code.upper())
         if rule is None:
             print(f"trainlint: unknown rule {args.code!r}; see 'trainlint rules'", file=sys.stderr)
             return EXIT_ERROR

@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from trainlint import __version__
-from trainlint.findings import INTERNAL_ERROR, INTERNAL_ERROR_KIND, PARSE_ERROR, PARSE_ERROR_KIND, Finding, Related
+from trainlint.findings import FILE_DIAGNOSTICS, Finding, Related
 from trainlint.lint_rules import ALL_RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -42,12 +42,8 @@ def _descriptor(code: str, name: str, kind: str, severity: str, short: str, full
 def rule_descriptors() -> list[dict]:
     """Every code trainlint can report, its documentation included, in code order."""
     file_diagnostics = [
-        _descriptor(PARSE_ERROR, "parse-error", PARSE_ERROR_KIND, "error", "a file that cannot be read or parsed",
-                    "Reports a file that trainlint cannot read, decode or parse; the rest of the run goes on.",
-                    "The file was not analysed: fix the syntax or encoding error, or exclude the file."),
-        _descriptor(INTERNAL_ERROR, "internal-error", INTERNAL_ERROR_KIND, "error", "trainlint failed on a file",
-                    "Reports a file on which trainlint itself failed; the rest of the run goes on.",
-                    "A bug in trainlint: please report it with the file that triggered it."),
+        _descriptor(d.code, d.name, d.kind, "error", d.summary, d.what, d.documentation(), rule_help_uri(d.code))
+        for d in FILE_DIAGNOSTICS
     ]
     rules = [
         _descriptor(rule.code, rule.name, rule.kind, rule.severity, rule.summary,
