@@ -34,6 +34,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
     check.add_argument("--ignore", type=_codes, default=(), help="comma-separated codes or prefixes to skip")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
+    dynamic.add_argument("--dynamic", action="store_true",
+                         help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
+                              "once (never runs the audited code)")
+    dynamic.add_argument("--dynamic-timeout", type=float, default=60.0, metavar="SECONDS",
+                         help="time allowed per model (default 60)")
+    dynamic.add_argument("--dynamic-run-timeout", type=float, default=600.0, metavar="SECONDS",
+                         help="time allowed for all models of the run (default 600)")
+    dynamic.add_argument("--dynamic-python", metavar="PATH",
+                         help="the Python interpreter that has TensorFlow (default: this one)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
@@ -58,7 +68,11 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         print(rule.documentation())
         return EXIT_CLEAN
-    return _check(args)
+    try:
+        return _check(args)
+    except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
+        print("trainlint: interrupted", file=sys.stderr)
+        return 130
 
 
 def _check(args) -> int:
@@ -67,12 +81,36 @@ def _check(args) -> int:
         print(f"trainlint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
     settings = Settings(keras_version=args.keras_version, select=args.select or ("TL",), ignore=args.ignore)
-    results = lint_paths(args.paths, settings)
+    origins = {} if args.dynamic else None
+    results = lint_paths(args.paths, settings, origins)
     findings = sorted((f for r in results for f in r.findings if settings.enabled(f.code)), key=lambda f: f.sort_key)
+    dynamic_failure = None
+    if args.dynamic:
+        findings, dynamic_failure = _confirm(findings, origins, args)
     if args.stdin_filename:
         findings = [_renamed(f, args.stdin_filename) if f.filename == "-" else f for f in findings]
     REPORTERS[args.output_format](findings, len(results), sys.stdout)
+    if dynamic_failure:
+        print(f"trainlint: {dynamic_failure}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_CLEAN
+
+
+def _confirm(findings, origins, args):
+    """The findings with their confirmations, or unchanged with the reason the dynamic mode could not run."""
+    from trainlint.dynamic.runner import DynamicOptions, WorkerUnavailable, confirm, print_progress, tensorflow_missing
+
+    options = DynamicOptions(model_timeout=args.dynamic_timeout, run_timeout=args.dynamic_run_timeout,
+                             python=args.dynamic_python, keras_version=args.keras_version)
+    missing = tensorflow_missing(options)
+    if missing:
+        return findings, missing
+    if not findings:
+        return findings, None
+    try:
+        return confirm(findings, origins, options, progress=print_progress), None
+    except WorkerUnavailable as error:
+        return findings, f"--dynamic cannot run: {error}; install TensorFlow with: pip install 'trainlint[dynamic]'"
 
 
 def _renamed(finding, name):

@@ -6,9 +6,9 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from trainlint.analysis.evaluator import interpret
+from trainlint.analysis.evaluator import ModelEvent, interpret
 from trainlint.analysis.extract import Extractor
-from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.facts import SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
@@ -35,13 +35,22 @@ class Stats:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
+
+    setup: TrainingSetup
+    event: ModelEvent
+
+
 @dataclass
 class Analysis:
     findings: list[Finding]
     stats: Stats = field(default_factory=Stats)
 
 
-def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Analysis:
+def lint_text(text: str, filename: str, settings: Settings = Settings(),
+              origins: dict[Finding, Origin] | None = None) -> Analysis:
     if not might_have_findings(text):
         return Analysis([])
     try:
@@ -52,7 +61,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Anal
         return Analysis([file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")])
     stats = Stats(parsed=1)
     try:
-        return Analysis(lint_module(module, filename, settings, stats), stats)
+        return Analysis(lint_module(module, filename, settings, stats, origins=origins), stats)
     except Exception as error:  # a bug of ours on one file must not end the run
         return Analysis([file_diagnostic(filename, f"internal error: {type(error).__name__}: {error}",
                                          code=INTERNAL_ERROR)], stats)
@@ -67,12 +76,14 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
-                resolve_import=None) -> list[Finding]:
+                resolve_import=None, origins: dict[Finding, Origin] | None = None) -> list[Finding]:
+    """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
     events = interpret(module, filename, resolve_import)
     extractor = Extractor(filename, settings.keras_version)
     context = RuleContext(settings.keras_version)
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
+    first_origin: dict[Report, Origin] = {}
     errors: list[Finding] = []
     models = set()
     for event in events:
@@ -88,16 +99,19 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                 try:
                     for report in rule.check(setup, context):
                         scenarios.setdefault(report, []).append(setup.scenario)
+                        if origins is not None:
+                            first_origin.setdefault(report, Origin(setup, event))
                 except Exception as error:  # a bug in one rule must not end the run
                     errors.append(file_diagnostic(
                         filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
                         code=INTERNAL_ERROR))
     if stats is not None:
         stats.models += len(models)
-    return _resolve(scenarios, module, filename) + errors[:1]
+    return _resolve(scenarios, module, filename, first_origin, origins) + errors[:1]
 
 
-def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str) -> list[Finding]:
+def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str,
+             first_origin: dict[Report, Origin], origins: dict[Finding, Origin] | None) -> list[Finding]:
     if not reports:
         return []
     # Positions only for the files that report something: the provider costs more than the parse.
@@ -112,8 +126,11 @@ def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename
         related = tuple(
             Related(filename, *_span(positions, where)[0], note) for where, note in report.related
         )
-        findings.append(Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                                related, scenario, name=rule.name))
+        finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
+                          related, scenario, name=rule.name)
+        findings.append(finding)
+        if origins is not None and report in first_origin:
+            origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
 
 

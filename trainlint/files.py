@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from trainlint.engine import Analysis, Stats, lint_text
+from trainlint.engine import Analysis, Origin, Stats, lint_text
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.settings import Settings
 from trainlint.source import decode
@@ -55,7 +55,8 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(directory) / name
 
 
-def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
+def lint_file(display: str, path: Path | None, settings: Settings,
+              origins: dict[Finding, Origin] | None = None) -> FileResult:
     try:
         data = sys.stdin.buffer.read() if path is None else path.read_bytes()
     except OSError as error:
@@ -63,9 +64,11 @@ def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult
     source = decode(data, display, settings.max_file_bytes)
     if source.diagnostic is not None:
         return FileResult(display, [source.diagnostic])
-    analysis: Analysis = lint_text(source.text, display, settings)
+    analysis: Analysis = lint_text(source.text, display, settings, origins)
     return FileResult(display, analysis.findings, analysis.stats)
 
 
-def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [lint_file(display, path, settings) for display, path in discover(paths)]
+def lint_paths(paths: list[str], settings: Settings,
+               origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
+    """Lint every file; ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
+    return [lint_file(display, path, settings, origins) for display, path in discover(paths)]

@@ -19,6 +19,9 @@ def report_text(findings: list[Finding], files: int, out: TextIO) -> None:
                   f"{finding.code} {finding.message}\n")
         for related in finding.related:
             out.write(f"    {_location(related.filename, related.line, related.column)}: {related.message}\n")
+        if finding.confirmation is not None:
+            confirmation = finding.confirmation
+            out.write(f"    dynamic: {confirmation.status} on {confirmation.device}: {confirmation.evidence}\n")
     if findings:
         noun = "finding" if len(findings) == 1 else "findings"
         out.write(f"Found {len(findings)} {noun} in {files} file{'s' if files != 1 else ''} checked.\n")
