@@ -10,17 +10,19 @@ implies; for a one-unit sparse head that means ids 0 and 1, the out-of-range lab
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from trainlint import knowledge
 from trainlint.analysis.extract import Extractor
 from trainlint.analysis.facts import TrainingSetup
 from trainlint.analysis.scenario import Scenario
-from trainlint.analysis.values import Call, Const, ModelValue, Seq, Sym, Value
+from trainlint.analysis.values import Call, Const, Instance, ModelValue, Seq, Sym, Tensor, Value
 from trainlint.engine import Origin
 
 BATCH = 64
 SURROGATE_FEATURES = 8
+ASSUMED_UNITS = 3
+"""The width of a surrogate head whose width did not resolve (only findings that do not depend on it)."""
 INPUT_SCALE = 3.0
 """Inputs wide enough that one softmax saturates and a linear output leaves [0, 1] (a double softmax cannot)."""
 
@@ -97,10 +99,17 @@ def plan_for(code: str, origin: Origin, keras_version: str = "3") -> ModelPlan:
     head = setup.head
     if setup.loss is None:
         raise Unplannable("the loss did not resolve to a known Keras loss")
-    if head.units is None or head.activation is None:
-        raise Unplannable("the output layer's width or activation did not resolve")
+    if head.activation is None:
+        raise Unplannable("the output layer's activation did not resolve")
+    assumed_width = head.units is None
+    if assumed_width:
+        # The rule did not need the width (those that do stay silent without it): any width shows the signal.
+        setup = replace(setup, head=replace(head, units=ASSUMED_UNITS))
     extractor = Extractor(setup.compile_at.unit, keras_version)
     model = model_spec(origin.event.model, setup, extractor)
+    if assumed_width and not model.faithful:
+        model = replace(model, note=model.note.replace(f"same {ASSUMED_UNITS}-unit", f"same activation on an "
+                                                       f"assumed {ASSUMED_UNITS}-unit", 1))
     bare = setup.metrics_written_as_string
     return ModelPlan(
         model=model,
@@ -124,12 +133,20 @@ def _bare_metric(setup: TrainingSetup) -> str:
 def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) -> ModelSpec:
     """The layer stack as written when it fully resolves, else a surrogate carrying the same head."""
     if model.layers is None:
-        return surrogate(setup, "a functional or subclassed model is rebuilt from its output head")
+        chain = _functional_chain(model)
+        if chain is None:
+            return surrogate(setup, "the model is not one chain of Keras layers from one Input")
+        stack = chain
+    else:
+        stack = list(model.layers)
     layers: list[LayerSpec] = []
     input_shape = None
-    for position, layer in enumerate(model.layers):
+    for position, layer in enumerate(stack):
+        if isinstance(layer, Instance):
+            return surrogate(setup, f"{layer.cls.node.name.value} is a layer class of the audited code, which "
+                                    "is never run")
         if not isinstance(layer, Call):
-            return surrogate(setup, "a layer of the stack did not resolve (built in a loop or by unseen code)")
+            return surrogate(setup, "a layer of the stack did not resolve (added in a loop or by code not followed)")
         if layer.target == knowledge.INPUT and position == 0:
             input_shape = _shape(layer.argument("shape", 0) or layer.argument("input_shape"), setup.scenario,
                                  extractor)
@@ -158,6 +175,22 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
         vocabulary = dict(layers[0].kwargs).get("input_dim", layers[0].args[0] if layers[0].args else 10)
         return ModelSpec(tuple(layers), input_shape, "int32", int(vocabulary), True)
     return ModelSpec(tuple(layers), input_shape, faithful=True)
+
+
+def _functional_chain(model: ModelValue) -> list | None:
+    """``Input → layer → … → output`` as a list (the Input call first), when the model is one such chain."""
+    if not model.outputs or len(model.outputs) != 1:
+        return None
+    chain: list = []
+    value = model.outputs[0]
+    for _ in range(256):
+        if isinstance(value, Call) and value.target == knowledge.INPUT:
+            return [value, *reversed(chain)]
+        if not isinstance(value, Tensor) or len(value.inputs) != 1 or not isinstance(value.producer, (Call, Instance)):
+            return None
+        chain.append(value.producer)
+        value = value.inputs[0]
+    return None
 
 
 def _layer(cls: str, layer: Call, scenario: Scenario, extractor: Extractor):
@@ -227,7 +260,7 @@ def surrogate(setup: TrainingSetup, reason: str) -> ModelSpec:
               LayerSpec("Dense", (head.units,), (("activation", activations[0]),))]
     layers += [LayerSpec("Activation", (activation,)) for activation in activations[1:]]
     return ModelSpec(tuple(layers), (SURROGATE_FEATURES,), faithful=False,
-                     note=f"surrogate with the same {head.units}-unit {head.activation} head ({reason})")
+                     note=f"surrogate with the same {head.units}-unit {head.activation} head: {reason}")
 
 
 # --- loss, metrics, optimizer -------------------------------------------------------------------------------

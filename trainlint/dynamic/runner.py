@@ -87,7 +87,7 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
             for finding in waiting:
                 origin = origins[finding]
                 verdict = judge(finding.code, finding.kind, observation, origin.setup)
-                verdicts[finding] = replace(verdict, evidence=f"{verdict.evidence} ({_rebuilt(plan)})")
+                verdicts[finding] = replace(verdict, evidence=f"{verdict.evidence} [{_rebuilt(plan)}]")
     finally:
         worker.kill()
     return [replace(f, confirmation=Confirmation(verdicts[f].status, verdicts[f].evidence, device or "none"))
@@ -97,7 +97,7 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
 def _rebuilt(plan: ModelPlan) -> str:
     if plan.model.faithful:
         return "model rebuilt as written"
-    return f"rebuilt as a {plan.model.note}"
+    return plan.model.note
 
 
 def print_progress(done: int, total: int) -> None:

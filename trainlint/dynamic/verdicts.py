@@ -262,10 +262,11 @@ def from_logits_on_bounded_activation(observation: Observation, setup: TrainingS
             return Verdict(CONFIRMED, f"predict() is never negative (min {_n(output['min'])}): a logit that "
                                       "cannot go below 0 cannot say 'no'")
         return Verdict(REFUTED, f"predict() reaches {_n(output['min'])}: the logits are not bounded below")
-    if output["min"] > -1 and output["max"] < 1:
-        return Verdict(CONFIRMED, f"predict() stays within (−1, 1) ({_range(output)}): logits that never reach "
-                                  "a confident probability")
-    return Verdict(REFUTED, f"predict() ranges {_range(output)}: the logits are not confined to (−1, 1)")
+    # float32 tanh rounds to exactly ±1 when it saturates: only a value beyond 1 contradicts the claim.
+    if output["min"] >= -1 and output["max"] <= 1:
+        return Verdict(CONFIRMED, f"predict() stays within [−1, 1] ({_range(output)}): logits that never reach "
+                                  "a confident probability (sigmoid(1) ≈ 0.73)")
+    return Verdict(REFUTED, f"predict() ranges {_range(output)}: the logits are not confined to [−1, 1]")
 
 
 # --- metrics --------------------------------------------------------------------------------------------------

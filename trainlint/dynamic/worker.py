@@ -82,6 +82,7 @@ def short_error(error: BaseException) -> str:
     lines = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
     reason = next((line for line in lines if any(p in line for p in _REASON_PHRASES)), lines[0] if lines else "")
     reason = re.sub(r"\s*Label values:.*", "", reason)
+    reason = re.sub(r" for '\{\{node .*?\}\}[^']*'", "", reason)  # TensorFlow's graph node, not the reason
     return f"{type(error).__name__}: {reason[:300]}"
 
 
