@@ -96,7 +96,7 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
 
 def _rebuilt(plan: ModelPlan) -> str:
     if plan.model.faithful:
-        return "model rebuilt as written"
+        return "the model as written"
     return plan.model.note
 
 

@@ -68,7 +68,7 @@ class Observation:
 
 
 def _n(value) -> str:
-    return value if isinstance(value, str) else f"{value:.3g}"
+    return value if isinstance(value, str) else f"{value:.4g}"
 
 
 def _range(output: dict) -> str:

@@ -82,7 +82,10 @@ def short_error(error: BaseException) -> str:
     lines = [" ".join(line.split()) for line in raw.splitlines() if line.strip()]
     reason = next((line for line in lines if any(p in line for p in _REASON_PHRASES)), lines[0] if lines else "")
     reason = re.sub(r"\s*Label values:.*", "", reason)
-    reason = re.sub(r" for '\{\{node .*?\}\}[^']*'", "", reason)  # TensorFlow's graph node, not the reason
+    # TensorFlow's graph node and kernel names say where, not why.
+    reason = re.sub(r" for '\{\{node .*?\}\}[^']*'", "", reason)
+    reason = re.sub(r"\{\{function_node [^}]*\}\}\s*", "", reason)
+    reason = re.sub(r"\s*\[Op:\w+\].*$", "", reason)
     return f"{type(error).__name__}: {reason[:300]}"
 
 
@@ -132,12 +135,17 @@ class Observer:
                 y = self._labels(plan)
                 observation["labels"] = {"shape": list(y.shape), "min": float(y.min()), "max": float(y.max())}
                 stage = "predict"
+                model.run_eagerly = True
                 initial = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
                 observation["initial_output"] = _output_summary(np, initial)
                 stage = "optimizer"
                 optimizer = self._optimizer(plan, observation)
                 stage = "compile"
-                model.compile(loss=self._loss(plan), optimizer=optimizer, metrics=self._metrics(plan))
+                # Eagerly: the rebuilt model holds only Keras layers and activations, whose cached-logits swap,
+                # warnings and metric resolution are the same in graph mode (keras-semantics.md §1.5), and
+                # tracing three functions per model would cost ~1.5 s of a ~2 s check.
+                model.compile(loss=self._loss(plan), optimizer=optimizer, metrics=self._metrics(plan),
+                              run_eagerly=True)
                 stage = "train"
                 logs = model.train_on_batch(x, y, return_dict=True)
                 observation["first_loss"] = _number(logs.get("loss"))
