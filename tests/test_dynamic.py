@@ -137,7 +137,7 @@ WRONG_CLAIMS = {
         import keras
         model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse", metrics=["mae"])
-    """, "'accuracy' resolved to MeanAbsoluteError"),
+    """, "no accuracy is computed: the compiled metrics are MeanAbsoluteError"),
     "metric-logits-mismatch": ("TL221", """
         import keras
         model = keras.Sequential([keras.Input(shape=(6,)), keras.layers.Dense(1, activation="sigmoid")])

@@ -310,9 +310,8 @@ def metrics_not_a_list(observation: Observation, setup: TrainingSetup) -> Verdic
     error = observation.error
     if error and "Expected `metrics`" in error:
         return Verdict(CONFIRMED, f"compile raised {error}")
-    if observation.error_stage not in ("build", "compile") and observation.metric_classes is not None:
-        if "first_loss" in observation.raw:
-            return Verdict(REFUTED, "compile accepted the bare metrics string")
+    if "first_loss" in observation.raw:
+        return Verdict(REFUTED, "compile accepted the bare metrics string and the model trained")
     return None
 
 
@@ -361,7 +360,8 @@ def accuracy_with_regression_loss(observation: Observation, setup: TrainingSetup
         value = f" and reports {_n(reported)}" if isinstance(reported, float) else ""
         return Verdict(CONFIRMED, f"on continuous targets 'accuracy' resolved to {classes[0]}{value}")
     if observation.metric_classes:
-        return Verdict(REFUTED, f"'accuracy' resolved to {', '.join(observation.metric_classes)}")
+        return Verdict(REFUTED, f"no accuracy is computed: the compiled metrics are "
+                                f"{', '.join(observation.metric_classes)}")
     return None
 
 
