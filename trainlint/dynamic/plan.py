@@ -94,7 +94,7 @@ class Unplannable(Exception):
     """The facts do not say enough to build a model (no resolved loss, no width)."""
 
 
-def plan_for(code: str, origin: Origin, keras_version: str = "3") -> ModelPlan:
+def plan_for(code: str, origin: Origin, keras_version: str = "3", kind: str = "") -> ModelPlan:
     setup = origin.setup
     head = setup.head
     if setup.loss is None:
@@ -115,7 +115,7 @@ def plan_for(code: str, origin: Origin, keras_version: str = "3") -> ModelPlan:
         model=model,
         loss=_loss(setup),
         metrics=tuple(_metric(m) for m in setup.metrics),
-        labels=labels_for(code, setup),
+        labels=labels_for(code, setup, kind),
         optimizer=_optimizer(origin.event.argument("optimizer", 0), setup.scenario, extractor),
         metrics_bare_string=_bare_metric(setup) if bare else None,
     )
@@ -320,12 +320,20 @@ _LABELS_BY_CODE = {
 }
 
 
-def labels_for(code: str, setup: TrainingSetup) -> dict:
+def labels_for(code: str, setup: TrainingSetup, kind: str = "") -> dict:
     head, loss = setup.head, setup.loss
     assert loss is not None and head.units is not None
     units = head.units
     classes = max(units, 2)
     form = _LABELS_BY_CODE.get(code)
+    if kind == "label-range":
+        return {"format": "ids_from_one", "classes": units}
+    if kind == "label-format-mismatch":
+        # The format the finding says the code feeds: the one the loss does not expect.
+        if loss.name in knowledge.SPARSE_LOSSES:
+            return {"format": "onehot", "classes": classes}
+        if loss.name in knowledge.CATEGORICAL_LOSSES:
+            return {"format": "ids", "classes": classes}
     if form is None:
         if loss.name in knowledge.SPARSE_LOSSES:
             form = "ids"  # for one unit: ids 0 and 1, where 1 is out of range

@@ -50,7 +50,7 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
             verdicts[finding] = Verdict(INCONCLUSIVE, "nothing to rebuild: the analyzer kept no model for it")
             continue
         try:
-            plan = plan_for(finding.code, origin, options.keras_version)
+            plan = plan_for(finding.code, origin, options.keras_version, finding.kind)
         except Unplannable as reason:
             verdicts[finding] = Verdict(INCONCLUSIVE, f"cannot rebuild the model: {reason}")
             continue

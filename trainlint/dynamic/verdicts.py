@@ -188,9 +188,10 @@ def probability_loss_on_unbounded_activation(observation: Observation, setup: Tr
     if not _within_unit_interval(output):
         return Verdict(CONFIRMED, f"predict() ranges {_range(output)}, outside [0, 1], yet the loss reads it "
                                   "as probabilities")
+    # One batch inside [0, 1] does not show a bound (a dead relu outputs zeros); a distribution does.
     categorical = setup.loss is not None and setup.loss.name not in knowledge.BINARY_LOSSES
-    if not categorical or _sums_to_one(output):
-        return Verdict(REFUTED, f"predict() stays within [0, 1] ({_range(output)}): probabilities")
+    if categorical and output["shape"][-1] >= 2 and _sums_to_one(output):
+        return Verdict(REFUTED, "predict() rows sum to 1: the output is a probability distribution")
     return None
 
 
@@ -370,11 +371,14 @@ def exact_accuracy_on_probabilities(observation: Observation, setup: TrainingSet
     if error and observation.error_stage == "train":
         return Verdict(CONFIRMED, f"keras.metrics.Accuracy() cannot compare these labels: training raised {error}")
     reported = _metric_value(observation, ("accuracy",))
-    if not isinstance(reported, float):
+    thresholded = (observation.raw.get("accuracies") or {}).get("elementwise")
+    if not isinstance(reported, float) or not isinstance(thresholded, float):
         return None
-    if reported == 0:
-        return Verdict(CONFIRMED, "keras.metrics.Accuracy() reports 0.0: no probability equals its label exactly")
-    return Verdict(REFUTED, f"keras.metrics.Accuracy() reports {_n(reported)}")
+    # A saturated float32 sigmoid can equal 1.0 exactly, so a few exact hits do not refute the claim.
+    if reported < thresholded - 1e-6:
+        return Verdict(CONFIRMED, f"keras.metrics.Accuracy() reports {_n(reported)} where thresholding the same "
+                                  f"predict() output at 0.5 gives {_n(thresholded)}: it counts exact equality")
+    return Verdict(REFUTED, f"keras.metrics.Accuracy() reports {_n(reported)}, the thresholded accuracy")
 
 
 def threshold_metric_on_logits(observation: Observation, setup: TrainingSetup) -> Verdict | None:
@@ -398,6 +402,30 @@ def optimizer_api(observation: Observation, setup: TrainingSetup) -> Verdict | N
         rate = observation.raw.get("learning_rate")
         tail = f"; its learning rate is {_n(rate)}" if isinstance(rate, float) else ""
         return Verdict(CONFIRMED, f"Keras warned {_quote(warned)}{tail}")
+    return None
+
+
+# --- labels (kind-level: the rules of these families read label facts; the batch has the format they name) ---
+
+
+def label_range(observation: Observation, setup: TrainingSetup) -> Verdict | None:
+    error = observation.error
+    if error and "Received a label value" in error:
+        return Verdict(CONFIRMED, f"training on class ids 1..{setup.head.units} raised {error}")
+    if _is_nan(observation.first_loss):
+        return Verdict(CONFIRMED, f"training on class ids 1..{setup.head.units} gave a NaN loss (the top id is out "
+                                  "of range; a CPU raises here, a GPU returns NaN)")
+    return None
+
+
+def label_format_mismatch(observation: Observation, setup: TrainingSetup) -> Verdict | None:
+    labels = observation.raw.get("labels") or {}
+    shape = "×".join(str(d) for d in labels.get("shape", ())) or "these"
+    error = observation.error
+    if error and observation.error_stage == "train":
+        return Verdict(CONFIRMED, f"training on {shape} labels raised {error}")
+    if isinstance(observation.first_loss, float):
+        return Verdict(REFUTED, f"the loss accepted {shape} labels (first-step loss {_n(observation.first_loss)})")
     return None
 
 
@@ -427,9 +455,12 @@ CHECKS: dict[str, Callable[[Observation, TrainingSetup], Verdict | None]] = {
 }
 CHECKS_BY_KIND: dict[str, Callable[[Observation, TrainingSetup], Verdict | None]] = {
     "optimizer-api": optimizer_api,
+    "label-range": label_range,
+    "label-format-mismatch": label_format_mismatch,
 }
 # Checks that read the exception itself; for the others an exception means the signal is missing.
 READS_ERRORS = frozenset({"TL103", "TL204", "TL211", "TL212", "TL215"})
+READS_ERRORS_BY_KIND = frozenset({"label-range", "label-format-mismatch", "optimizer-api"})
 
 
 def judge(code: str, kind: str, observation: Observation, setup: TrainingSetup) -> Verdict:
@@ -441,6 +472,6 @@ def judge(code: str, kind: str, observation: Observation, setup: TrainingSetup) 
     verdict = check(observation, setup)
     if verdict is not None:
         return verdict
-    if observation.error and code not in READS_ERRORS:
+    if observation.error and code not in READS_ERRORS and kind not in READS_ERRORS_BY_KIND:
         return Verdict(INCONCLUSIVE, f"the {observation.error_stage} step raised {observation.error}")
     return Verdict(INCONCLUSIVE, "the run showed no signal either way")

@@ -195,6 +195,8 @@ class Observer:
         batch, classes, form = plan["batch"], labels["classes"], labels["format"]
         if form == "ids":
             return np.arange(batch, dtype="int32") % classes  # every id in range appears
+        if form == "ids_from_one":  # Tokenizer / StringLookup style: 1..classes, the last one out of range
+            return np.arange(batch, dtype="int32") % classes + 1
         if form == "binary":
             return (np.arange(batch) % 2).astype("float32").reshape(batch, 1)
         if form == "onehot":
