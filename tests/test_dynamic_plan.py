@@ -54,12 +54,13 @@ def test_a_functional_chain_from_one_input_is_rebuilt_as_written():
 def test_an_embedding_stack_gets_integer_inputs_below_its_vocabulary():
     plan = plans("""
         import keras
-        model = keras.Sequential([keras.layers.Embedding(500, 8), keras.layers.GlobalAveragePooling1D(),
-                                  keras.layers.Dense(1, activation="softmax")])
+        model = keras.Sequential([keras.layers.Embedding(500, 8, input_length=40),
+                                  keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(1, activation="softmax")])
         model.compile(optimizer="adam", loss="binary_crossentropy")
     """)["TL101"]
     assert plan.model.faithful
-    assert (plan.model.input_dtype, plan.model.input_high) == ("int32", 500)
+    assert (plan.model.input_dtype, plan.model.input_high, plan.model.input_shape) == ("int32", 500, (40,))
+    assert dict(plan.model.layers[0].kwargs) == {}  # input_length is not passed on: Keras 3 rejects it
 
 
 @pytest.mark.parametrize(("code", "reason"), [
@@ -135,7 +136,8 @@ def test_a_plan_is_plain_json_without_the_audited_source():
     code = """
         import keras
         SECRET_TOKEN = "do-not-ship"
-        model = keras.Sequential([keras.Input(shape=(5,)), keras.layers.Dense(1, activation="softmax", name=SECRET_TOKEN)])
+        model = keras.Sequential([keras.Input(shape=(5,)),
+                                  keras.layers.Dense(1, activation="softmax", name=SECRET_TOKEN)])
         model.compile(optimizer="adam", loss="binary_crossentropy")
     """
     sent = plans(code)["TL101"].to_json(7)

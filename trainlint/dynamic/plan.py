@@ -215,6 +215,8 @@ def _layer(cls: str, layer: Call, scenario: Scenario, extractor: Extractor):
                 input_shape = tuple(plain) if isinstance(plain, (list, tuple)) else None
             elif key == "batch_input_shape" and isinstance(plain, (list, tuple)):
                 input_shape = tuple(plain[1:])
+            elif key == "input_length" and isinstance(plain, int):
+                input_shape = (plain,)  # Keras 3 dropped the argument; the sequence length is the input shape
             if input_shape is not None and not all(isinstance(d, int) for d in input_shape):
                 return None, None
             if key == "input_dim" and cls == "Embedding":
@@ -353,4 +355,3 @@ def labels_for(code: str, setup: TrainingSetup, kind: str = "") -> dict:
 
 def describe(plan: ModelPlan) -> str:
     return "the model as written" if plan.model.faithful else plan.model.note
-
