@@ -81,6 +81,7 @@ def main() -> int:
     args = parser.parse_args()
     rows = []
     device = "?"
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as scratch:
         for count in (1, 20):
             directory = Path(scratch) / f"models_{count}"
@@ -110,7 +111,8 @@ def main() -> int:
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
         f"TensorFlow {tensorflow[0] if tensorflow else '?'}, Keras {tensorflow[1] if len(tensorflow) > 1 else '?'}; "
-        f"device used: {device}.",
+        f"device used: {device}. Load average (1 min) {load_before:.1f} before and {os.getloadavg()[0]:.1f} after "
+        "the runs: on a shared machine, a load above the CPU count inflates every number below.",
         "",
         "| models | mode | seconds (median) | seconds (worst) | peak memory, MiB (largest process) | verdicts |",
         "|---|---|---|---|---|---|",
