@@ -134,8 +134,8 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
     """The layer stack as written when it fully resolves, else a surrogate carrying the same head."""
     if model.layers is None:
         chain = _functional_chain(model)
-        if chain is None:
-            return surrogate(setup, "the model is not one chain of Keras layers from one Input")
+        if isinstance(chain, str):
+            return surrogate(setup, chain)
         stack = chain
     else:
         stack = list(model.layers)
@@ -177,20 +177,26 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
     return ModelSpec(tuple(layers), input_shape, faithful=True)
 
 
-def _functional_chain(model: ModelValue) -> list | None:
-    """``Input → layer → … → output`` as a list (the Input call first), when the model is one such chain."""
+def _functional_chain(model: ModelValue) -> list | str:
+    """``Input → layer → … → output`` as a list (the Input call first), or why the model is not one such chain."""
     if not model.outputs or len(model.outputs) != 1:
-        return None
+        return "a model with several outputs is rebuilt from the flagged output's head"
     chain: list = []
     value = model.outputs[0]
     for _ in range(256):
         if isinstance(value, Call) and value.target == knowledge.INPUT:
             return [value, *reversed(chain)]
-        if not isinstance(value, Tensor) or len(value.inputs) != 1 or not isinstance(value.producer, (Call, Instance)):
-            return None
+        if isinstance(value, Seq):
+            return "the model merges several tensors"
+        if not isinstance(value, Tensor):
+            return "the model's input is not a keras.Input (a subclassed model, or an input from code not followed)"
+        if len(value.inputs) != 1:
+            return "the model merges several tensors"
+        if not isinstance(value.producer, (Call, Instance)):
+            return "an activation is applied as a function (tf.nn / keras.ops), not as a layer"
         chain.append(value.producer)
         value = value.inputs[0]
-    return None
+    return "the layer chain is too long to follow"
 
 
 def _layer(cls: str, layer: Call, scenario: Scenario, extractor: Extractor):

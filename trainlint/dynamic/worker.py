@@ -104,6 +104,11 @@ class Observer:
             absl.logging.set_verbosity(absl.logging.ERROR)
         except ImportError:
             pass
+        for gpu in tensorflow.config.list_physical_devices("GPU"):
+            try:  # small models: take GPU memory as needed, not all of it at once
+                tensorflow.config.experimental.set_memory_growth(gpu, True)
+            except (RuntimeError, ValueError):
+                pass
         self.device = self._device()
         self.models = 0
 
