@@ -223,6 +223,17 @@ def test_a_model_over_its_timeout_is_inconclusive(tmp_path):
     assert "took longer than 0.01 s" in finding["confirmation"]["evidence"]
 
 
+def test_the_run_time_limit_leaves_the_rest_inconclusive():
+    result = run_trainlint("check", "--dynamic", "--dynamic-run-timeout", "0.5", "--output-format", "json",
+                           str(DYNAMIC_FIXTURES / "softmax_single_unit.py"), str(DYNAMIC_FIXTURES / "double_softmax.py"))
+    assert result.returncode == 1, result.stderr
+    findings = json.loads(result.stdout)
+    assert len(findings) == 2
+    for finding in findings:
+        assert finding["confirmation"]["status"] == "inconclusive"
+        assert "time limit" in finding["confirmation"]["evidence"]
+
+
 def _children(pid: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):

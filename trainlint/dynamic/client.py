@@ -58,7 +58,10 @@ class Worker:
             raise WorkerUnavailable(f"cannot start {self.python}: {error.strerror or error}") from error
         try:
             hello = self._read(min(deadline, time.monotonic() + START_TIMEOUT))
-        except (WorkerTimeout, WorkerCrashed) as error:
+        except WorkerTimeout:
+            self.kill()
+            raise
+        except WorkerCrashed as error:
             self.close()
             raise WorkerUnavailable(f"the TensorFlow worker did not start: {error}") from error
         if not hello.get("ready"):

@@ -68,7 +68,12 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
                                                               "was reached before this model")
                 continue
             if not worker.alive:
-                device = worker.start(run_deadline)["device"]
+                try:
+                    device = worker.start(run_deadline)["device"]
+                except WorkerTimeout:
+                    for finding in waiting:
+                        verdicts[finding] = Verdict(INCONCLUSIVE, "TensorFlow did not start within the time limit")
+                    continue
             try:
                 observation = Observation(worker.observe(plan.to_json(index),
                                                          min(run_deadline, time.monotonic() + options.model_timeout)))
