@@ -59,15 +59,19 @@ def _capture(observation: dict):
     of absl/tensorflow (tf-keras reports a dropped ``lr=`` there, not as a Python warning)."""
     handler = _Records()
     loggers = [logging.getLogger(name) for name in ("tensorflow", "absl", "keras")]
+    levels = [logger.level for logger in loggers]
     for logger in loggers:
         logger.addHandler(handler)
+        if logger.level == logging.NOTSET or logger.level > logging.WARNING:
+            logger.setLevel(logging.WARNING)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
             yield
         finally:
-            for logger in loggers:
+            for logger, level in zip(loggers, levels):
                 logger.removeHandler(handler)
+                logger.setLevel(level)
             seen = []
             for warning in caught:
                 text = f"{warning.category.__name__}: {warning.message}"
@@ -97,13 +101,6 @@ class Observer:
         import keras
 
         self.np, self.tf, self.keras = numpy, tensorflow, keras
-        tensorflow.get_logger().setLevel(logging.ERROR)
-        try:
-            import absl.logging
-
-            absl.logging.set_verbosity(absl.logging.ERROR)
-        except ImportError:
-            pass
         for gpu in tensorflow.config.list_physical_devices("GPU"):
             try:  # small models: take GPU memory as needed, not all of it at once
                 tensorflow.config.experimental.set_memory_growth(gpu, True)
