@@ -397,6 +397,12 @@ def optimizer_api(observation: Observation, setup: TrainingSetup) -> Verdict | N
     error = observation.raw.get("optimizer_error")
     if error:
         return Verdict(CONFIRMED, f"building the optimizer raised {error}")
+    written = (observation.raw.get("optimizer_written") or {}).get("kwargs") or {}
+    rate = observation.raw.get("learning_rate")
+    if isinstance(written.get("lr"), (int, float)) and isinstance(rate, float):
+        if abs(rate - written["lr"]) > 1e-9 * max(1.0, abs(written["lr"])):
+            return Verdict(CONFIRMED, f"lr={written['lr']} was dropped: the optimizer's learning rate is {_n(rate)}")
+        return Verdict(REFUTED, f"the optimizer's learning rate is {_n(rate)}, the lr= given")
     warned = observation.warning("`lr` is deprecated") or observation.warning("`decay`")
     if warned:
         rate = observation.raw.get("learning_rate")

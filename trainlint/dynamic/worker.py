@@ -214,6 +214,7 @@ class Observer:
         written = plan.get("optimizer")
         optimizer = None
         if written:
+            observation["optimizer_written"] = written
             try:
                 if "string" in written:
                     optimizer = keras.optimizers.get(written["string"])
