@@ -230,7 +230,8 @@ def test_a_model_over_its_timeout_is_inconclusive(tmp_path):
 
 def test_the_run_time_limit_leaves_the_rest_inconclusive():
     result = run_trainlint("check", "--dynamic", "--dynamic-run-timeout", "0.5", "--output-format", "json",
-                           str(DYNAMIC_FIXTURES / "softmax_single_unit.py"), str(DYNAMIC_FIXTURES / "double_softmax.py"))
+                           str(DYNAMIC_FIXTURES / "softmax_single_unit.py"),
+                           str(DYNAMIC_FIXTURES / "double_softmax.py"))
     assert result.returncode == 1, result.stderr
     findings = json.loads(result.stdout)
     assert len(findings) == 2
