@@ -474,7 +474,7 @@ def judge(code: str, kind: str, observation: Observation, setup: TrainingSetup) 
     if check is None:
         return Verdict(INCONCLUSIVE, f"the dynamic mode has no check for {code} yet")
     if observation.error_stage in ("build", "worker"):
-        return Verdict(INCONCLUSIVE, f"the rebuilt model could not be built: {observation.error}")
+        return Verdict(INCONCLUSIVE, f"TensorFlow could not build the model: {observation.error}")
     verdict = check(observation, setup)
     if verdict is not None:
         return verdict
