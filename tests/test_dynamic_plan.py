@@ -91,6 +91,12 @@ def test_an_embedding_stack_gets_integer_inputs_below_its_vocabulary():
                                       keras.layers.GlobalMaxPooling1D(), keras.layers.Dense(1, activation="softmax")])
             model.compile(optimizer="adam", loss="binary_crossentropy")
     """, "an argument of Conv1D(...) did not resolve"),
+    ("""
+        import keras
+        model = keras.Sequential([keras.layers.Embedding(3_000_000, 300), keras.layers.GlobalAveragePooling1D(),
+                                  keras.layers.Dense(1, activation="softmax")])
+        model.compile(optimizer="adam", loss="binary_crossentropy")
+    """, "Embedding(...) as written is too large to build in a quick check"),
 ])
 def test_what_cannot_be_rebuilt_as_written_becomes_a_surrogate_with_the_same_head(code, reason):
     plan = plans(code)["TL101"]

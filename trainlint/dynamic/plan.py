@@ -26,6 +26,10 @@ ASSUMED_UNITS = 3
 INPUT_SCALE = 3.0
 """Inputs wide enough that one softmax saturates and a linear output leaves [0, 1] (a double softmax cannot)."""
 
+MAX_SIZE = 2_000_000
+MAX_WEIGHTS = 50_000_000
+"""Beyond these a layer is not rebuilt as written: its weights alone would cost seconds and gigabytes."""
+
 # Layers we rebuild as written: their meaning is fully given by plain arguments.
 REBUILDABLE_LAYERS = frozenset({
     "Dense", "Dropout", "Activation", "Softmax", "ReLU", "LeakyReLU", "ELU", "Flatten", "Reshape",
@@ -159,6 +163,8 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
         spec, written_input = _layer(cls, layer, setup.scenario, extractor)
         if spec is None:
             return surrogate(setup, f"an argument of {cls}(...) did not resolve to a plain value")
+        if _too_large(spec):
+            return surrogate(setup, f"{cls}(...) as written is too large to build in a quick check")
         if written_input is not None and input_shape is None:
             input_shape = written_input
         layers.append(spec)
@@ -175,6 +181,13 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
         vocabulary = dict(layers[0].kwargs).get("input_dim", layers[0].args[0] if layers[0].args else 10)
         return ModelSpec(tuple(layers), input_shape, "int32", int(vocabulary), True)
     return ModelSpec(tuple(layers), input_shape, faithful=True)
+
+
+def _too_large(layer: LayerSpec) -> bool:
+    """A cheap bound on one layer's weights from its two largest sizes (an Embedding's vocabulary × width)."""
+    sizes = sorted((v for v in (*layer.args, *(v for _, v in layer.kwargs))
+                    if isinstance(v, int) and not isinstance(v, bool)), reverse=True)
+    return bool(sizes) and (sizes[0] > MAX_SIZE or (len(sizes) > 1 and sizes[0] * sizes[1] > MAX_WEIGHTS))
 
 
 def _functional_chain(model: ModelValue) -> list | str:
