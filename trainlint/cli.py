@@ -63,6 +63,16 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
+    dynamic.add_argument("--dynamic", action="store_true",
+                         help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
+                              "once (never runs the audited code)")
+    dynamic.add_argument("--dynamic-timeout", type=float, default=60.0, metavar="SECONDS",
+                         help="time allowed per model (default 60)")
+    dynamic.add_argument("--dynamic-run-timeout", type=float, default=600.0, metavar="SECONDS",
+                         help="time allowed for all models of the run (default 600)")
+    dynamic.add_argument("--dynamic-python", metavar="PATH",
+                         help="the Python interpreter that has TensorFlow (default: this one)")
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
@@ -87,7 +97,11 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         print(rule.documentation())
         return EXIT_CLEAN
-    return _check(args)
+    try:
+        return _check(args)
+    except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
+        print("trainlint: interrupted", file=sys.stderr)
+        return 130
 
 
 def _check(args) -> int:
@@ -105,9 +119,13 @@ def _check(args) -> int:
         per_file_ignores=args.per_file_ignores, exclude=args.exclude, extend_exclude=args.extend_exclude,
         keras_version=args.keras_version)
     settings = config.settings(configuration, command_line)
-    results = lint_paths(args.paths, settings)
+    origins = {} if args.dynamic else None
+    results = lint_paths(args.paths, settings, origins)
     findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
                       key=lambda f: f.sort_key)
+    dynamic_failure = None
+    if args.dynamic:
+        findings, dynamic_failure = _confirm(findings, origins, args, settings)
     sources = {r.filename: r.text for r in results if r.text is not None}
     if args.stdin_filename:
         findings = [_renamed(f, args.stdin_filename) if f.filename == "-" else f for f in findings]
@@ -117,6 +135,9 @@ def _check(args) -> int:
     REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
     if args.statistics:
         _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
+    if dynamic_failure:
+        print(f"trainlint: {dynamic_failure}", file=sys.stderr)
+        return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
@@ -126,6 +147,23 @@ def _print_statistics(findings, out) -> None:
     names = {finding.code: finding.name for finding in findings}
     for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
         out.write(f"{count:<5} {code} {names[code]}\n")
+
+
+def _confirm(findings, origins, args, settings):
+    """The findings with their confirmations, or unchanged with the reason the dynamic mode could not run."""
+    from trainlint.dynamic.runner import DynamicOptions, WorkerUnavailable, confirm, print_progress, tensorflow_missing
+
+    options = DynamicOptions(model_timeout=args.dynamic_timeout, run_timeout=args.dynamic_run_timeout,
+                             python=args.dynamic_python, keras_version=settings.keras_version)
+    missing = tensorflow_missing(options)
+    if missing:
+        return findings, missing
+    if not findings:
+        return findings, None
+    try:
+        return confirm(findings, origins, options, progress=print_progress), None
+    except WorkerUnavailable as error:
+        return findings, f"--dynamic cannot run: {error}; install TensorFlow with: pip install 'trainlint[dynamic]'"
 
 
 def _renamed(finding, name):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-from trainlint.engine import Analysis, Stats, lint_text
+from trainlint.engine import Analysis, Origin, Stats, lint_text
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.noqa import without_suppressed
 from trainlint.settings import Settings
@@ -65,7 +65,8 @@ def _skipped(name: str, path: str, settings: Settings) -> bool:
     return built_in or settings.excluded(path)
 
 
-def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
+def lint_file(display: str, path: Path | None, settings: Settings,
+              origins: dict[Finding, Origin] | None = None) -> FileResult:
     try:
         data = sys.stdin.buffer.read() if path is None else path.read_bytes()
     except OSError as error:
@@ -73,10 +74,12 @@ def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult
     source = decode(data, display, settings.max_file_bytes)
     if source.diagnostic is not None:
         return FileResult(display, [source.diagnostic])
-    analysis: Analysis = lint_text(source.text, display, settings)
+    analysis: Analysis = lint_text(source.text, display, settings, origins)
     findings = without_suppressed(analysis.findings, source.text)
     return FileResult(display, findings, analysis.stats, source.text if findings else None)
 
 
-def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [lint_file(display, path, settings) for display, path in discover(paths, settings)]
+def lint_paths(paths: list[str], settings: Settings,
+               origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
+    """Lint every file; ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
+    return [lint_file(display, path, settings, origins) for display, path in discover(paths, settings)]

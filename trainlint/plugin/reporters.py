@@ -45,6 +45,9 @@ def report_text(findings: list[Finding], files: int, out: TextIO, context: Repor
             out.write(source_excerpt(finding, context.sources.get(finding.filename)))
         for related in finding.related:
             out.write(f"    {_location(related.filename, related.line, related.column)}: {related.message}\n")
+        if finding.confirmation is not None:
+            confirmation = finding.confirmation
+            out.write(f"    dynamic: {confirmation.status} on {confirmation.device}: {confirmation.evidence}\n")
     out.write(_summary(findings, files))
 
 
