@@ -347,8 +347,17 @@ def labels_for(code: str, setup: TrainingSetup, kind: str = "") -> dict:
     units = head.units
     classes = max(units, 2)
     form = _LABELS_BY_CODE.get(code)
+    visible = setup.labels
     if kind == "label-range":
-        return {"format": "ids_from_one", "classes": units}
+        # The ids the code makes: from the encoder's first id, one per visible class (else one per unit).
+        first = visible.first_id if visible and visible.first_id else 1
+        count = visible.num_classes if visible and visible.num_classes else units
+        return {"format": "ids", "first": first, "classes": count}
+    if kind == "units-classes-mismatch" and visible and visible.num_classes:
+        if visible.encoding == knowledge.IDS:
+            return {"format": "ids", "first": visible.first_id or 0, "classes": visible.num_classes}
+        return {"format": "multihot" if visible.encoding == knowledge.MULTI_HOT else "onehot",
+                "classes": visible.num_classes}
     if kind == "label-format-mismatch":
         # The format the finding says the code feeds: the one the loss does not expect.
         if loss.name in knowledge.SPARSE_LOSSES:

@@ -414,14 +414,30 @@ def optimizer_api(observation: Observation, setup: TrainingSetup) -> Verdict | N
 # --- labels (kind-level: the rules of these families read label facts; the batch has the format they name) ---
 
 
+def _id_range(observation: Observation) -> str:
+    labels = observation.raw.get("plan_labels") or {}
+    first, classes = labels.get("first", 0), labels.get("classes")
+    return f"class ids {first}..{first + classes - 1}" if isinstance(classes, int) else "these class ids"
+
+
 def label_range(observation: Observation, setup: TrainingSetup) -> Verdict | None:
     error = observation.error
+    ids = _id_range(observation)
     if error and "Received a label value" in error:
-        return Verdict(CONFIRMED, f"training on class ids 1..{setup.head.units} raised {error}")
+        return Verdict(CONFIRMED, f"training on {ids} raised {error}")
     if _is_nan(observation.first_loss):
-        return Verdict(CONFIRMED, f"training on class ids 1..{setup.head.units} gave a NaN loss (the top id is out "
-                                  "of range; a CPU raises here, a GPU returns NaN)")
+        return Verdict(CONFIRMED, f"training on {ids} gave a NaN loss (the top id is out of range; a CPU raises "
+                                  "here, a GPU returns NaN)")
+    if isinstance(observation.first_loss, float):
+        return Verdict(REFUTED, f"training on {ids} gave a finite loss ({_n(observation.first_loss)})")
     return None
+
+
+def units_classes_mismatch(observation: Observation, setup: TrainingSetup) -> Verdict | None:
+    labels = observation.raw.get("plan_labels") or {}
+    if labels.get("format") == "ids":
+        return label_range(observation, setup)
+    return label_format_mismatch(observation, setup)
 
 
 def label_format_mismatch(observation: Observation, setup: TrainingSetup) -> Verdict | None:
@@ -463,10 +479,11 @@ CHECKS_BY_KIND: dict[str, Callable[[Observation, TrainingSetup], Verdict | None]
     "optimizer-api": optimizer_api,
     "label-range": label_range,
     "label-format-mismatch": label_format_mismatch,
+    "units-classes-mismatch": units_classes_mismatch,
 }
 # Checks that read the exception itself; for the others an exception means the signal is missing.
 READS_ERRORS = frozenset({"TL103", "TL204", "TL211", "TL212", "TL215"})
-READS_ERRORS_BY_KIND = frozenset({"label-range", "label-format-mismatch", "optimizer-api"})
+READS_ERRORS_BY_KIND = frozenset({"label-range", "label-format-mismatch", "optimizer-api", "units-classes-mismatch"})
 
 
 def judge(code: str, kind: str, observation: Observation, setup: TrainingSetup) -> Verdict:

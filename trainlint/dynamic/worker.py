@@ -140,6 +140,7 @@ class Observer:
                 model, x = self._model_and_inputs(plan)
                 y = self._labels(plan)
                 observation["labels"] = {"shape": list(y.shape), "min": float(y.min()), "max": float(y.max())}
+                observation["plan_labels"] = plan["labels"]
                 stage = "predict"
                 model.run_eagerly = True
                 initial = np.asarray(model.predict(x, verbose=0), dtype=np.float64)
@@ -196,9 +197,8 @@ class Observer:
         labels = plan["labels"]
         batch, classes, form = plan["batch"], labels["classes"], labels["format"]
         if form == "ids":
-            return np.arange(batch, dtype="int32") % classes  # every id in range appears
-        if form == "ids_from_one":  # Tokenizer / StringLookup style: 1..classes, the last one out of range
-            return np.arange(batch, dtype="int32") % classes + 1
+            # Every id from the encoder's first one appears (Tokenizer: 1.., TextVectorization: 2..).
+            return np.arange(batch, dtype="int32") % classes + labels.get("first", 0)
         if form == "binary":
             return (np.arange(batch) % 2).astype("float32").reshape(batch, 1)
         if form == "onehot":
