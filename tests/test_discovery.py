@@ -6,6 +6,7 @@ import os
 
 from tests.conftest import FIXTURES, check_json, run_trainlint
 from trainlint.files import discover_files
+from trainlint.settings import Settings
 
 FINDING = (FIXTURES / "examples" / "binary_head_with_categorical_loss.py").read_text()
 
@@ -17,8 +18,9 @@ def _tree(root, files: dict[str, str]) -> None:
         path.write_text(text)
 
 
-def _names(root, **options) -> list[str]:
-    return [os.path.relpath(source.display, root) for source in discover_files([str(root)], **options)]
+def _names(root, respect_gitignore: bool = True, **settings) -> list[str]:
+    sources = discover_files([str(root)], Settings(root=str(root), **settings), respect_gitignore=respect_gitignore)
+    return [os.path.relpath(source.display, root) for source in sources]
 
 
 def test_default_excludes_skip_virtual_environments_dependencies_and_build_folders(tmp_path):
@@ -52,8 +54,8 @@ def test_a_gitignore_above_the_linted_folder_applies_inside_a_repository(tmp_pat
 def test_exclude_replaces_the_defaults_and_extend_exclude_adds_to_them(tmp_path):
     _tree(tmp_path, {"train.py": "", "build/x.py": "", "legacy/x.py": "", "tests/test_x.py": ""})
     assert _names(tmp_path) == ["legacy/x.py", "tests/test_x.py", "train.py"]
-    assert _names(tmp_path, extend_exclude=["legacy", "test_*.py"]) == ["train.py"]
-    assert _names(tmp_path, exclude=["legacy/"]) == ["build/x.py", "tests/test_x.py", "train.py"]
+    assert _names(tmp_path, extend_exclude=("legacy", "test_*.py")) == ["train.py"]
+    assert _names(tmp_path, exclude=("legacy/",)) == ["build/x.py", "tests/test_x.py", "train.py"]
 
 
 def test_exclude_options_on_the_command_line(tmp_path):

@@ -86,7 +86,7 @@ class Cache:
 def _result_to_dict(result: FileResult) -> dict:
     return {
         "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
-        "group": result.group, "stats": asdict(result.stats),
+        "group": result.group, "stats": asdict(result.stats), "text": result.text,
         "findings": [{**asdict(finding), "related": [asdict(r) for r in finding.related]}
                      for finding in result.findings],
     }
@@ -102,4 +102,4 @@ def _result_from_dict(data: dict) -> FileResult:
     stats = Stats(**data["stats"])
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,
-                      group=data["group"])
+                      group=data["group"], text=data["text"])

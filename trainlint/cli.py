@@ -4,23 +4,40 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from trainlint import __version__
+from trainlint import __version__, config
 from trainlint.batch import default_jobs, lint_sources
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
-from trainlint.files import discover_files
+from trainlint.files import discover_files, lint_source
+from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
-from trainlint.plugin.reporters import REPORTERS
+from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.progress import Progress
-from trainlint.settings import DEFAULT_MAX_FILE_BYTES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# Formats that a program parses: --statistics goes to stderr beside them.
+MACHINE_FORMATS = frozenset({"json", "json-lines", "sarif"})
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(code.strip() for code in text.split(",") if code.strip())
+    try:
+        return tuple(config.check_selector(code) for code in text.split(",") if code.strip())
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _globs(text: str) -> tuple[str, ...]:
+    return tuple(glob.strip() for glob in text.split(",") if glob.strip())
+
+
+def _per_file_ignores(text: str):
+    try:
+        return config.parse_per_file_ignores(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 def _positive(text: str) -> int:
@@ -30,32 +47,16 @@ def _positive(text: str) -> int:
     return value
 
 
-def _patterns(text: str) -> tuple[str, ...]:
-    return tuple(pattern.strip() for pattern in text.split(",") if pattern.strip())
-
-
-def _add_lint_options(command: argparse.ArgumentParser) -> None:
-    command.add_argument("paths", nargs="*", default=["."], help="files or directories; '-' reads stdin")
-    command.add_argument("--output-format", choices=sorted(REPORTERS), default="text")
-    command.add_argument("--keras-version", choices=KERAS_VERSIONS, default="3",
-                         help="the Keras whose semantics apply: 3 (default), 2 (tf.keras >= 2.2), legacy (<= 2.3)")
-    command.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
-    command.add_argument("--ignore", type=_codes, default=(), help="comma-separated codes or prefixes to skip")
-    command.add_argument("--stdin-filename", help="the name to report for '-'")
+def _add_batch_options(command: argparse.ArgumentParser) -> None:
     batch = command.add_argument_group("batch runs")
     batch.add_argument("--jobs", "-j", type=_positive, default=None,
                        help=f"worker processes (default: all {default_jobs()} cores)")
     batch.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     batch.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help=f"the cache folder (default: {DEFAULT_CACHE_DIR})")
-    batch.add_argument("--exclude", type=_patterns, default=None,
-                       help="comma-separated gitignore-style patterns to skip in directories, replacing the "
-                            "defaults (.git, virtual environments, site-packages, node_modules, build, ...)")
-    batch.add_argument("--extend-exclude", type=_patterns, default=(),
-                       help="comma-separated patterns to skip in addition to the defaults")
     batch.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                        help="lint files that .gitignore files exclude")
-    batch.add_argument("--max-file-size", type=_positive, default=DEFAULT_MAX_FILE_BYTES // 1_000_000,
-                       metavar="MB", help="report and skip larger files (default: %(default)s MB)")
+    batch.add_argument("--max-file-size", type=_positive, default=None, metavar="MB",
+                       help="report and skip larger files (default: 10 MB)")
     batch.add_argument("--report", metavar="FILE.html", help="write the audit summary as a self-contained HTML page")
 
 
@@ -66,15 +67,48 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     check = commands.add_parser("check", help="lint files and directories")
-    _add_lint_options(check)
+    _add_check_options(check)
     check.add_argument("--summary", action="store_true", help="end with the audit summary tables")
     audit = commands.add_parser("audit", help="lint many files or repositories and end with a summary")
-    _add_lint_options(audit)
+    _add_check_options(audit)
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
     commands.add_parser("rules", help="list every rule")
     return parser
+
+
+def _add_check_options(check: argparse.ArgumentParser) -> None:
+    check.add_argument("paths", nargs="*", default=["."], help="files or directories; '-' reads stdin")
+    check.add_argument("--output-format", choices=list(REPORTERS), default="text")
+    check.add_argument("--keras-version", choices=KERAS_VERSIONS,
+                       help="the Keras whose semantics apply: 3 (default), 2 (tf.keras >= 2.2), legacy (<= 2.3)")
+    check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
+    check.add_argument("--extend-select", type=_codes, help="codes or prefixes to report in addition to --select")
+    check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
+    check.add_argument("--per-file-ignores", type=_per_file_ignores, metavar="'GLOB:CODES ...'",
+                       help="codes to skip in the files a glob matches, e.g. 'tests/*:TL2 legacy.py:TL101,TL102'")
+    check.add_argument("--exclude", type=_globs,
+                       help="comma-separated globs of files and folders to skip, replacing the built-in folder "
+                            "excludes (.git, virtual environments, build, ...)")
+    check.add_argument("--extend-exclude", type=_globs, help="globs to skip in addition to the built-in excludes")
+    check.add_argument("--config", type=Path, metavar="PYPROJECT",
+                       help="read [tool.trainlint] from this file instead of the nearest pyproject.toml")
+    check.add_argument("--show-source", action="store_true", help="show the source line under each finding")
+    check.add_argument("--statistics", action="store_true", help="count the findings of each code")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
+    check.add_argument("--stdin-filename", help="the name to report for '-'")
+    dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
+    dynamic.add_argument("--dynamic", action="store_true",
+                         help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
+                              "once (never runs the audited code)")
+    dynamic.add_argument("--dynamic-timeout", type=float, default=60.0, metavar="SECONDS",
+                         help="time allowed per model (default 60)")
+    dynamic.add_argument("--dynamic-run-timeout", type=float, default=600.0, metavar="SECONDS",
+                         help="time allowed for all models of the run (default 600)")
+    dynamic.add_argument("--dynamic-python", metavar="PATH",
+                         help="the Python interpreter that has TensorFlow (default: this one)")
+    _add_batch_options(check)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -87,17 +121,21 @@ def main(argv: list[str] | None = None) -> int:
         # Imported here: the rules pull in libcst, which a cached check never needs.
         from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
     if args.command == "rules":
-        for rule in ALL_RULES:
+        for rule in (*FILE_DIAGNOSTICS, *ALL_RULES):
             print(f"{rule.code}  {rule.name:<44} {rule.kind:<26} {rule.summary}")
         return EXIT_CLEAN
     if args.command == "rule":
-        rule = RULES_BY_CODE.get(args.code.upper())
+        rule = RULES_BY_CODE.get(args.code.upper()) or DIAGNOSTICS_BY_CODE.get(args.code.upper())
         if rule is None:
             print(f"trainlint: unknown rule {args.code!r}; see 'trainlint rules'", file=sys.stderr)
             return EXIT_ERROR
         print(rule.documentation())
         return EXIT_CLEAN
-    return _check(args)  # check and audit
+    try:
+        return _check(args)
+    except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
+        print("trainlint: interrupted", file=sys.stderr)
+        return 130
 
 
 def _check(args) -> int:
@@ -105,24 +143,50 @@ def _check(args) -> int:
     if missing:
         print(f"trainlint: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return EXIT_ERROR
-    settings = Settings(keras_version=args.keras_version, select=args.select or ("TL",), ignore=args.ignore,
-                        max_file_bytes=args.max_file_size * 1_000_000)
-    sources = discover_files(args.paths, exclude=args.exclude, extend_exclude=args.extend_exclude,
-                             respect_gitignore=args.respect_gitignore)
-    cache = None if args.no_cache else Cache.open(args.cache_dir)
-    results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr))
+    try:
+        configuration = config.load(args.config) if args.config else config.discover(args.paths)
+    except config.ConfigError as error:
+        print(f"trainlint: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    command_line = config.Options(
+        select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+        per_file_ignores=args.per_file_ignores, exclude=args.exclude, extend_exclude=args.extend_exclude,
+        keras_version=args.keras_version)
+    settings = config.settings(configuration, command_line)
+    if args.max_file_size is not None:
+        settings = replace(settings, max_file_bytes=args.max_file_size * 1_000_000)
+    origins = {} if args.dynamic else None
+    sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
+    if origins is not None:  # origins hold syntax trees: one process, no cache
+        results = [lint_source(source, settings, origins) for source in sources]
+    else:
+        cache = None if args.no_cache else Cache.open(args.cache_dir)
+        results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr))
     for result in results:
         for note in result.notes:
             print(f"trainlint: note: {result.filename}: {note}", file=sys.stderr)
-    findings = sorted((f for r in results for f in r.findings if settings.enabled(f.code)), key=lambda f: f.sort_key)
+    findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
+                      key=lambda f: f.sort_key)
+    dynamic_failure = None
+    if args.dynamic:
+        findings, dynamic_failure = _confirm(findings, origins, args, settings)
+    texts = {r.filename: r.text for r in results if r.text is not None}
     if args.stdin_filename:
         findings = [_renamed(f, args.stdin_filename) if f.filename == "-" else f for f in findings]
+        if "-" in texts:
+            texts[args.stdin_filename] = texts.pop("-")
         results = [replace(r, filename=args.stdin_filename) if r.filename == "-" else r for r in results]
-    REPORTERS[args.output_format](findings, len(results), sys.stdout)
+    context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=texts)
+    REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
+    if args.statistics:
+        _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
+    if dynamic_failure:
+        print(f"trainlint: {dynamic_failure}", file=sys.stderr)
+        return EXIT_ERROR
     if args.command == "audit" or getattr(args, "summary", False) or args.report:
         if not _summarise(args, results, findings):
             return EXIT_ERROR
-    return EXIT_FINDINGS if findings else EXIT_CLEAN
+    return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
 
 def _summarise(args, results, findings) -> bool:
@@ -132,7 +196,7 @@ def _summarise(args, results, findings) -> bool:
     summary = summarize(results, findings)
     if args.command == "audit" or getattr(args, "summary", False):
         # Machine-readable output stays parseable: the table goes to stderr beside it.
-        stream = sys.stdout if args.output_format == "text" else sys.stderr
+        stream = sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout
         stream.write(format_summary(summary))
     if args.report:
         try:
@@ -141,6 +205,31 @@ def _summarise(args, results, findings) -> bool:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)
             return False
     return True
+
+
+def _print_statistics(findings, out) -> None:
+    """flake8's --statistics: a count per code, the most frequent first."""
+    counts = Counter(finding.code for finding in findings)
+    names = {finding.code: finding.name for finding in findings}
+    for code, count in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        out.write(f"{count:<5} {code} {names[code]}\n")
+
+
+def _confirm(findings, origins, args, settings):
+    """The findings with their confirmations, or unchanged with the reason the dynamic mode could not run."""
+    from trainlint.dynamic.runner import DynamicOptions, WorkerUnavailable, confirm, print_progress, tensorflow_missing
+
+    options = DynamicOptions(model_timeout=args.dynamic_timeout, run_timeout=args.dynamic_run_timeout,
+                             python=args.dynamic_python, keras_version=settings.keras_version)
+    missing = tensorflow_missing(options)
+    if missing:
+        return findings, missing
+    if not findings:
+        return findings, None
+    try:
+        return confirm(findings, origins, options, progress=print_progress), None
+    except WorkerUnavailable as error:
+        return findings, f"--dynamic cannot run: {error}; install TensorFlow with: pip install 'trainlint[dynamic]'"
 
 
 def _renamed(finding, name):

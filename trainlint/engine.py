@@ -11,7 +11,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import Interpreter, ModelEvent
 from trainlint.analysis.extract import Extractor, optimizer_calls
-from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.facts import OptimizerCall, SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
@@ -25,13 +25,22 @@ def might_have_findings(text: str) -> bool:
     return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
 
 
+@dataclass(frozen=True)
+class Origin:
+    """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
+
+    setup: TrainingSetup
+    event: ModelEvent
+
+
 @dataclass
 class Analysis:
     findings: list[Finding]
     stats: Stats = field(default_factory=Stats)
 
 
-def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Analysis:
+def lint_text(text: str, filename: str, settings: Settings = Settings(),
+              origins: dict[Finding, Origin] | None = None) -> Analysis:
     if not might_have_findings(text):
         return Analysis([])
     rejected = _python_rejects(text, filename)
@@ -45,7 +54,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Anal
         return Analysis([_too_deep(filename)])
     stats = Stats(parsed=1)
     try:
-        return Analysis(lint_module(module, filename, settings, stats), stats)
+        return Analysis(lint_module(module, filename, settings, stats, origins=origins), stats)
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -99,22 +108,26 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
-                resolve_import=None) -> list[Finding]:
+                resolve_import=None, origins: dict[Finding, Origin] | None = None) -> list[Finding]:
+    """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
     extractor = Extractor(filename, settings.keras_version)
     context = RuleContext(settings.keras_version)
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
+    first_origin: dict[Report, Origin] = {}
     errors: list[Finding] = []
 
-    def check(fact, scenario: Scenario) -> None:
+    def check(fact, scenario: Scenario, origin: Origin | None) -> None:
         for rule in rules:
             if not isinstance(fact, rule.FACT):
                 continue
             try:
                 for report in rule.check(fact, context):
                     scenarios.setdefault(report, []).append(scenario)
+                    if origins is not None and origin is not None:
+                        first_origin.setdefault(report, origin)
             except Exception as error:  # a bug in one rule must not end the run
                 errors.append(file_diagnostic(
                     filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
@@ -126,6 +139,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             fits.setdefault(id(event.model.identity), []).append(event)
     compile_calls: dict[int, bool] = {}
     models: set[int] = set()
+    compiled_with: dict[int, Origin] = {}
     for event in events:
         if event.method != "compile":
             continue
@@ -134,18 +148,23 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         models.add(id(event.model.node))
         compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
             s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
+        optimizer = event.argument("optimizer", 0)
+        if setups and optimizer is not None:
+            compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
         for setup in setups:
-            check(setup, setup.scenario)
+            check(setup, setup.scenario, Origin(setup, event))
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
-        check(optimizer, Scenario())
+        # An optimizer finding can be confirmed by building the model it was compiled into, if any.
+        check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
     if stats is not None:
         stats.models += len(models)
         stats.compile_calls += len(compile_calls)
         stats.resolved_compile_calls += sum(compile_calls.values())
-    return _resolve(scenarios, module, filename) + errors[:1]
+    return _resolve(scenarios, module, filename, first_origin, origins) + errors[:1]
 
 
-def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str) -> list[Finding]:
+def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str,
+             first_origin: dict[Report, Origin], origins: dict[Finding, Origin] | None) -> list[Finding]:
     if not reports:
         return []
     # Positions only for the files that report something: the provider costs more than the parse.
@@ -160,8 +179,11 @@ def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename
         related = tuple(
             Related(filename, *_span(positions, where)[0], note) for where, note in report.related
         )
-        findings.append(Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                                related, scenario, name=rule.name))
+        finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
+                          related, scenario, name=rule.name)
+        findings.append(finding)
+        if origins is not None and report in first_origin:
+            origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
 
 

@@ -6,15 +6,19 @@ import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
-from typing import Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 import pathspec
 
 from trainlint.findings import Finding, file_diagnostic
+from trainlint.noqa import without_suppressed
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
 from trainlint.stats import Stats
+
+if TYPE_CHECKING:
+    from trainlint.engine import Origin
 
 # trainlint.engine (and libcst with it) is imported only when a file needs parsing: a cached re-run never pays
 # for the import, which costs more than the rest of such a run.
@@ -56,14 +60,17 @@ class FileResult:
     notebook: bool = False
     cached: bool = False
     group: str = "."
+    text: str | None = None
+    """The text linted (for a notebook, its joined code cells), kept only when there are findings (--show-source)."""
 
 
 class _Ignores:
     """gitignore-style patterns: the excludes relative to the walked root, each .gitignore relative to its own
     folder; among .gitignore files the deepest matching pattern decides, as in git."""
 
-    def __init__(self, excludes: Iterable[str]) -> None:
-        self._excludes = pathspec.GitIgnoreSpec.from_lines(excludes)
+    def __init__(self, built_in: Iterable[str], settings: Settings) -> None:
+        self._built_in = pathspec.GitIgnoreSpec.from_lines(built_in)
+        self._settings = settings
         self._gitignores: dict[PurePath, pathspec.GitIgnoreSpec | None] = {}
 
     def _gitignore(self, folder: PurePath) -> pathspec.GitIgnoreSpec | None:
@@ -75,10 +82,12 @@ class _Ignores:
             self._gitignores[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
         return self._gitignores[folder]
 
-    def ignored(self, path: PurePath, root: PurePath, gitignore_folders: list[PurePath], is_dir: bool) -> bool:
-        """``path`` and the folders are absolute; ``gitignore_folders`` are the path's ancestors, shallowest first."""
+    def ignored(self, path: PurePath, shown: str, root: PurePath, gitignore_folders: list[PurePath],
+                is_dir: bool) -> bool:
+        """``path`` and the folders are absolute; ``gitignore_folders`` are the path's ancestors, shallowest first;
+        ``shown`` is the path as the user will see it, which their globs match."""
         suffix = "/" if is_dir else ""
-        if self._excludes.match_file(path.relative_to(root).as_posix() + suffix):
+        if self._built_in.match_file(path.relative_to(root).as_posix() + suffix) or self._settings.excluded(shown):
             return True
         verdict = None
         for folder in gitignore_folders:
@@ -89,13 +98,13 @@ class _Ignores:
         return bool(verdict)
 
 
-def discover_files(paths: list[str], exclude: Iterable[str] | None = None, extend_exclude: Iterable[str] = (),
-                   respect_gitignore: bool = True) -> list[SourceFile]:
-    """The files to lint, in a stable order: files given by name always; in directories, ``.py``, ``.pyi`` and
-    ``.ipynb`` files not excluded by ``exclude`` (default :data:`DEFAULT_EXCLUDES`), ``extend_exclude`` or a
-    ``.gitignore``, nor in virtual environments (any folder with a ``pyvenv.cfg``, whatever its name). Symlinked
-    folders are followed once (a loop is not followed)."""
-    ignores = _Ignores([*(DEFAULT_EXCLUDES if exclude is None else exclude), *extend_exclude])
+def discover_files(paths: list[str], settings: Settings = Settings(), respect_gitignore: bool = True) -> list[SourceFile]:
+    """The files to lint, in a stable order. In directories: ``.py``, ``.pyi`` and ``.ipynb`` files, less the
+    built-in :data:`DEFAULT_EXCLUDES` (unless ``settings.exclude`` replaces them), the user's ``exclude`` /
+    ``extend-exclude`` globs, what ``.gitignore`` files exclude, and virtual environments (any folder with a
+    ``pyvenv.cfg``, whatever its name). Symlinked folders are followed once (a loop is not followed). Files named
+    on the command line are linted unless a user's glob excludes them (pre-commit names every changed file)."""
+    ignores = _Ignores(DEFAULT_EXCLUDES if settings.exclude is None else (), settings)
     found: list[SourceFile] = []
     seen: set[str] = set()
     for given in paths:
@@ -110,15 +119,15 @@ def discover_files(paths: list[str], exclude: Iterable[str] | None = None, exten
                 if display not in seen:
                     seen.add(display)
                     found.append(SourceFile(display, file, relative[0] if len(relative) > 1 else "."))
-        elif given not in seen:  # a file named on the command line belongs to its folder as given
+        elif given not in seen and not settings.excluded(given):  # it belongs to its folder as given
             seen.add(given)
             found.append(SourceFile(given, path, str(path.parent)))
     return found
 
 
-def discover(paths: list[str]) -> Iterator[tuple[str, Path | None]]:
-    """``(display name, path)`` for each file to lint with the default excludes; ``path`` None for stdin."""
-    for source in discover_files(paths):
+def discover(paths: list[str], settings: Settings = Settings()) -> Iterator[tuple[str, Path | None]]:
+    """``(display name, path)`` for each file to lint; ``path`` None for stdin (``-``)."""
+    for source in discover_files(paths, settings):
         yield source.display, source.path
 
 
@@ -151,12 +160,13 @@ def _walk(root: Path, ignores: _Ignores, respect_gitignore: bool) -> Iterator[Pa
         here = base / Path(directory).relative_to(root)
         folders = [*above, *(base / Path(*here.relative_to(base).parts[:depth])
                              for depth in range(len(here.relative_to(base).parts) + 1))] if respect_gitignore else []
-        subdirectories[:] = [name for name in sorted(subdirectories)
-                             if not ignores.ignored(here / name, base, folders, is_dir=True)
-                             and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))]
+        subdirectories[:] = [
+            name for name in sorted(subdirectories)
+            if not ignores.ignored(here / name, os.path.join(directory, name), base, folders, is_dir=True)
+            and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))]
         for name in sorted(files):
             if name.endswith((*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)) and \
-                    not ignores.ignored(here / name, base, folders, is_dir=False):
+                    not ignores.ignored(here / name, os.path.join(directory, name), base, folders, is_dir=False):
                 yield Path(directory) / name
 
 
@@ -177,7 +187,8 @@ def _too_large(filename: str, size: int, limit: int) -> Finding:
     return file_diagnostic(filename, f"file is {size / 1e6:.1f} MB, over the {limit / 1e6:.0f} MB limit; not analysed")
 
 
-def lint_bytes(source: SourceFile, data: bytes, settings: Settings) -> FileResult:
+def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
+               origins: dict[Finding, Origin] | None = None) -> FileResult:
     """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed."""
     if not might_have_findings_in_bytes(data):
         return _result(source, [])
@@ -187,31 +198,41 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings) -> FileResul
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
     if not source.is_notebook:
-        analysis = lint_text(text.text, source.display, settings)
-        return _result(source, analysis.findings, analysis.stats)
+        analysis = lint_text(text.text, source.display, settings, origins)
+        findings = without_suppressed(analysis.findings, text.text)
+        return _result(source, findings, analysis.stats, text=text.text if findings else None)
     notebook = read_notebook(text.text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
-    analysis = lint_text(notebook.text, source.display, settings)
-    return _result(source, [notebook.place(f) for f in analysis.findings], analysis.stats)
+    analysis = lint_text(notebook.text, source.display, settings, origins)
+    findings = without_suppressed(analysis.findings, notebook.text)
+    if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
+        for finding in findings:
+            if finding in origins:
+                origins[notebook.place(finding)] = origins.pop(finding)
+    return _result(source, [notebook.place(f) for f in findings], analysis.stats,
+                   text=notebook.text if findings else None)
 
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,
-            notes: tuple[str, ...] = ()) -> FileResult:
-    return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group)
+            notes: tuple[str, ...] = (), text: str | None = None) -> FileResult:
+    return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group,
+                      text=text)
 
 
-def lint_source(source: SourceFile, settings: Settings) -> FileResult:
+def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None) -> FileResult:
     data = read_source(source, settings)
-    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings)
+    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins)
 
 
-def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
-    return lint_source(SourceFile(display, path), settings)
+def lint_file(display: str, path: Path | None, settings: Settings,
+              origins: dict[Finding, Origin] | None = None) -> FileResult:
+    return lint_source(SourceFile(display, path), settings, origins)
 
 
-def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    """Every file under ``paths``, one process, no cache (the batch runner is :mod:`trainlint.batch`)."""
-    return [lint_source(source, settings) for source in discover_files(paths)]
+def lint_paths(paths: list[str], settings: Settings, origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
+    """Every file under ``paths`` in this process, without the cache (the batch runner is :mod:`trainlint.batch`);
+    ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
+    return [lint_source(source, settings, origins) for source in discover_files(paths, settings)]

@@ -73,3 +73,36 @@ def file_diagnostic(filename: str, message: str, line: int = 1, column: int = 1,
     kind = PARSE_ERROR_KIND if code == PARSE_ERROR else INTERNAL_ERROR_KIND
     name = "parse-error" if code == PARSE_ERROR else "internal-error"
     return Finding(code, kind, "error", message, filename, line, column, line, column, name=name)
+
+
+@dataclass(frozen=True)
+class FileDiagnostic:
+    """A code about a file rather than about training code (it cannot be read, or trainlint failed on it)."""
+
+    code: str
+    name: str
+    kind: str
+    summary: str
+    what: str
+    fix: str
+
+    def documentation(self) -> str:
+        return "\n".join([
+            f"# {self.name} ({self.code})", "", f"Kind: `{self.kind}` · severity: `error`", "",
+            "## What it does", self.what, "", "## What to do", self.fix, "",
+        ])
+
+
+FILE_DIAGNOSTICS = (
+    FileDiagnostic(
+        PARSE_ERROR, "parse-error", PARSE_ERROR_KIND, "a file that cannot be read, decoded or parsed",
+        "Reports a file that trainlint cannot read, decode (PEP 263), or parse as Python 3 — a syntax error, "
+        "Python 2 code, NUL bytes, an oversized or broken file. The file is not analysed; the rest of the run "
+        "goes on.",
+        "Fix the syntax or encoding error the message names, or exclude the file."),
+    FileDiagnostic(
+        INTERNAL_ERROR, "internal-error", INTERNAL_ERROR_KIND, "trainlint itself failed on a file",
+        "Reports a file on which trainlint (or one of its rules) failed. The rest of the run goes on.",
+        "This is a bug in trainlint: please report it with the file that triggered it."),
+)
+DIAGNOSTICS_BY_CODE = {diagnostic.code: diagnostic for diagnostic in FILE_DIAGNOSTICS}

@@ -1,0 +1,215 @@
+"""``[tool.trainlint]`` in ``pyproject.toml``: found by walking up from the checked paths, validated, merged.
+
+A key given on the command line replaces the same key from the file. A malformed table is an error that names
+the file and the key; the CLI turns it into exit status 2.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR
+from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.settings import Settings
+
+TABLE = "tool.trainlint"
+_SELECTOR = re.compile(r"TL[0-9]*")
+
+
+class ConfigError(Exception):
+    """A configuration that cannot be used; the message names the file (when there is one) and the key."""
+
+
+@dataclass(frozen=True)
+class Options:
+    """The settings one source gives (the file or the command line); None means 'not given here'."""
+
+    select: tuple[str, ...] | None = None
+    ignore: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] | None = None
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    extend_exclude: tuple[str, ...] | None = None
+    keras_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Configuration:
+    path: Path | None  # the pyproject.toml read, if any
+    options: Options = field(default_factory=Options)
+
+    @property
+    def root(self) -> Path:
+        return self.path.parent if self.path is not None else Path.cwd()
+
+
+def find_pyproject(paths: Iterable[str]) -> Path | None:
+    """The nearest ``pyproject.toml`` with a ``[tool.trainlint]`` table above the checked paths, like ruff."""
+    start = _common_directory(paths)
+    for directory in (start, *start.parents):
+        candidate = directory / "pyproject.toml"
+        if candidate.is_file() and "trainlint" in _read_toml(candidate) and _table(candidate) is not None:
+            return candidate
+    return None
+
+
+def _common_directory(paths: Iterable[str]) -> Path:
+    directories = []
+    for given in paths:
+        if given == "-":
+            continue
+        path = Path(given).absolute()
+        directories.append(str(path if path.is_dir() else path.parent))
+    if not directories:
+        return Path.cwd()
+    return Path(os.path.commonpath(directories))
+
+
+def _read_toml(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from error
+
+
+def _table(path: Path) -> dict | None:
+    try:
+        document = tomllib.loads(_read_toml(path))
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from error
+    table = document.get("tool", {}).get("trainlint") if isinstance(document.get("tool"), dict) else None
+    if table is not None and not isinstance(table, dict):
+        raise ConfigError(f"{path}: [{TABLE}] must be a table")
+    return table
+
+
+def load(path: Path) -> Configuration:
+    table = _table(path)
+    return Configuration(path, parse_table(table or {}, str(path)))
+
+
+def discover(paths: Iterable[str]) -> Configuration:
+    found = find_pyproject(paths)
+    return load(found) if found is not None else Configuration(None)
+
+
+def parse_table(table: dict[str, Any], source: str) -> Options:
+    """Validate ``[tool.trainlint]``; every error names ``source`` and the key."""
+    readers = {
+        "select": _selectors, "ignore": _selectors, "extend-select": _selectors,
+        "per-file-ignores": _per_file_ignores, "exclude": _globs, "extend-exclude": _globs,
+        "keras-version": _keras_version,
+    }
+    values = {}
+    for key, value in table.items():
+        if key not in readers:
+            close = difflib.get_close_matches(key, readers, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; known keys: {', '.join(readers)}"
+            raise ConfigError(f"{source}: [{TABLE}] unknown key '{key}'{hint}")
+        try:
+            values[key.replace("-", "_")] = readers[key](value)
+        except ValueError as error:
+            raise ConfigError(f"{source}: [{TABLE}] {key}: {error}") from None
+    return Options(**values)
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError(f"expected a list of strings, got {_describe(value)}")
+    return tuple(value)
+
+
+def _selectors(value: Any) -> tuple[str, ...]:
+    return tuple(check_selector(code) for code in _strings(value))
+
+
+@functools.lru_cache(maxsize=1)
+def known_codes() -> tuple[str, ...]:
+    # Imported on first use: the rules pull in libcst, which a cached run without --select never needs.
+    from trainlint.lint_rules import ALL_RULES
+
+    return (PARSE_ERROR, INTERNAL_ERROR, *(rule.code for rule in ALL_RULES))
+
+
+def check_selector(code: str) -> str:
+    """A code or code prefix that names at least one rule (``TL``, ``TL1``, ``TL101``)."""
+    code = code.strip().upper()
+    if not _SELECTOR.fullmatch(code):
+        raise ValueError(f"'{code}' is not a trainlint code or prefix (such as TL101 or TL1)")
+    if not any(known.startswith(code) for known in known_codes()):
+        raise ValueError(f"'{code}' matches no rule; see 'trainlint rules'")
+    return code
+
+
+def _globs(value: Any) -> tuple[str, ...]:
+    globs = _strings(value)
+    if any(not glob.strip() for glob in globs):
+        raise ValueError("an empty pattern would match nothing")
+    return globs
+
+
+def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if not isinstance(value, dict):
+        raise ValueError(f'expected a table of glob = ["TL101", ...], got {_describe(value)}')
+    pairs = []
+    for glob, codes in value.items():
+        try:
+            pairs.append((glob, _selectors(codes)))
+        except ValueError as error:
+            raise ValueError(f"'{glob}': {error}") from None
+    return tuple(pairs)
+
+
+def _keras_version(value: Any) -> str:
+    # TOML users write keras-version = 3 as often as "3".
+    text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
+    if text not in KERAS_VERSIONS:
+        raise ValueError(f"expected one of {', '.join(repr(v) for v in KERAS_VERSIONS)}, got {value!r}")
+    return text
+
+
+def _describe(value: Any) -> str:
+    return f"{type(value).__name__} {value!r}"
+
+
+def parse_per_file_ignores(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """flake8's command-line form: ``'tests/*:TL1,TL2 legacy.py:TL201'``."""
+    pairs = []
+    for entry in re.split(r"\s+(?=[^\s:,]+:)", text.strip()):
+        glob, colon, codes = entry.rpartition(":")
+        if not colon or not glob:
+            raise ValueError(f"'{entry}' is not GLOB:CODES")
+        pairs.append((glob, tuple(check_selector(c) for c in codes.split(",") if c.strip())))
+    return tuple(pairs)
+
+
+def settings(configuration: Configuration, command_line: Options) -> Settings:
+    """The configuration file's options, each replaced by the command line's where given."""
+    def pick(name: str, default):
+        given = getattr(command_line, name)
+        if given is not None:
+            return given
+        from_file = getattr(configuration.options, name)
+        return from_file if from_file is not None else default
+
+    return Settings(
+        keras_version=pick("keras_version", "3"),
+        select=pick("select", ("TL",)),
+        ignore=pick("ignore", ()),
+        extend_select=pick("extend_select", ()),
+        per_file_ignores=pick("per_file_ignores", ()),
+        exclude=pick("exclude", None),
+        extend_exclude=pick("extend_exclude", ()),
+        root=str(configuration.root),
+    )

@@ -1,0 +1,148 @@
+"""SARIF 2.1.0 for code scanning (GitHub and other SARIF consumers).
+
+Rules carry the same documentation as ``trainlint rule CODE``; results point at the line to change, with the
+other half of each mismatch (the head layer, the loss, the metric) as related locations.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import quote
+
+from trainlint import __version__
+from trainlint.findings import FILE_DIAGNOSTICS, Finding, Related
+from trainlint.lint_rules import ALL_RULES
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/trainlint/trainlint"
+SOURCE_ROOT = "%SRCROOT%"
+
+
+def rule_help_uri(code: str) -> str:
+    return f"{INFORMATION_URI}/blob/main/docs/rules/{code}.md"
+
+
+def _descriptor(code: str, name: str, kind: str, severity: str, short: str, full: str, help_text: str,
+                help_uri: str | None = None) -> dict:
+    descriptor = {
+        "id": code,
+        "name": name,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": help_text, "markdown": help_text},
+        "defaultConfiguration": {"level": _level(severity)},
+        "properties": {"tags": [kind], "precision": "high"},
+    }
+    if help_uri is not None:
+        descriptor["helpUri"] = help_uri
+    return descriptor
+
+
+def rule_descriptors() -> list[dict]:
+    """Every code trainlint can report, its documentation included, in code order."""
+    file_diagnostics = [
+        _descriptor(d.code, d.name, d.kind, "error", d.summary, d.what, d.documentation(), rule_help_uri(d.code))
+        for d in FILE_DIAGNOSTICS
+    ]
+    rules = [
+        _descriptor(rule.code, rule.name, rule.kind, rule.severity, rule.summary,
+                    rule.sections()["What it does"], rule.documentation(), rule_help_uri(rule.code))
+        for rule in ALL_RULES
+    ]
+    return sorted(file_diagnostics + rules, key=lambda descriptor: descriptor["id"])
+
+
+def _level(severity: str) -> str:
+    return "error" if severity == "error" else "warning"
+
+
+def artifact_location(filename: str, root: Path) -> dict:
+    """A URI relative to the scan root (``%SRCROOT%``), or an absolute ``file:`` URI for a file outside it."""
+    if filename == "-":
+        return {"uri": "stdin"}
+    path = Path(os.path.abspath(filename))
+    try:
+        relative = path.relative_to(os.path.abspath(root))
+    except ValueError:
+        return {"uri": path.as_uri()}
+    return {"uri": quote(relative.as_posix()), "uriBaseId": SOURCE_ROOT}
+
+
+def _physical(filename: str, root: Path, region: dict) -> dict:
+    return {"physicalLocation": {"artifactLocation": artifact_location(filename, root), "region": region}}
+
+
+def _region(finding: Finding) -> dict:
+    if finding.cell is not None:
+        # Lines count the notebook's joined code cells, not the .ipynb's JSON: GitHub needs a start line, so the
+        # alert sits at the file's top and the cell goes in the message and the property bag.
+        return {"startLine": 1}
+    return {"startLine": finding.line, "startColumn": finding.column,
+            "endLine": finding.end_line, "endColumn": finding.end_column}
+
+
+def _result(finding: Finding, rule_index: dict[str, int], root: Path) -> dict:
+    result = {
+        "ruleId": finding.code,
+        "level": _level(finding.severity),
+        "message": {"text": finding.message if finding.cell is None
+                    else f"{finding.message} (cell {finding.cell}, line {finding.cell_line or finding.line})"},
+        "locations": [_physical(finding.filename, root, _region(finding))],
+    }
+    if finding.code in rule_index:
+        result["ruleIndex"] = rule_index[finding.code]
+    if finding.related:
+        result["relatedLocations"] = [_related(index, related, finding, root)
+                                      for index, related in enumerate(finding.related)]
+    properties: dict = {"kind": finding.kind}
+    if finding.scenario is not None:
+        properties["scenario"] = finding.scenario
+    if finding.cell is not None:
+        properties.update(cell=finding.cell, line=finding.line, column=finding.column)
+        if finding.cell_line is not None:
+            properties["cell_line"] = finding.cell_line
+    if finding.confirmation is not None:
+        properties["confirmation"] = {"status": finding.confirmation.status,
+                                      "evidence": finding.confirmation.evidence,
+                                      "device": finding.confirmation.device}
+    result["properties"] = properties
+    return result
+
+
+def _related(index: int, related: Related, finding: Finding, root: Path) -> dict:
+    region = {"startLine": 1} if finding.cell is not None else {"startLine": related.line,
+                                                                "startColumn": related.column}
+    location = {"id": index, **_physical(related.filename, root, region), "message": {"text": related.message}}
+    if finding.cell is not None:
+        location["properties"] = {"line": related.line, "column": related.column}
+        if related.cell is not None:
+            location["properties"].update(cell=related.cell, cell_line=related.cell_line)
+    return location
+
+
+def _directory_uri(root: Path) -> str:
+    uri = Path(os.path.abspath(root)).as_uri()
+    return uri if uri.endswith("/") else uri + "/"
+
+
+def sarif_log(findings: list[Finding], root: Path) -> dict:
+    descriptors = rule_descriptors()
+    rule_index = {descriptor["id"]: index for index, descriptor in enumerate(descriptors)}
+    return {
+        "$schema": SCHEMA,
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "trainlint",
+                "version": __version__,
+                "semanticVersion": __version__,
+                "informationUri": INFORMATION_URI,
+                "rules": descriptors,
+            }},
+            "originalUriBaseIds": {SOURCE_ROOT: {"uri": _directory_uri(root)}},
+            # libcst counts columns in code points; SARIF's default is UTF-16 code units.
+            "columnKind": "unicodeCodePoints",
+            "results": [_result(finding, rule_index, root) for finding in findings],
+        }],
+    }
