@@ -161,3 +161,11 @@ def test_a_cached_run_does_not_even_import_the_parser(corpus, tmp_path):
     imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines() if line.startswith("import time")}
     assert "trainlint.cli" in imported
     assert "libcst" not in imported and "trainlint.engine" not in imported
+
+
+def test_show_source_reads_the_same_from_the_cache(tmp_path):
+    shutil.copy(FIXTURES / "examples" / "binary_head_with_categorical_loss.py", tmp_path / "a.py")
+    cold = run_trainlint("check", "--show-source", "a.py", cwd=tmp_path)
+    warm = run_trainlint("check", "--show-source", "a.py", cwd=tmp_path)
+    assert " | " in cold.stdout and "^" in cold.stdout
+    assert warm.stdout == cold.stdout

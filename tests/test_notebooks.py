@@ -109,3 +109,13 @@ def test_a_notebook_that_is_not_a_notebook_is_one_parse_error(tmp_path):
     notebook.write_text('["keras", "compile"]')
     [finding] = check_json(notebook, extra=("--no-cache",))
     assert finding["code"] == "TL001" and "no 'cells' list" in finding["message"]
+
+
+def test_noqa_in_a_notebook_cell_silences_the_finding_on_that_line(tmp_path):
+    notebook = tmp_path / "quiet.ipynb"
+    notebook.write_text(_notebook(
+        "import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation='softmax')])\n"
+        "model.compile(loss='binary_crossentropy')\n",
+        "other = keras.Sequential([keras.layers.Dense(1, activation='softmax')])  # noqa: TL101\n"
+        "other.compile(loss='binary_crossentropy')\n"))
+    assert [(f["code"], f["cell"]) for f in check_json(notebook, extra=("--no-cache",))] == [("TL101", 1)]
