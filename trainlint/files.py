@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 import pathspec
@@ -64,37 +64,37 @@ class FileResult:
     """The text linted (for a notebook, its joined code cells), kept only when there are findings (--show-source)."""
 
 
+# A .gitignore in effect: its patterns, and how a path relative to the walked root becomes relative to the
+# .gitignore's folder (``prefix + path[strip:]``).
+_Scope = tuple[pathspec.GitIgnoreSpec, str, int]
+
+
 class _Ignores:
-    """gitignore-style patterns: the excludes relative to the walked root, each .gitignore relative to its own
-    folder; among .gitignore files the deepest matching pattern decides, as in git."""
+    """The built-in excludes (relative to the walked root), the user's globs (on the path as shown) and the
+    .gitignore files in effect; among .gitignore files the deepest matching pattern decides, as in git."""
 
     def __init__(self, built_in: Iterable[str], settings: Settings) -> None:
         self._built_in = pathspec.GitIgnoreSpec.from_lines(built_in)
         self._settings = settings
-        self._gitignores: dict[PurePath, pathspec.GitIgnoreSpec | None] = {}
 
-    def _gitignore(self, folder: PurePath) -> pathspec.GitIgnoreSpec | None:
-        if folder not in self._gitignores:
-            try:
-                lines = Path(folder, ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
-            except OSError:
-                lines = []
-            self._gitignores[folder] = pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
-        return self._gitignores[folder]
+    @staticmethod
+    def gitignore(folder: str | Path) -> pathspec.GitIgnoreSpec | None:
+        try:
+            lines = Path(folder, ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            return None
+        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
 
-    def ignored(self, path: PurePath, shown: str, root: PurePath, gitignore_folders: list[PurePath],
-                is_dir: bool) -> bool:
-        """``path`` and the folders are absolute; ``gitignore_folders`` are the path's ancestors, shallowest first;
-        ``shown`` is the path as the user will see it, which their globs match."""
-        suffix = "/" if is_dir else ""
-        if self._built_in.match_file(path.relative_to(root).as_posix() + suffix) or self._settings.excluded(shown):
+    def ignored(self, relative: str, shown: str, scopes: list[_Scope], is_dir: bool) -> bool:
+        """``relative`` is the posix path under the walked root; ``shown`` the path as the user sees it."""
+        # The built-in excludes name folders: files need not be matched against them.
+        if (is_dir and self._built_in.match_file(relative + "/")) or self._settings.excluded(shown):
             return True
+        relative += "/" if is_dir else ""
         verdict = None
-        for folder in gitignore_folders:
-            spec = self._gitignore(folder)
-            if spec is not None:
-                include = spec.check_file(path.relative_to(folder).as_posix() + suffix).include
-                verdict = verdict if include is None else include
+        for spec, prefix, strip in scopes:
+            include = spec.check_file(prefix + relative[strip:]).include
+            verdict = verdict if include is None else include
         return bool(verdict)
 
 
@@ -113,7 +113,7 @@ def discover_files(paths: list[str], settings: Settings = Settings(), respect_gi
             continue
         path = Path(given)
         if path.is_dir():
-            for file in sorted(_walk(path, ignores, respect_gitignore), key=lambda p: p.parts):
+            for file in sorted(_walk(path, ignores, respect_gitignore), key=lambda p: str(p).split(os.sep)):
                 relative = file.relative_to(path).parts
                 display = str(file)
                 if display not in seen:
@@ -131,23 +131,27 @@ def discover(paths: list[str], settings: Settings = Settings()) -> Iterator[tupl
         yield source.display, source.path
 
 
-def _folders_above(root: Path) -> list[PurePath]:
-    """The folders from ``root``'s git repository top down to ``root``'s parent: their .gitignore files apply too."""
+def _scopes_above(root: Path) -> list[_Scope]:
+    """The .gitignore files from ``root``'s git repository top down to ``root``'s parent: they apply too."""
     resolved = root.resolve()
     for top in (resolved, *resolved.parents):
         if (top / ".git").exists():
-            return [folder for folder in (*reversed(resolved.parents), resolved)
-                    if folder == top or top in folder.parents][:-1]
+            folders = [folder for folder in (*reversed(resolved.parents),) if folder == top or top in folder.parents]
+            scopes = []
+            for folder in folders:
+                spec = _Ignores.gitignore(folder)
+                if spec is not None:
+                    scopes.append((spec, resolved.relative_to(folder).as_posix() + "/", 0))
+            return scopes
     return []
 
 
 def _walk(root: Path, ignores: _Ignores, respect_gitignore: bool) -> Iterator[Path]:
-    # Patterns are matched on lexical absolute paths under the resolved root, so that a .gitignore above the
-    # root and one inside it see the same path.
-    base = PurePath(root.resolve())
-    above = _folders_above(root) if respect_gitignore else []
+    # Paths are handled as strings relative to the root: pathlib costs more than the rest of a cached run.
+    top = str(root)
+    scopes_of: dict[str, list[_Scope]] = {"": _scopes_above(root) if respect_gitignore else []}
     seen: set[tuple[int, int]] = set()
-    for directory, subdirectories, files in os.walk(root, followlinks=True):
+    for directory, subdirectories, files in os.walk(top, followlinks=True):
         try:
             stat = os.stat(directory)
         except OSError:
@@ -157,17 +161,24 @@ def _walk(root: Path, ignores: _Ignores, respect_gitignore: bool) -> Iterator[Pa
             subdirectories[:] = []
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        here = base / Path(directory).relative_to(root)
-        folders = [*above, *(base / Path(*here.relative_to(base).parts[:depth])
-                             for depth in range(len(here.relative_to(base).parts) + 1))] if respect_gitignore else []
-        subdirectories[:] = [
-            name for name in sorted(subdirectories)
-            if not ignores.ignored(here / name, os.path.join(directory, name), base, folders, is_dir=True)
-            and not os.path.exists(os.path.join(directory, name, "pyvenv.cfg"))]
+        relative = "" if directory == top else os.path.relpath(directory, top).replace(os.sep, "/")
+        scopes = scopes_of.pop(relative, [])
+        spec = ignores.gitignore(directory) if respect_gitignore and ".gitignore" in files else None
+        if spec is not None:
+            scopes = [*scopes, (spec, "", len(relative) + 1 if relative else 0)]
+        prefix = relative + "/" if relative else ""
+        kept = []
+        for name in sorted(subdirectories):
+            path = os.path.join(directory, name)
+            if not ignores.ignored(prefix + name, path, scopes, is_dir=True) and \
+                    not os.path.exists(os.path.join(path, "pyvenv.cfg")):
+                kept.append(name)
+                scopes_of[prefix + name] = scopes
+        subdirectories[:] = kept
         for name in sorted(files):
             if name.endswith((*PYTHON_SUFFIXES, NOTEBOOK_SUFFIX)) and \
-                    not ignores.ignored(here / name, os.path.join(directory, name), base, folders, is_dir=False):
-                yield Path(directory) / name
+                    not ignores.ignored(prefix + name, os.path.join(directory, name), scopes, is_dir=False):
+                yield Path(directory, name)
 
 
 def read_source(source: SourceFile, settings: Settings) -> bytes | FileResult:
