@@ -68,7 +68,9 @@ def _check(args) -> int:
         return EXIT_ERROR
     settings = Settings(keras_version=args.keras_version, select=args.select or ("TL",), ignore=args.ignore)
     results = lint_paths(args.paths, settings)
-    findings = sorted((f for r in results for f in r.findings if settings.enabled(f.code)), key=lambda f: f.sort_key)
+    # A finding met from two files (a helper's compile reached from two scripts) is reported once.
+    findings = sorted(dict.fromkeys(f for r in results for f in r.findings if settings.enabled(f.code)),
+                      key=lambda f: f.sort_key)
     if args.stdin_filename:
         findings = [_renamed(f, args.stdin_filename) if f.filename == "-" else f for f in findings]
     REPORTERS[args.output_format](findings, len(results), sys.stdout)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import interpret
 from trainlint.analysis.extract import Extractor
 from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
@@ -41,18 +44,24 @@ class Analysis:
     stats: Stats = field(default_factory=Stats)
 
 
-def lint_text(text: str, filename: str, settings: Settings = Settings()) -> Analysis:
-    if not might_have_findings(text):
+def lint_text(text: str, filename: str, settings: Settings = Settings(), project: Project | None = None) -> Analysis:
+    """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path)."""
+    path = Path(filename) if project is not None and filename != "-" else None
+    if not might_have_findings(text) and not (
+            path is not None and "compile" in text and project.imports_local_module(text, path)):
         return Analysis([])
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(text) if path is None else project.parse(path, text)
     except cst.ParserSyntaxError as error:
         return Analysis([_syntax_diagnostic(error, text, filename)])
     except RecursionError:
         return Analysis([file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")])
     stats = Stats(parsed=1)
+    imported: set[Path] = set()
+    resolve_import = project.resolver(path, imported) if path is not None else None
+    places = _Places(module, filename, project, path, imported)
     try:
-        return Analysis(lint_module(module, filename, settings, stats), stats)
+        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places), stats)
     except Exception as error:  # a bug of ours on one file must not end the run
         return Analysis([file_diagnostic(filename, f"internal error: {type(error).__name__}: {error}",
                                          code=INTERNAL_ERROR)], stats)
@@ -67,7 +76,7 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
-                resolve_import=None) -> list[Finding]:
+                resolve_import=None, places: _Places | None = None) -> list[Finding]:
     events = interpret(module, filename, resolve_import)
     extractor = Extractor(filename, settings.keras_version)
     context = RuleContext(settings.keras_version)
@@ -94,31 +103,54 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                         code=INTERNAL_ERROR))
     if stats is not None:
         stats.models += len(models)
-    return _resolve(scenarios, module, filename) + errors[:1]
+    return _resolve(scenarios, places or _Places(module, filename)) + errors[:1]
 
 
-def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str) -> list[Finding]:
-    if not reports:
-        return []
-    # Positions only for the files that report something: the provider costs more than the parse.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+class _Places:
+    """Where syntax nodes are: in the linted module, or in a project module it imported (nearest first).
+
+    Positions are computed only for the modules that hold a reported node: the provider costs more than the
+    parse.
+    """
+
+    def __init__(self, module: cst.Module, filename: str, project: Project | None = None,
+                 path: Path | None = None, imported: set[Path] = frozenset()):
+        self.module = module
+        self.filename = filename
+        self.project = project
+        self.path = path
+        self.imported = imported
+        self._positions = None
+
+    def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        code_range = self._positions.get(ref.node)
+        filename = self.filename
+        if code_range is None and self.project is not None and self.path is not None:
+            for loaded in self.project.modules_imported(self.imported):
+                code_range = self.project.positions(loaded).get(ref.node)
+                if code_range is not None:
+                    filename = display_path(loaded.path, self.filename, self.path)
+                    break
+        if code_range is None:
+            return self.filename, (1, 1), (1, 1)
+        return filename, (code_range.start.line, code_range.start.column + 1), (
+            code_range.end.line, code_range.end.column + 1)
+
+
+def _resolve(reports: dict[Report, list[Scenario]], places: _Places) -> list[Finding]:
     findings = []
     for report, seen in reports.items():
         merged = merge_scenarios(seen)
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
-        start, end = _span(positions, report.primary)
+        filename, start, end = places.span(report.primary)
         message = f"when {scenario}: {report.message}" if scenario else report.message
-        related = tuple(
-            Related(filename, *_span(positions, where)[0], note) for where, note in report.related
-        )
+        related = []
+        for where, note in report.related:
+            related_file, related_start, _ = places.span(where)
+            related.append(Related(related_file, *related_start, note))
         findings.append(Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                                related, scenario, name=rule.name))
+                                tuple(related), scenario, name=rule.name))
     return sorted(findings, key=lambda f: f.sort_key)
-
-
-def _span(positions, ref: SourceRef) -> tuple[tuple[int, int], tuple[int, int]]:
-    code_range = positions.get(ref.node)
-    if code_range is None:
-        return (1, 1), (1, 1)
-    return (code_range.start.line, code_range.start.column + 1), (code_range.end.line, code_range.end.column + 1)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from trainlint.analysis.project import Project
 from trainlint.engine import Analysis, Stats, lint_text
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.settings import Settings
@@ -55,7 +56,7 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(directory) / name
 
 
-def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult:
+def lint_file(display: str, path: Path | None, settings: Settings, project: Project | None = None) -> FileResult:
     try:
         data = sys.stdin.buffer.read() if path is None else path.read_bytes()
     except OSError as error:
@@ -63,9 +64,11 @@ def lint_file(display: str, path: Path | None, settings: Settings) -> FileResult
     source = decode(data, display, settings.max_file_bytes)
     if source.diagnostic is not None:
         return FileResult(display, [source.diagnostic])
-    analysis: Analysis = lint_text(source.text, display, settings)
+    analysis: Analysis = lint_text(source.text, display, settings, project if path is not None else None)
     return FileResult(display, analysis.findings, analysis.stats)
 
 
 def lint_paths(paths: list[str], settings: Settings) -> list[FileResult]:
-    return [lint_file(display, path, settings) for display, path in discover(paths)]
+    # One project per run: a module imported by many files is parsed and evaluated once.
+    project = Project(tuple(Path(p) for p in paths if p != "-" and Path(p).is_dir()))
+    return [lint_file(display, path, settings, project) for display, path in discover(paths)]

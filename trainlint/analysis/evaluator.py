@@ -30,6 +30,7 @@ from trainlint.analysis.values import (
     Instance,
     Mapping,
     ModelValue,
+    ModuleValue,
     Ref,
     Seq,
     Sym,
@@ -133,6 +134,9 @@ class Interpreter:
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
         self._derived_syms: dict[tuple[int, str], Sym] = {}
+        self._fresh_syms: dict[tuple, Sym] = {}
+        self._sites: list[int] = []
+        self._last_fresh: tuple[int, Sym] | None = None
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -149,6 +153,23 @@ class Interpreter:
         except (_BudgetExceeded, RecursionError):
             pass
         return self.events
+
+    def module_globals(self, name: str) -> dict[str, Value]:
+        """The globals the module's top level leaves when it is imported as ``name`` (no function runs).
+
+        A name bound differently in different final scenarios is unknown there: an importer sees no guess.
+        """
+        globals_env: dict[str, Value] = {"__name__": Const(name)}
+        try:
+            finals = self._block(self.module.body, [State(globals_env, {}, Scenario())], Frame(globals_env))
+        except (_BudgetExceeded, RecursionError):
+            return {}
+        merged: dict[str, Value] = {}
+        for key in dict.fromkeys(k for final in finals for k in final.env):
+            values = [_latest(final.env.get(key), final.heap) for final in finals]
+            same = all(v is values[0] for v in values)
+            merged[key] = values[0] if same and values[0] is not None else Sym(key)
+        return merged
 
     def _functions(self, body: Iterable[cst.CSTNode], owner: cst.ClassDef | None = None):
         for statement in body:
@@ -241,6 +262,10 @@ class Interpreter:
             self._eval(small.value, state, frame)
         elif isinstance(small, cst.Assign):
             value = self._eval(small.value, state, frame)
+            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) and \
+                    self._last_fresh == (id(small.value), value):
+                # Messages name the unknown as the code does: "when num_classes == 2", not "max(...) + 1 == 2".
+                object.__setattr__(value, "label", small.targets[0].target.value)
             for target in small.targets:
                 self._assign(target.target, value, state, frame)
         elif isinstance(small, cst.AnnAssign):
@@ -372,7 +397,8 @@ class Interpreter:
                     self._assign(element.value, item, state, frame)
             else:
                 for element in elements:
-                    self._assign(element.value, Sym(_label(element.value)), state, frame)
+                    self._assign(element.value, self._fresh(element.value, _label(element.value), value), state,
+                                 frame)
         elif isinstance(target, cst.Attribute):
             owner = self._eval(target.value, state, frame)
             if isinstance(owner, Instance):
@@ -402,13 +428,13 @@ class Interpreter:
             return self._call(node, state, frame)
         if isinstance(node, (cst.Tuple, cst.List)):
             if any(isinstance(e, cst.StarredElement) for e in node.elements):
-                return Sym("starred")
+                return self._fresh(node, "starred")
             return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
         if isinstance(node, cst.Dict):
             items = []
             for element in node.elements:
                 if not isinstance(element, cst.DictElement):
-                    return Sym("dict")
+                    return self._fresh(node, "dict")
                 items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
             return Mapping(tuple(items), node)
         if isinstance(node, cst.Subscript):
@@ -416,7 +442,8 @@ class Interpreter:
         if isinstance(node, cst.BinaryOperation):
             left = self._eval(node.left, state, frame)
             right = self._eval(node.right, state, frame)
-            return _arithmetic(node.operator, left, right) or Sym(f"{_label(node.left)} ... {_label(node.right)}")
+            return _arithmetic(node.operator, left, right) or self._fresh(
+                node, f"{_label(node.left)} ... {_label(node.right)}", left, right)
         if isinstance(node, cst.UnaryOperation):
             return self._unary(node, state, frame)
         if isinstance(node, cst.Comparison):
@@ -427,8 +454,8 @@ class Interpreter:
             taken = self._truth(node.test, state, frame)
             return self._eval(node.body if taken else node.orelse, state, frame)
         if isinstance(node, cst.FormattedString):
-            return Sym("f-string")
-        return Sym(type(node).__name__)
+            return self._fresh(node, "f-string")
+        return self._fresh(node, type(node).__name__)
 
     def _name(self, node: cst.Name, state: State, frame: Frame) -> Value:
         name = node.value
@@ -453,6 +480,23 @@ class Interpreter:
             return state.heap.get(("model", value.identity), value)
         return value
 
+    def _fresh(self, node, label: str, *inputs: Value) -> Sym:
+        """The unknown an expression yields: one object per place, call path and inputs.
+
+        A statement that forks is run again in each scenario; the unknowns it makes must be the same objects
+        on the re-run, or the assumptions of the scenario (``num_classes <= 1`` is false) would not apply to
+        them and every re-run would fork again.
+        """
+        key = (id(node), tuple(self._sites), inputs)  # constants compare by value, unknowns by identity
+        try:
+            known = self._fresh_syms.get(key)
+        except TypeError:  # an unhashable constant: no sharing, which is only less precise
+            return Sym(label)
+        if known is None:
+            known = self._fresh_syms[key] = Sym(label)
+        self._last_fresh = (id(node), known)
+        return known
+
     def _derived(self, base: Value, suffix: str, label: str) -> Sym:
         key = (id(base), suffix)
         if key not in self._derived_syms:
@@ -474,6 +518,11 @@ class Interpreter:
             return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, ModelValue):
             return Method(base, attr, node.value)
+        if isinstance(base, ModuleValue):
+            member = base.member(attr)
+            if member is None:
+                return self._derived(base, attr, f"{base.name}.{attr}")
+            return self._resolved(member, state, node)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         return Sym(attr)
@@ -481,7 +530,7 @@ class Interpreter:
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = self._eval(node.value, state, frame)
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-            return Sym(f"{_label(node.value)}[...]")
+            return self._fresh(node, f"{_label(node.value)}[...]", base)
         key = self._eval(node.slice[0].slice.value, state, frame)
         if isinstance(key, Const):
             if isinstance(base, Seq) and isinstance(key.value, int) and -len(base.items) <= key.value < len(
@@ -494,7 +543,7 @@ class Interpreter:
             if isinstance(base, Sym):
                 return self._resolved(self._derived(base, f"[{key.value!r}]", f"{base.label}[{key.value!r}]"),
                                       state, node)
-        return Sym(f"{_label(node.value)}[...]")
+        return self._fresh(node, f"{_label(node.value)}[...]", base, key)
 
     def _unary(self, node: cst.UnaryOperation, state: State, frame: Frame) -> Value:
         operand = self._eval(node.expression, state, frame)
@@ -609,25 +658,29 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
-            return Sym(_label(node.func) + "(...)")
+            return self._fresh(node, _label(node.func) + "(...)", function)
         args, kwargs = arguments
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
-        if isinstance(function, Function):
-            return self._function_call(function, args, kwargs, state, frame)
-        if isinstance(function, ClassValue):
-            return self._instantiate(function, args, kwargs, node, state, frame)
+        if isinstance(function, (Function, ClassValue)):
+            self._sites.append(id(node))
+            try:
+                if isinstance(function, Function):
+                    return self._function_call(function, args, kwargs, state, frame)
+                return self._instantiate(function, args, kwargs, node, state, frame)
+            finally:
+                self._sites.pop()
         if isinstance(function, (Call, ModelValue)) and args:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
-        return Sym(_label(node.func) + "(...)")
+        return self._fresh(node, _label(node.func) + "(...)", function, *args, *(v for _, v in kwargs))
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
-            return _builtin(name[9:], args, node)
+            return _builtin(name[9:], args, node, self._fresh)
         if name == knowledge.SEQUENTIAL:
             layers_value = args[0] if args else dict(kwargs).get("layers")
             if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
@@ -650,7 +703,7 @@ class Interpreter:
             return Tensor(Ref(name, node.func), args[:1], node)
         if knowledge.is_keras_name(name):
             return Call(name, args, kwargs, node)
-        return Sym(_label(node.func) + "(...)")
+        return self._fresh(node, _label(node.func) + "(...)", *args, *(v for _, v in kwargs))
 
     def _new_model(self, node: cst.Call, state: State, **parts) -> ModelValue:
         model = ModelValue(object(), node, **parts)
@@ -670,7 +723,7 @@ class Interpreter:
             if method.name == "pop" and model.layers:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
-        return Sym(f"{method.name}(...)")
+        return self._fresh(node, f"{method.name}(...)", receiver, *args, *(v for _, v in kwargs))
 
     def _function_call(self, function: Function, args, kwargs, state: State, caller: Frame) -> Value:
         node = function.node
@@ -688,7 +741,11 @@ class Interpreter:
             finals = self._block(_body_statements(node.body), [State(env, dict(state.heap), state.scenario)], frame)
         finally:
             self._call_stack.pop()
-        finals = [f for f in finals if f.result is not None or not f.done] or finals
+        returned = [f for f in finals if f.result is not None or not f.done]
+        if len(returned) == 1 and len(finals) > 1 and returned[0].scenario != state.scenario:
+            # Every other path raised: what the survivor assumed only says the call did not raise.
+            raise _Fork([returned[0].scenario.quieted_since(state.scenario)])
+        finals = returned or finals
         if not finals:
             return Sym(node.name.value + "(...)")
         scenarios = {f.scenario for f in finals}
@@ -751,6 +808,13 @@ class Interpreter:
             if isinstance(result, Tensor):
                 outputs = (result,)
         return self._new_model(node, state, outputs=outputs)
+
+
+def _latest(value: Value | None, heap: dict[Any, Value]) -> Value | None:
+    """A model as its ``.add()`` calls left it."""
+    if isinstance(value, ModelValue):
+        return heap.get(("model", value.identity), value)
+    return value
 
 
 def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
@@ -891,19 +955,19 @@ def _arithmetic(operator, left: Value, right: Value) -> Value | None:
         return None
 
 
-def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
+def _builtin(name: str, args: tuple[Value, ...], node: cst.Call, fresh) -> Value:
     if name == "len" and len(args) == 1:
         value = args[0]
         if isinstance(value, (Seq, Mapping)):
             return Const(len(value.items), node)
         if isinstance(value, Const) and isinstance(value.value, str):
             return Const(len(value.value), node)
-        return Sym(f"len({value.label})" if isinstance(value, Sym) else "len(...)")
+        return fresh(node, f"len({value.label})" if isinstance(value, Sym) else "len(...)", value)
     if name in ("int", "float") and len(args) == 1 and isinstance(args[0], Const):
         try:
             return Const({"int": int, "float": float}[name](args[0].value), node)
         except (TypeError, ValueError):
-            return Sym(name)
+            return fresh(node, name, *args)
     if name == "range" and args and all(isinstance(a, Const) and isinstance(a.value, int) for a in args):
         bounds = [a.value for a in args]
         numbers = range(*bounds)
@@ -915,8 +979,8 @@ def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
         try:
             return Const({"max": max, "min": min}[name](a.value for a in args), node)
         except TypeError:
-            return Sym(name)
-    return Sym(f"{name}(...)")
+            return fresh(node, name, *args)
+    return fresh(node, f"{name}(...)", *args)
 
 
 def interpret(module: cst.Module, unit: str, resolve_import=None) -> list[ModelEvent]:
