@@ -451,7 +451,10 @@ class Interpreter:
         if isinstance(node, cst.BooleanOperation):
             return self._boolean(node, state, frame)
         if isinstance(node, cst.IfExp):
-            taken = self._truth(node.test, state, frame)
+            try:
+                taken = self._truth(node.test, state, frame)
+            except _Undecidable:
+                return self._fresh(node, "conditional")
             return self._eval(node.body if taken else node.orelse, state, frame)
         if isinstance(node, cst.FormattedString):
             return self._fresh(node, "f-string")
@@ -554,13 +557,13 @@ class Interpreter:
                 return Undecided(operand.condition, not operand.polarity)
             if isinstance(operand, Sym):
                 return Undecided(Condition(operand, "truthy"), False)
-            return Sym("not")
+            return self._fresh(node, "not", operand)
         if isinstance(operand, Const) and isinstance(operand.value, (int, float)):
             if isinstance(node.operator, cst.Minus):
                 return Const(-operand.value, node)
             if isinstance(node.operator, cst.Plus):
                 return Const(operand.value, node)
-        return Sym("unary")
+        return self._fresh(node, "unary", operand)
 
     _COMPARISONS = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
                     cst.GreaterThan: ">", cst.GreaterThanEqual: ">="}
@@ -568,7 +571,7 @@ class Interpreter:
 
     def _comparison(self, node: cst.Comparison, state: State, frame: Frame) -> Value:
         if len(node.comparisons) != 1:
-            return Sym("comparison")
+            return self._fresh(node, "comparison")
         target = node.comparisons[0]
         left = self._eval(node.left, state, frame)
         right = self._eval(target.comparator, state, frame)
@@ -577,15 +580,15 @@ class Interpreter:
             if isinstance(left, Const) and isinstance(right, Const):
                 same = left.value is right.value or left.value == right.value
                 return Const(same if operator_type is cst.Is else not same, node)
-            return Sym("is")
+            return self._fresh(node, "is", left, right)
         if operator_type in (cst.In, cst.NotIn):
             if isinstance(left, Const) and isinstance(right, Seq) and all(isinstance(i, Const) for i in right.items):
                 found = any(left.value == i.value for i in right.items)
                 return Const(found if operator_type is cst.In else not found, node)
-            return Sym("in")
+            return self._fresh(node, "in", left, right)
         op = self._COMPARISONS.get(operator_type)
         if op is None:
-            return Sym("comparison")
+            return self._fresh(node, "comparison", left, right)
         if isinstance(left, Const) and isinstance(right, Const):
             try:
                 result = {"==": left.value == right.value, "!=": left.value != right.value}.get(op)
@@ -593,14 +596,14 @@ class Interpreter:
                     result = _CMP[op](left.value, right.value)
                 return Const(result, node)
             except TypeError:
-                return Sym("comparison")
+                return self._fresh(node, "comparison", left, right)
         if isinstance(right, Sym) and isinstance(left, Const):
             left, right, op = right, left, self._FLIPPED[op]
         if isinstance(left, Sym) and isinstance(right, Const) and _plain_constant(right.value):
             if op == "!=":
                 return Undecided(Condition(left, "==", right.value), False)
             return Undecided(Condition(left, op, right.value), True)
-        return Sym("comparison")
+        return self._fresh(node, "comparison", left, right)
 
     def _boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
@@ -609,7 +612,7 @@ class Interpreter:
             if bool(left.value) == is_and:
                 return self._eval(node.right, state, frame)
             return left
-        return Sym("boolean")
+        return self._fresh(node, "boolean", left)
 
     def _truth(self, node, state: State, frame: Frame) -> bool:
         """Whether a test holds in this state's scenario; raises _Fork when the scenario must split."""

@@ -6,7 +6,8 @@ import ast
 from typing import Iterator
 
 from trainlint import __version__
-from trainlint.engine import lint_text, might_have_findings
+from trainlint.analysis.project import Project
+from trainlint.engine import lint_text
 from trainlint.settings import Settings
 
 
@@ -14,6 +15,9 @@ class TrainlintChecker:
     name = "trainlint"
     version = __version__
     keras_version = "3"
+    project: Project | None = None
+    """The modules on disk, shared by every file this flake8 process checks: each is parsed and evaluated
+    once per run, not once per file that imports it."""
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
         self.filename = filename
@@ -30,9 +34,13 @@ class TrainlintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         source = "".join(self.lines)
-        if not might_have_findings(source):
+        if "compile" not in source:
             return
+        if TrainlintChecker.project is None:
+            TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
-        for finding in lint_text(source, self.filename, settings).findings:
+        for finding in lint_text(source, self.filename, settings, TrainlintChecker.project).findings:
+            if finding.filename != self.filename:
+                continue  # flake8 reports on the file it checks; the CLI reports the other file's findings
             # flake8 wants 1-based lines and 0-based columns.
             yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
