@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from trainlint.analysis.class_counts import class_counts
 from trainlint.analysis.evaluator import interpret
 from trainlint.analysis.extract import Extractor
 from trainlint.analysis.facts import SourceRef
@@ -89,13 +90,14 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             continue
         models.add(id(event.model.identity))
         setups = extractor.setups(event)
+        event_context = replace(context, class_counts=class_counts(event, events, filename))
         if stats is not None:
             stats.compile_calls += 1
             stats.resolved_compile_calls += any(s.loss is not None for s in setups)
         for setup in setups:
             for rule in rules:
                 try:
-                    for report in rule.check(setup, context):
+                    for report in rule.check(setup, event_context):
                         scenarios.setdefault(report, []).append(setup.scenario)
                 except Exception as error:  # a bug in one rule must not end the run
                     errors.append(file_diagnostic(

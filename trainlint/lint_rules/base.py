@@ -21,6 +21,8 @@ REQUIRED_SECTIONS = ("What it does", "Why is this bad?")
 @dataclass(frozen=True)
 class RuleContext:
     keras_version: str = "3"
+    class_counts: tuple = ()
+    """``ClassCount`` facts of the targets the model is trained on (``analysis.class_counts``)."""
 
 
 @dataclass(frozen=True)

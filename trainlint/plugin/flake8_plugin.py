@@ -40,7 +40,14 @@ class TrainlintChecker:
             TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
         for finding in lint_text(source, self.filename, settings, TrainlintChecker.project).findings:
+            line, column, message = finding.line, finding.column, finding.message
             if finding.filename != self.filename:
-                continue  # flake8 reports on the file it checks; the CLI reports the other file's findings
+                # flake8 reports only on the file it checks: show a finding whose line to change is in another
+                # module at this file's part of it (the compile call, the labels), naming the other place.
+                here = next((r for r in finding.related if r.filename == self.filename), None)
+                if here is None:
+                    continue
+                line, column = here.line, here.column
+                message = f"{message} (at {finding.filename}:{finding.line}:{finding.column})"
             # flake8 wants 1-based lines and 0-based columns.
-            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
+            yield line, column - 1, f"{finding.code} {message}", type(self)
