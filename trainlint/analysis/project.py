@@ -166,6 +166,8 @@ class Project:
         self._modules: dict[Path, LoadedModule | None] = {}
         self._parsed: dict[Path, tuple[str, cst.Module]] = {}
         self._loading: list[Path] = []
+        self.parsed_modules = 0
+        """Files parsed because another file imported them (the linted files themselves are not counted)."""
 
     # --- the file being linted ------------------------------------------------------------------------
 
@@ -292,6 +294,7 @@ class Project:
         source = decode(data, str(file), MAX_MODULE_BYTES)
         if source.text is None:
             return None
+        self.parsed_modules += 1
         try:
             module = cst.parse_module(source.text)
         except (cst.ParserSyntaxError, RecursionError, MemoryError):
