@@ -38,6 +38,7 @@ from trainlint.analysis.values import (
     Value,
 )
 
+_UNSET = object()
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 6
 MAX_CALL_DEPTH = 10
@@ -137,6 +138,9 @@ class Interpreter:
         self._fresh_syms: dict[tuple, Sym] = {}
         self._sites: list[int] = []
         self._last_fresh: tuple[int, Sym] | None = None
+        self._calls_seen: dict[tuple, list[State]] = {}
+        self._literals: dict[cst.CSTNode, object] = {}
+        self._kept_alive: list = []
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -417,11 +421,11 @@ class Interpreter:
         self._tick()
         if isinstance(node, cst.Name):
             return self._name(node, state, frame)
-        if isinstance(node, (cst.Integer, cst.Float)):
-            return Const(node.evaluated_value, node)
-        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString)):
-            value = node.evaluated_value
-            return Const(value, node) if isinstance(value, str) else Sym("bytes")
+        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+            value = self._literals.get(node, _UNSET)
+            if value is _UNSET:  # libcst evaluates a literal with ast.literal_eval on every access
+                value = self._literals[node] = node.evaluated_value
+            return Const(value, node) if not isinstance(value, bytes) else Sym("bytes")
         if isinstance(node, cst.Attribute):
             return self._attribute(node, state, frame)
         if isinstance(node, cst.Call):
@@ -739,11 +743,18 @@ class Interpreter:
         if env is None:
             return Sym(node.name.value + "(...)")
         self._executed.add(id(node))
-        self._call_stack.append(node)
-        try:
-            finals = self._block(_body_statements(node.body), [State(env, dict(state.heap), state.scenario)], frame)
-        finally:
-            self._call_stack.pop()
+        call = self._call_key(node, env, state)
+        finals = self._calls_seen.get((call, state.scenario)) if call is not None else None
+        if finals is None:
+            self._call_stack.append(node)
+            try:
+                finals = self._block(_body_statements(node.body), [State(env, dict(state.heap), state.scenario)],
+                                     frame)
+            finally:
+                self._call_stack.pop()
+            if call is not None:
+                self._remember_call(call, state, finals)
+        finals = [f.fork() for f in finals]
         returned = [f for f in finals if f.result is not None or not f.done]
         if len(returned) == 1 and len(finals) > 1 and returned[0].scenario != state.scenario:
             # Every other path raised: what the survivor assumed only says the call did not raise.
@@ -762,6 +773,34 @@ class Interpreter:
             # The callee split but only one branch returned: the caller lives in that branch from now on.
             raise _Fork([final.scenario])
         return final.result if final.result is not None else Const(None)
+
+    def _call_key(self, node: cst.FunctionDef, env: dict[str, Value], state: State) -> tuple | None:
+        """What a call's outcome depends on, but the scenario: the function, the call path, the arguments (by
+        value for constants, by identity for unknowns) and the heap."""
+        key = (id(node), tuple(self._sites), tuple(env.values()), tuple((k, id(v)) for k, v in state.heap.items()))
+        try:
+            hash(key)
+        except TypeError:
+            return None
+        self._kept_alive.append(tuple(state.heap.values()))  # their ids stay unique while the entry lives
+        return key
+
+    def _remember_call(self, call: tuple, state: State, finals: list[State]) -> None:
+        """Record how a call ends in its caller's scenario and in each scenario it splits the caller into.
+
+        A call that splits makes its statement run again once per scenario, with the same call in it: the
+        outcome under a scenario the first run already reached is that run's final state, and its events were
+        recorded then. Without this, each level of helpers that forks doubles the work of the levels above.
+        """
+        self._calls_seen[(call, state.scenario)] = [f.fork() for f in finals]
+        returned = [f for f in finals if f.result is not None or not f.done]
+        if len(returned) == 1 and len(finals) > 1 and returned[0].scenario != state.scenario:
+            quiet = returned[0].scenario.quieted_since(state.scenario)
+            self._calls_seen[(call, quiet)] = [returned[0].fork(quiet)]
+            return
+        for scenario in dict.fromkeys(f.scenario for f in returned or finals):
+            if scenario != state.scenario:
+                self._calls_seen[(call, scenario)] = [f.fork() for f in finals if f.scenario == scenario]
 
     def _bind(self, node: cst.FunctionDef, args, kwargs, state: State, frame: Frame) -> dict[str, Value] | None:
         params = node.params

@@ -68,6 +68,7 @@ class ModuleFinder:
         self._roots: dict[Path, tuple[Path, ...]] = {}
         self._is_file: dict[Path, bool] = {}
         self._is_dir: dict[Path, bool] = {}
+        self._found: dict[tuple[str, Path], tuple[str, Path, tuple[str, ...]] | None] = {}
 
     def roots_for(self, importer: Path) -> tuple[Path, ...]:
         """Where top-level imports of ``importer`` are looked for, first match wins (as on ``sys.path``)."""
@@ -94,8 +95,14 @@ class ModuleFinder:
         self._roots[directory] = roots
         return roots
 
-    def find(self, dotted: str, importer: Path) -> tuple[str, Path, list[str]] | None:
+    def find(self, dotted: str, importer: Path) -> tuple[str, Path, tuple[str, ...]] | None:
         """``(module name, file, remaining attribute names)`` for ``dotted`` imported by ``importer``."""
+        key = (dotted, importer.parent)
+        if key not in self._found:
+            self._found[key] = self._find(dotted, importer)
+        return self._found[key]
+
+    def _find(self, dotted: str, importer: Path) -> tuple[str, Path, tuple[str, ...]] | None:
         dots = len(dotted) - len(dotted.lstrip("."))
         parts = [p for p in dotted[dots:].split(".") if p]
         if not parts:
@@ -116,7 +123,7 @@ class ModuleFinder:
                 found = self._module_at(base, *parts[:length])
                 if found is not None:
                     name = ".".join(p for p in (prefix, *parts[:length]) if p)
-                    return name, found, parts[length:]
+                    return name, found, tuple(parts[length:])
         return None
 
     def submodule(self, package: Path, name: str) -> Path | None:
@@ -276,7 +283,7 @@ class Project:
         try:
             interpreter = Interpreter(module, str(file), self.resolver(file, loaded.imports))
             loaded.globals = interpreter.module_globals(name)
-        except RecursionError:
+        except Exception:  # a module we cannot evaluate is a module we do not know: its importers stay silent
             loaded.globals = None
         finally:
             self._loading.pop()
