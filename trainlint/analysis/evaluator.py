@@ -138,6 +138,7 @@ class Interpreter:
         self._fresh_syms: dict[tuple, Sym] = {}
         self._sites: list[int] = []
         self._last_fresh: tuple[int, Sym] | None = None
+        self._fresh_ids: set[int] = set()
         self._calls_seen: dict[tuple, list[State]] = {}
         self._literals: dict[cst.CSTNode, object] = {}
         self._kept_alive: list = []
@@ -228,31 +229,32 @@ class Interpreter:
 
     def _statement(self, statement, state: State, frame: Frame) -> list[State]:
         self._tick()
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 self._small_statement(small, state, frame)
                 if state.done:
                     break
             return [state]
-        if isinstance(statement, cst.If):
+        if kind is cst.If:
             return self._if(statement, state, frame)
-        if isinstance(statement, cst.FunctionDef):
+        if kind is cst.FunctionDef:
             state.env[statement.name.value] = Function(statement, self._globals_of(state, frame))
             return [state]
-        if isinstance(statement, cst.ClassDef):
+        if kind is cst.ClassDef:
             self._class_def(statement, state, frame)
             return [state]
-        if isinstance(statement, cst.For):
+        if kind is cst.For:
             return self._for(statement, state, frame)
-        if isinstance(statement, cst.While):
+        if kind is cst.While:
             return self._loop_unknown(statement.body, state, frame, None)
-        if isinstance(statement, cst.With):
+        if kind is cst.With:
             for item in statement.items:
                 self._eval(item.item, state, frame)
                 if item.asname is not None:
                     self._assign(item.asname.name, Sym("with"), state, frame)
             return self._block(_body_statements(statement.body), [state], frame)
-        if isinstance(statement, (cst.Try, cst.TryStar)):
+        if kind in (cst.Try, cst.TryStar):
             states = self._block(_body_statements(statement.body), [state], frame)
             if statement.orelse is not None:
                 states = self._block(_body_statements(statement.orelse.body), states, frame)
@@ -262,31 +264,34 @@ class Interpreter:
         return [state]
 
     def _small_statement(self, small, state: State, frame: Frame) -> None:
-        if isinstance(small, cst.Expr):
+        kind = type(small)
+        if kind is cst.Expr:
             self._eval(small.value, state, frame)
-        elif isinstance(small, cst.Assign):
+        elif kind is cst.Assign:
             value = self._eval(small.value, state, frame)
-            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) and \
-                    self._last_fresh == (id(small.value), value):
-                # Messages name the unknown as the code does: "when num_classes == 2", not "max(...) + 1 == 2".
+            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) and isinstance(
+                    value, Sym) and id(value) in self._fresh_ids and (
+                    self._last_fresh == (id(small.value), value) or type(small.value) is cst.Call):
+                # Messages name the unknown as the code does: "when num_classes == 2", not "max(...) + 1 == 2";
+                # the caller's name wins over the helper's ("num_classes = count_classes(labels)").
                 object.__setattr__(value, "label", small.targets[0].target.value)
             for target in small.targets:
                 self._assign(target.target, value, state, frame)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self._assign(small.target, self._eval(small.value, state, frame), state, frame)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             current = self._eval(small.target, state, frame)
             operand = self._eval(small.value, state, frame)
             self._assign(small.target, _arithmetic(small.operator, current, operand) or Sym(_label(small.target)),
                          state, frame)
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             state.result = self._eval(small.value, state, frame) if small.value is not None else Const(None)
             state.done = True
-        elif isinstance(small, cst.Raise):
+        elif kind is cst.Raise:
             state.done = True
             state.result = None
-        elif isinstance(small, cst.Import):
+        elif kind is cst.Import:
             for alias in small.names:
                 dotted = _dotted(alias.name)
                 if alias.asname is not None:
@@ -294,7 +299,7 @@ class Interpreter:
                 else:
                     top = dotted.split(".")[0]
                     state.env[top] = self._import_value(top, small)
-        elif isinstance(small, cst.ImportFrom):
+        elif kind is cst.ImportFrom:
             self._import_from(small, state)
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
@@ -419,48 +424,49 @@ class Interpreter:
 
     def _eval(self, node, state: State, frame: Frame) -> Value:
         self._tick()
-        if isinstance(node, cst.Name):
+        kind = type(node)  # identity tests: isinstance on libcst's ABC-based node classes is several times slower
+        if kind is cst.Name:
             return self._name(node, state, frame)
-        if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString)):
+        if kind in (cst.Integer, cst.Float, cst.SimpleString, cst.ConcatenatedString):
             value = self._literals.get(node, _UNSET)
             if value is _UNSET:  # libcst evaluates a literal with ast.literal_eval on every access
                 value = self._literals[node] = node.evaluated_value
             return Const(value, node) if not isinstance(value, bytes) else Sym("bytes")
-        if isinstance(node, cst.Attribute):
+        if kind is cst.Attribute:
             return self._attribute(node, state, frame)
-        if isinstance(node, cst.Call):
+        if kind is cst.Call:
             return self._call(node, state, frame)
-        if isinstance(node, (cst.Tuple, cst.List)):
+        if kind in (cst.Tuple, cst.List):
             if any(isinstance(e, cst.StarredElement) for e in node.elements):
                 return self._fresh(node, "starred")
             return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
-        if isinstance(node, cst.Dict):
+        if kind is cst.Dict:
             items = []
             for element in node.elements:
                 if not isinstance(element, cst.DictElement):
                     return self._fresh(node, "dict")
                 items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
             return Mapping(tuple(items), node)
-        if isinstance(node, cst.Subscript):
+        if kind is cst.Subscript:
             return self._subscript(node, state, frame)
-        if isinstance(node, cst.BinaryOperation):
+        if kind is cst.BinaryOperation:
             left = self._eval(node.left, state, frame)
             right = self._eval(node.right, state, frame)
             return _arithmetic(node.operator, left, right) or self._fresh(
                 node, f"{_label(node.left)} ... {_label(node.right)}", left, right)
-        if isinstance(node, cst.UnaryOperation):
+        if kind is cst.UnaryOperation:
             return self._unary(node, state, frame)
-        if isinstance(node, cst.Comparison):
+        if kind is cst.Comparison:
             return self._comparison(node, state, frame)
-        if isinstance(node, cst.BooleanOperation):
+        if kind is cst.BooleanOperation:
             return self._boolean(node, state, frame)
-        if isinstance(node, cst.IfExp):
+        if kind is cst.IfExp:
             try:
                 taken = self._truth(node.test, state, frame)
             except _Undecidable:
                 return self._fresh(node, "conditional")
             return self._eval(node.body if taken else node.orelse, state, frame)
-        if isinstance(node, cst.FormattedString):
+        if kind is cst.FormattedString:
             return self._fresh(node, "f-string")
         return self._fresh(node, type(node).__name__)
 
@@ -494,13 +500,12 @@ class Interpreter:
         on the re-run, or the assumptions of the scenario (``num_classes <= 1`` is false) would not apply to
         them and every re-run would fork again.
         """
-        key = (id(node), tuple(self._sites), inputs)  # constants compare by value, unknowns by identity
-        try:
-            known = self._fresh_syms.get(key)
-        except TypeError:  # an unhashable constant: no sharing, which is only less precise
-            return Sym(label)
+        key = (id(node), tuple(self._sites), tuple(_fingerprint(value) for value in inputs))
+        known = self._fresh_syms.get(key)
         if known is None:
             known = self._fresh_syms[key] = Sym(label)
+            self._fresh_ids.add(id(known))
+            self._kept_alive.append(inputs)  # ids in the fingerprints stay unique while the entry lives
         self._last_fresh = (id(node), known)
         return known
 
@@ -743,7 +748,7 @@ class Interpreter:
         if env is None:
             return Sym(node.name.value + "(...)")
         self._executed.add(id(node))
-        call = self._call_key(node, env, state)
+        call = self._call_key(node, env, state, function.globals)
         finals = self._calls_seen.get((call, state.scenario)) if call is not None else None
         if finals is None:
             self._call_stack.append(node)
@@ -774,15 +779,19 @@ class Interpreter:
             raise _Fork([final.scenario])
         return final.result if final.result is not None else Const(None)
 
-    def _call_key(self, node: cst.FunctionDef, env: dict[str, Value], state: State) -> tuple | None:
+    def _call_key(self, node: cst.FunctionDef, env: dict[str, Value], state: State,
+                  module_globals: dict[str, Value]) -> tuple | None:
         """What a call's outcome depends on, but the scenario: the function, the call path, the arguments (by
-        value for constants, by identity for unknowns) and the heap."""
-        key = (id(node), tuple(self._sites), tuple(env.values()), tuple((k, id(v)) for k, v in state.heap.items()))
+        value for constants, by identity for unknowns), the heap and its module's globals (a loop may rebind
+        one between two calls from the same place)."""
+        key = (id(node), tuple(self._sites), tuple(env.values()), tuple((k, id(v)) for k, v in state.heap.items()),
+               tuple(map(id, module_globals.values())))
         try:
             hash(key)
         except TypeError:
             return None
-        self._kept_alive.append(tuple(state.heap.values()))  # their ids stay unique while the entry lives
+        # The objects whose ids are in the key stay alive while the entry does, so that no id is reused.
+        self._kept_alive.append((tuple(state.heap.values()), tuple(module_globals.values())))
         return key
 
     def _remember_call(self, call: tuple, state: State, finals: list[State]) -> None:
@@ -850,6 +859,36 @@ class Interpreter:
             if isinstance(result, Tensor):
                 outputs = (result,)
         return self._new_model(node, state, outputs=outputs)
+
+
+def _fingerprint(value: Value, depth: int = 0) -> object:
+    """What identifies an input of an expression across re-runs of its statement.
+
+    Constants and outside names compare by value; unknowns, models and instances by identity; the values an
+    evaluation builds afresh each time (a method reference, a layer call, a literal list) by what they are
+    made of, so that a re-run finds the same unknown. An unknown it cannot fingerprint is a new one: that
+    costs precision (silence), never a false sharing.
+    """
+    if isinstance(value, Const):
+        try:
+            hash(value.value)
+        except TypeError:
+            return id(value)
+        return ("const", type(value.value), value.value)
+    if isinstance(value, Ref):
+        return ("ref", value.name)
+    if depth < 4:
+        if isinstance(value, Method):
+            return ("method", _fingerprint(value.receiver, depth + 1), value.name)
+        if isinstance(value, ModelValue):
+            return ("model", id(value.identity))
+        if isinstance(value, Call):
+            return ("call", id(value.node), tuple(_fingerprint(a, depth + 1) for a in value.args),
+                    tuple((k, _fingerprint(v, depth + 1)) for k, v in value.kwargs))
+        if isinstance(value, (Seq, Tensor)):
+            items = value.items if isinstance(value, Seq) else (value.producer, *value.inputs)
+            return (type(value).__name__, tuple(_fingerprint(item, depth + 1) for item in items))
+    return id(value)
 
 
 def _latest(value: Value | None, heap: dict[Any, Value]) -> Value | None:
