@@ -9,8 +9,10 @@ calls with its arguments bound, a constant, a class, a submodule. The ``Sym`` un
 shared by every importer, so a scenario assumed in ``train.py`` holds inside ``build_model.py``.
 
 Every failure is silence, never a guess: a module that cannot be found, read or parsed, a module of the
-standard library or of Keras shadowed by a project file, an import cycle, a chain deeper than
-``MAX_IMPORT_DEPTH`` or a run past ``MAX_MODULES`` resolve to nothing and the evaluator keeps its opaque value.
+standard library or of Keras shadowed by a project file, an import cycle or a chain deeper than
+``MAX_IMPORT_DEPTH`` resolve to nothing and the evaluator keeps its opaque value. Memory stays bounded on
+audits of many repositories: past ``MAX_MODULES`` the modules loaded first are forgotten (and parsed again
+if imported again).
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from trainlint.source import decode
 
 MAX_IMPORT_DEPTH = 8
 """How many modules deep a chain of imports is followed (``train`` → ``models`` → ``layers_util`` ...)."""
-MAX_MODULES = 2000
-"""Modules loaded in one run; past it, imports stay opaque (a bound on memory for huge monorepos)."""
+MAX_MODULES = 1000
+"""Parsed modules kept in one run (a bound on memory: a syntax tree weighs far more than its text)."""
 MAX_MODULE_BYTES = 2 * 1024 * 1024
 MAX_ROOT_LEVELS = 6
 """How far up from a file its project root (``pyproject.toml``, ``setup.py``, ``.git`` ...) is looked for."""
@@ -184,9 +186,8 @@ class Project:
         cached = self._parsed.get(key)
         if cached is not None and cached[0] == text:
             return cached[1]
-        module = cst.parse_module(text)
-        self._parsed[key] = (text, module)
-        return module
+        # Not kept: most linted files are never imported, and keeping every tree of a large audit costs memory.
+        return cst.parse_module(text)
 
     def imports_local_module(self, text: str, path: Path) -> bool:
         """Whether the text imports a module of this project (a text scan, no parse)."""
@@ -272,7 +273,7 @@ class Project:
     def _load(self, name: str, file: Path) -> LoadedModule | None:
         if file in self._modules:
             return self._modules[file]
-        if file in self._loading or len(self._loading) >= MAX_IMPORT_DEPTH or len(self._modules) >= MAX_MODULES:
+        if file in self._loading or len(self._loading) >= MAX_IMPORT_DEPTH:
             return None
         module = self._parse_file(file)
         if module is None:
@@ -288,6 +289,7 @@ class Project:
         finally:
             self._loading.pop()
         self._modules[file] = loaded if loaded.globals is not None else None
+        _bound(self._modules, MAX_MODULES)
         return self._modules[file]
 
     def _parse_file(self, file: Path) -> cst.Module | None:
@@ -307,7 +309,14 @@ class Project:
         except (cst.ParserSyntaxError, RecursionError, MemoryError):
             return None
         self._parsed[file] = (source.text, module)
+        _bound(self._parsed, MAX_MODULES)
         return module
+
+
+def _bound(cache: dict, size: int) -> None:
+    """Forget the oldest entries past ``size`` (a module forgotten is parsed and evaluated again if needed)."""
+    while len(cache) > size:
+        del cache[next(iter(cache))]
 
 
 def display_path(file: Path, importer_display: str, importer: Path) -> str:
