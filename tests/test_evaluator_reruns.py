@@ -77,3 +77,23 @@ def test_an_undecidable_conditional_expression_is_unknown_not_an_internal_error(
         model.add(keras.layers.Dense(units, activation="softmax"))
         model.compile(optimizer="adam", loss="binary_crossentropy")
     """) == []
+
+
+def test_an_unknown_returned_in_a_tuple_takes_the_callers_name_and_an_argument_keeps_its_own():
+    [finding] = lint("""
+        from tensorflow import keras
+
+        def load(path):
+            labels = read(path)
+            return features(path), labels, max(labels) + 1
+
+        def head(num_classes):
+            return num_classes, "softmax"
+
+        def train(path):
+            x, y, classes = load(path)
+            units, activation = head(classes)
+            model = keras.Sequential([keras.layers.Dense(units, activation=activation)])
+            model.compile(optimizer="adam", loss="binary_crossentropy" if classes == 2 else "categorical_crossentropy")
+    """)
+    assert finding.scenario == "classes == 2"

@@ -269,12 +269,8 @@ class Interpreter:
             self._eval(small.value, state, frame)
         elif kind is cst.Assign:
             value = self._eval(small.value, state, frame)
-            if len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name) and isinstance(
-                    value, Sym) and id(value) in self._fresh_ids and (
-                    self._last_fresh == (id(small.value), value) or type(small.value) is cst.Call):
-                # Messages name the unknown as the code does: "when num_classes == 2", not "max(...) + 1 == 2";
-                # the caller's name wins over the helper's ("num_classes = count_classes(labels)").
-                object.__setattr__(value, "label", small.targets[0].target.value)
+            if len(small.targets) == 1:
+                self._name_unknowns(small.targets[0].target, small.value, value, state, frame)
             for target in small.targets:
                 self._assign(target.target, value, state, frame)
         elif kind is cst.AnnAssign:
@@ -301,6 +297,28 @@ class Interpreter:
                     state.env[top] = self._import_value(top, small)
         elif kind is cst.ImportFrom:
             self._import_from(small, state)
+
+    def _name_unknowns(self, target, expression, value: Value, state: State, frame: Frame) -> None:
+        """Messages name an unknown as the code does: "when num_classes == 2", not "max(...) + 1 == 2".
+
+        An unknown made by the assigned expression takes the target's name; so does one a call returns, alone
+        or in a tuple, so that the caller's name wins over the helper's (``num_classes = count_classes(y)``).
+        An unknown the caller already holds (an argument passed through) keeps its name.
+        """
+        def renamable(name_node, item: Value) -> bool:
+            return (isinstance(name_node, cst.Name) and not name_node.value.startswith("_")
+                    and isinstance(item, Sym) and id(item) in self._fresh_ids
+                    and not any(v is item for v in state.env.values())
+                    and not any(v is item for v in frame.globals.values()))
+
+        if renamable(target, value) and (
+                self._last_fresh == (id(expression), value) or type(expression) is cst.Call):
+            object.__setattr__(value, "label", target.value)
+        elif type(target) in (cst.Tuple, cst.List) and type(expression) is cst.Call and isinstance(value, Seq) \
+                and len(value.items) == len(target.elements):
+            for element, item in zip(target.elements, value.items):
+                if renamable(element.value, item):
+                    object.__setattr__(item, "label", element.value.value)
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
