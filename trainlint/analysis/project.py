@@ -66,7 +66,7 @@ class ModuleFinder:
     """Which file an import names, seen from the importing file: the one small interface for import paths."""
 
     def __init__(self, roots: tuple[Path, ...] = ()):
-        self._given_roots = tuple(root.resolve() for root in roots)
+        self._given_roots = tuple(_real(root) for root in roots)
         self._roots: dict[Path, tuple[Path, ...]] = {}
         self._is_file: dict[Path, bool] = {}
         self._is_dir: dict[Path, bool] = {}
@@ -146,17 +146,33 @@ class ModuleFinder:
     def _file(self, path: Path) -> bool:
         known = self._is_file.get(path)
         if known is None:
-            known = self._is_file[path] = path.is_file()
+            known = self._is_file[path] = _quietly(path.is_file)
         return known
 
     def _dir(self, path: Path) -> bool:
         known = self._is_dir.get(path)
         if known is None:
-            known = self._is_dir[path] = path.is_dir()
+            known = self._is_dir[path] = _quietly(path.is_dir)
         return known
 
     def _exists(self, path: Path) -> bool:
         return self._file(path) or self._dir(path)
+
+
+def _real(path: Path) -> Path:
+    """The absolute, symlink-free path (the key of a module), or the absolute one where that fails (a loop)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def _quietly(test: Callable[[], bool]) -> bool:
+    """A file-system test where a folder we may not read counts as nothing there."""
+    try:
+        return test()
+    except OSError:
+        return False
 
 
 def _package_name(directory: Path, is_file: Callable[[Path], bool]) -> str:
@@ -182,7 +198,7 @@ class Project:
 
     def parse(self, path: Path, text: str) -> cst.Module:
         """Parse a linted file, sharing the tree with an import of the same file in this run."""
-        key = path.resolve()
+        key = _real(path)
         cached = self._parsed.get(key)
         if cached is not None and cached[0] == text:
             return cached[1]
@@ -191,7 +207,7 @@ class Project:
 
     def imports_local_module(self, text: str, path: Path) -> bool:
         """Whether the text imports a module of this project (a text scan, no parse)."""
-        importer = path.resolve()
+        importer = _real(path)
         for match in _IMPORTED_NAMES.finditer(text):
             dots, from_name, import_name = match.groups()
             if dots:
@@ -202,7 +218,7 @@ class Project:
 
     def resolver(self, path: Path, imported: set[Path]) -> Resolver:
         """``resolve_import`` for the evaluator of the file at ``path``; ``imported`` collects what it used."""
-        importer = path.resolve()
+        importer = _real(path)
 
         def resolve(dotted: str) -> Value | None:
             found = self.finder.find(dotted, importer)
@@ -323,5 +339,5 @@ def display_path(file: Path, importer_display: str, importer: Path) -> str:
     """``file`` named the way the importing file was named (relative stays relative)."""
     if os.path.isabs(importer_display):
         return str(file)
-    relative = os.path.relpath(file, importer.resolve().parent)
+    relative = os.path.relpath(file, _real(importer).parent)
     return os.path.normpath(os.path.join(os.path.dirname(importer_display), relative))
