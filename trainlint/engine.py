@@ -125,20 +125,28 @@ class _Places:
         self._positions = None
 
     def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
-        if self._positions is None:
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        code_range = self._positions.get(ref.node)
-        filename = self.filename
-        if code_range is None and self.project is not None and self.path is not None:
-            for loaded in self.project.modules_imported(self.imported):
-                code_range = self.project.positions(loaded).get(ref.node)
-                if code_range is not None:
-                    filename = display_path(loaded.path, self.filename, self.path)
-                    break
+        filename, code_range = self._find(ref.node)
         if code_range is None:
             return self.filename, (1, 1), (1, 1)
         return filename, (code_range.start.line, code_range.start.column + 1), (
             code_range.end.line, code_range.end.column + 1)
+
+    def _find(self, node):
+        imported = list(self.project.modules_imported(self.imported)) if self.project is not None else []
+        # Modules whose positions this run already has first: a helper's head reported from many scripts
+        # costs no position pass over each script.
+        for loaded in imported:
+            if loaded.positions is not None and node in loaded.positions:
+                return display_path(loaded.path, self.filename, self.path), loaded.positions[node]
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        if node in self._positions:
+            return self.filename, self._positions[node]
+        for loaded in imported:
+            code_range = self.project.positions(loaded).get(node)
+            if code_range is not None:
+                return display_path(loaded.path, self.filename, self.path), code_range
+        return self.filename, None
 
 
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places) -> list[Finding]:
