@@ -60,7 +60,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(), project
     stats = Stats(parsed=1)
     imported: set[Path] = set()
     resolve_import = project.resolver(path, imported) if path is not None else None
-    places = _Places(module, filename, project, path, imported)
+    places = _Places(module, filename, project, path, imported, text)
     try:
         return Analysis(lint_module(module, filename, settings, stats, resolve_import, places), stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -116,8 +116,9 @@ class _Places:
     """
 
     def __init__(self, module: cst.Module, filename: str, project: Project | None = None,
-                 path: Path | None = None, imported: set[Path] = frozenset()):
+                 path: Path | None = None, imported: set[Path] = frozenset(), text: str | None = None):
         self.module = module
+        self.text = text
         self.filename = filename
         self.project = project
         self.path = path
@@ -133,16 +134,19 @@ class _Places:
 
     def _find(self, node):
         imported = list(self.project.modules_imported(self.imported)) if self.project is not None else []
-        # Modules whose positions this run already has first: a helper's head reported from many scripts
-        # costs no position pass over each script.
-        for loaded in imported:
+        # A position pass costs more than a parse: search only the modules whose text holds the node's code.
+        snippet = self.module.code_for_node(node).strip() if imported else ""
+        for loaded in imported:  # first those whose positions this run already has
             if loaded.positions is not None and node in loaded.positions:
                 return display_path(loaded.path, self.filename, self.path), loaded.positions[node]
-        if self._positions is None:
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        if node in self._positions:
-            return self.filename, self._positions[node]
+        if not snippet or self.text is None or snippet in self.text:
+            if self._positions is None:
+                self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            if node in self._positions:
+                return self.filename, self._positions[node]
         for loaded in imported:
+            if snippet and snippet not in loaded.text:
+                continue
             code_range = self.project.positions(loaded).get(node)
             if code_range is not None:
                 return display_path(loaded.path, self.filename, self.path), code_range

@@ -56,6 +56,7 @@ class LoadedModule:
     name: str
     path: Path
     module: cst.Module
+    text: str
     globals: dict[str, Value] | None = None
     imports: set[Path] = field(default_factory=set)
     """The project modules its top level imported, for locating nodes that come from them."""
@@ -291,14 +292,14 @@ class Project:
             return self._modules[file]
         if file in self._loading or len(self._loading) >= MAX_IMPORT_DEPTH:
             return None
-        module = self._parse_file(file)
-        if module is None:
+        parsed = self._parse_file(file)
+        if parsed is None:
             self._modules[file] = None
             return None
-        loaded = LoadedModule(name, file, module)
+        loaded = LoadedModule(name, file, parsed[1], parsed[0])
         self._loading.append(file)
         try:
-            interpreter = Interpreter(module, str(file), self.resolver(file, loaded.imports))
+            interpreter = Interpreter(loaded.module, str(file), self.resolver(file, loaded.imports))
             loaded.globals = interpreter.module_globals(name)
         except Exception:  # a module we cannot evaluate is a module we do not know: its importers stay silent
             loaded.globals = None
@@ -308,10 +309,10 @@ class Project:
         _bound(self._modules, MAX_MODULES)
         return self._modules[file]
 
-    def _parse_file(self, file: Path) -> cst.Module | None:
+    def _parse_file(self, file: Path) -> tuple[str, cst.Module] | None:
         cached = self._parsed.get(file)
         if cached is not None:
-            return cached[1]
+            return cached
         try:
             data = file.read_bytes()
         except OSError:
@@ -326,7 +327,7 @@ class Project:
             return None
         self._parsed[file] = (source.text, module)
         _bound(self._parsed, MAX_MODULES)
-        return module
+        return source.text, module
 
 
 def _bound(cache: dict, size: int) -> None:
