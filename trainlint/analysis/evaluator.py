@@ -802,14 +802,14 @@ class Interpreter:
         """What a call's outcome depends on, but the scenario: the function, the call path, the arguments (by
         value for constants, by identity for unknowns), the heap and its module's globals (a loop may rebind
         one between two calls from the same place)."""
-        key = (id(node), tuple(self._sites), tuple(env.values()), tuple((k, id(v)) for k, v in state.heap.items()),
-               tuple(map(id, module_globals.values())))
+        key = (id(node), tuple(self._sites), tuple(_fingerprint(v) for v in env.values()),
+               tuple((k, id(v)) for k, v in state.heap.items()), tuple(map(id, module_globals.values())))
         try:
             hash(key)
         except TypeError:
             return None
         # The objects whose ids are in the key stay alive while the entry does, so that no id is reused.
-        self._kept_alive.append((tuple(state.heap.values()), tuple(module_globals.values())))
+        self._kept_alive.append((tuple(env.values()), tuple(state.heap.values()), tuple(module_globals.values())))
         return key
 
     def _remember_call(self, call: tuple, state: State, finals: list[State]) -> None:
@@ -906,6 +906,8 @@ def _fingerprint(value: Value, depth: int = 0) -> object:
         if isinstance(value, (Seq, Tensor)):
             items = value.items if isinstance(value, Seq) else (value.producer, *value.inputs)
             return (type(value).__name__, tuple(_fingerprint(item, depth + 1) for item in items))
+        if isinstance(value, Mapping):
+            return ("mapping", tuple((_fingerprint(k, depth + 1), _fingerprint(v, depth + 1)) for k, v in value.items))
     return id(value)
 
 
