@@ -141,6 +141,7 @@ class Interpreter:
         self._fresh_ids: set[int] = set()
         self._calls_seen: dict[tuple, list[State]] = {}
         self._literals: dict[cst.CSTNode, object] = {}
+        self._assigned: dict[cst.CSTNode, set[str]] = {}
         self._kept_alive: list = []
 
     # --- entry point ------------------------------------------------------------------------------------
@@ -410,7 +411,10 @@ class Interpreter:
         return after_states
 
     def _forget_assigned(self, node: cst.CSTNode, state: State) -> None:
-        for name in _assigned_names(node):
+        names = self._assigned.get(node)
+        if names is None:  # a libcst visit costs far more than the statement: once per node
+            names = self._assigned[node] = _assigned_names(node)
+        for name in names:
             state.env[name] = Sym(name)
 
     def _assign(self, target, value: Value, state: State, frame: Frame) -> None:
