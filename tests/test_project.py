@@ -239,3 +239,15 @@ def test_flake8_checker_parses_each_imported_module_once_per_run(tmp_path):
         assert TrainlintChecker.project.parsed_modules == 2  # build_model.py and explore_data.py, once each
     finally:
         TrainlintChecker.project = None
+
+
+def test_installed_packages_beside_audited_code_are_not_followed(tmp_path):
+    site = tmp_path / "site-packages"
+    write_project(site, {"heads.py": HEAD_WITH_SOFTMAX_ON_ONE_UNIT, "vendor/__init__.py": "",
+                         "vendor/train.py": TRAIN.format(imports="from heads import build")})
+    assert check_json(str(site / "vendor")) == []
+    # The same layout outside site-packages is a project of its own, and is followed.
+    project = tmp_path / "project"
+    write_project(project, {"heads.py": HEAD_WITH_SOFTMAX_ON_ONE_UNIT, "vendor/__init__.py": "",
+                            "vendor/train.py": TRAIN.format(imports="from heads import build")})
+    assert [f["code"] for f in check_json(str(project / "vendor"))] == ["TL101"]

@@ -44,6 +44,10 @@ NEVER_LOCAL = frozenset({"keras", "tensorflow", "tf_keras", "__future__"}) | fro
 """Top-level names resolved by the Keras tables, never by a project file: a local ``random.py`` or
 ``keras.py`` shadowing them is the kind of accident a linter must not build a verdict on."""
 
+INSTALLED_PACKAGES = frozenset({"site-packages", "dist-packages"})
+"""Folders of installed third-party code: code checked there is audited file by file, its imports not followed
+(``import numpy`` from a file inside ``site-packages`` is not the audited project)."""
+
 _IMPORTED_NAMES = re.compile(r"^[ \t]*(?:from[ \t]+(\.*)([\w.]*)[ \t]+import|import[ \t]+([\w.]+))", re.M)
 
 Resolver = Callable[[str], "Value | None"]
@@ -94,7 +98,7 @@ class ModuleFinder:
         for given in self._given_roots:
             if given == directory or given in directory.parents:
                 candidates += [given, given / "src"]
-        roots = tuple(r for r in dict.fromkeys(candidates) if self._dir(r))
+        roots = tuple(r for r in dict.fromkeys(candidates) if r.name not in INSTALLED_PACKAGES and self._dir(r))
         self._roots[directory] = roots
         return roots
 
