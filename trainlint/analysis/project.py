@@ -91,9 +91,9 @@ class ModuleFinder:
         for level, ancestor in enumerate((directory, *directory.parents)):
             if level > MAX_ROOT_LEVELS:
                 break
-            candidates.append(ancestor / "src")
             if any(self._exists(ancestor / marker) for marker in PROJECT_MARKERS):
-                candidates.append(ancestor)
+                # The project root, and its src/ layout; a src/ folder of no project is nobody's root.
+                candidates += [ancestor, ancestor / "src"]
                 break
         for given in self._given_roots:
             if given == directory or given in directory.parents:
