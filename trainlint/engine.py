@@ -144,13 +144,14 @@ class _Places:
                 self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
             if node in self._positions:
                 return self.filename, self._positions[node]
-        for loaded in imported:
-            if snippet and snippet not in loaded.text:
-                continue
+        # Then the modules whose text holds the code, then (should generated code differ from the text) the rest.
+        for loaded in sorted(imported, key=lambda candidate: bool(snippet) and snippet not in candidate.text):
             code_range = self.project.positions(loaded).get(node)
             if code_range is not None:
                 return display_path(loaded.path, self.filename, self.path), code_range
-        return self.filename, None
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self.filename, self._positions.get(node)
 
 
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places) -> list[Finding]:
