@@ -251,3 +251,31 @@ def test_installed_packages_beside_audited_code_are_not_followed(tmp_path):
     write_project(project, {"heads.py": HEAD_WITH_SOFTMAX_ON_ONE_UNIT, "vendor/__init__.py": "",
                             "vendor/train.py": TRAIN.format(imports="from heads import build")})
     assert [f["code"] for f in check_json(str(project / "vendor"))] == ["TL101"]
+
+
+def test_locations_in_another_module_hold_for_code_spanning_lines(tmp_path):
+    write_project(tmp_path, {
+        "heads.py": """
+            from tensorflow import keras
+
+
+            class Heads:
+                def build(self, units):
+                    return keras.Sequential([
+                        keras.layers.Dense(
+                            units,
+                            activation="softmax",
+                        ),
+                    ])
+        """,
+        "train.py": """
+            from heads import Heads
+            model = Heads().build(3)
+            model.compile(optimizer="adam",
+                          loss="binary_crossentropy")
+        """,
+    })
+    [finding] = check_json(".", cwd=tmp_path)
+    assert (finding["filename"], finding["line"], finding["column"]) == ("train.py", 5, 20)
+    [related] = finding["related"]
+    assert (related["filename"], related["line"], related["column"]) == ("heads.py", 10, 17)
