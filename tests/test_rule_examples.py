@@ -44,6 +44,7 @@ def test_codes_are_unique_and_grouped_by_family():
     seen = [rule.code for rule in ALL_RULES]
     assert len(seen) == len(set(seen))
     families = {"degenerate-head": "TL1", "loss-activation-mismatch": "TL1", "from-logits-mismatch": "TL1",
-                "metric-resolution": "TL2", "loss-metric-mismatch": "TL2", "metric-logits-mismatch": "TL2", "units-classes-mismatch": "TL3"}
+                "metric-resolution": "TL2", "loss-metric-mismatch": "TL2", "metric-logits-mismatch": "TL2",
+                "units-classes-mismatch": "TL3"}
     for rule in ALL_RULES:
         assert rule.code.startswith(families[rule.kind]), rule.code
