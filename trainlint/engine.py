@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -23,6 +24,19 @@ from trainlint.source import looks_like_python2
 def might_have_findings(text: str) -> bool:
     """A cheap test that skips files which cannot produce a finding (no compile call, no Keras)."""
     return "compile" in text and ("keras" in text or "tensorflow" in text)
+
+
+_COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
+_RECEIVER = re.compile(r"(\w+)[ \t]*$")
+
+
+def _compiles_something(text: str) -> bool:
+    """A ``x.compile(`` that is not ``re.compile(``: the files worth a look for imports of Keras modules."""
+    for match in _COMPILE_CALLS.finditer(text):
+        receiver = _RECEIVER.search(text, max(0, match.start() - 40), match.start())
+        if receiver is None or receiver.group(1) not in ("re", "regex"):
+            return True
+    return False
 
 
 @dataclass
@@ -49,7 +63,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(), project
     """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
-            path is not None and "compile" in text and project.imports_local_module(text, path)):
+            path is not None and _compiles_something(text) and project.imports_keras_module(text, path)):
         return Analysis([])
     try:
         module = cst.parse_module(text) if path is None else project.parse(path, text)

@@ -180,6 +180,13 @@ def _quietly(test: Callable[[], bool]) -> bool:
         return False
 
 
+def _quietly_list(folder: Path, pattern: str) -> list[Path]:
+    try:
+        return list(folder.glob(pattern))
+    except OSError:
+        return []
+
+
 def _package_name(directory: Path, is_file: Callable[[Path], bool]) -> str:
     parts: list[str] = []
     while is_file(directory / "__init__.py") and directory.parent != directory:
@@ -196,6 +203,7 @@ class Project:
         self._modules: dict[Path, LoadedModule | None] = {}
         self._parsed: dict[Path, tuple[str, cst.Module]] = {}
         self._loading: list[Path] = []
+        self._texts: dict[Path, str] = {}
         self.parsed_modules = 0
         """Files parsed because another file imported them (the linted files themselves are not counted)."""
 
@@ -210,16 +218,51 @@ class Project:
         # Not kept: most linted files are never imported, and keeping every tree of a large audit costs memory.
         return cst.parse_module(text)
 
-    def imports_local_module(self, text: str, path: Path) -> bool:
-        """Whether the text imports a module of this project (a text scan, no parse)."""
+    def imports_keras_module(self, text: str, path: Path, depth: int = 0) -> bool:
+        """Whether the text imports a module of this project that uses Keras (a text scan, no parse).
+
+        A file that compiles a model without naming Keras gets it from such a module, directly or through a
+        package or a module that re-exports it (two levels); without this test, every file with a
+        ``re.compile`` and a local import would be parsed.
+        """
         importer = _real(path)
         for match in _IMPORTED_NAMES.finditer(text):
             dots, from_name, import_name = match.groups()
-            if dots:
-                return True  # a relative import names a module of the package by definition
-            if self.finder.find(from_name or import_name, importer) is not None:
+            if dots and not from_name:  # ``from . import models``: the modules of that package
+                package = importer.parents[min(len(dots) - 1, len(importer.parents) - 1)]
+                if self._uses_keras(package, depth):
+                    return True
+                continue
+            found = self.finder.find((dots or "") + (from_name or import_name), importer)
+            if found is not None and self._uses_keras(found[1], depth):
                 return True
         return False
+
+    def _uses_keras(self, found: Path, depth: int) -> bool:
+        """Whether a module, or a package's modules (``__init__.py`` and those beside it), name Keras."""
+        if found.name.endswith(".py") and found.name != "__init__.py":
+            files = [found]
+        else:
+            folder = found.parent if found.name == "__init__.py" else found
+            files = sorted(_quietly_list(folder, "*.py"))[:64]
+        for file in files:
+            text = self._head_text(file)
+            if "keras" in text or "tensorflow" in text:
+                return True
+        if depth < 1:
+            return any(self.imports_keras_module(self._head_text(file), file, depth + 1) for file in files[:8])
+        return False
+
+    def _head_text(self, file: Path) -> str:
+        text = self._texts.get(file)
+        if text is None:
+            try:
+                text = file.read_bytes()[:MAX_MODULE_BYTES].decode("utf-8", "replace")
+            except OSError:
+                text = ""
+            self._texts[file] = text
+            _bound(self._texts, MAX_MODULES)
+        return text
 
     def resolver(self, path: Path, imported: set[Path]) -> Resolver:
         """``resolve_import`` for the evaluator of the file at ``path``; ``imported`` collects what it used."""
