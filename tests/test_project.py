@@ -279,3 +279,20 @@ def test_locations_in_another_module_hold_for_code_spanning_lines(tmp_path):
     assert (finding["filename"], finding["line"], finding["column"]) == ("train.py", 5, 20)
     [related] = finding["related"]
     assert (related["filename"], related["line"], related["column"]) == ("heads.py", 10, 17)
+
+
+def test_files_without_keras_are_parsed_only_when_they_compile_a_model_from_a_keras_module(tmp_path):
+    from trainlint.analysis.project import Project
+    from trainlint.engine import lint_text
+
+    write_project(tmp_path, {
+        "patterns.py": "import re\nWORD = re.compile(r'\\w+')\n",
+        "heads.py": HEAD_WITH_SOFTMAX_ON_ONE_UNIT,
+        "tokens.py": "import re\nfrom patterns import WORD\nSPACE = re.compile(' ')\n",
+        "train.py": TRAIN.format(imports="from heads import build"),
+    })
+    project = Project()
+    parsed = {name: lint_text((tmp_path / name).read_text(), str(tmp_path / name), project=project).stats.parsed
+              for name in ("tokens.py", "train.py")}
+    assert parsed == {"tokens.py": 0, "train.py": 1}
+    assert project.parsed_modules == 1  # heads.py, for train.py; nothing for tokens.py
