@@ -296,3 +296,31 @@ def test_files_without_keras_are_parsed_only_when_they_compile_a_model_from_a_ke
               for name in ("tokens.py", "train.py")}
     assert parsed == {"tokens.py": 0, "train.py": 1}
     assert project.parsed_modules == 1  # heads.py, for train.py; nothing for tokens.py
+
+
+def test_pre_commit_passing_only_the_changed_file_still_sees_the_modules_beside_it(tmp_path):
+    """Real pre-commit, a local hook running this checkout's CLI on the files of a commit."""
+    project = tmp_path / "project"
+    shutil.copytree(ALWAYS_SOFTMAX, project)
+    (project / ".pre-commit-config.yaml").write_text(textwrap.dedent(f"""
+        repos:
+          - repo: local
+            hooks:
+              - id: trainlint
+                name: trainlint
+                entry: {sys.executable} -m trainlint check
+                language: system
+                types: [python]
+    """))
+    environment = {**os.environ, "PYTHONPATH": str(REPO), "PRE_COMMIT_HOME": str(tmp_path / "cache")}
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=project, check=True, capture_output=True, env=environment)
+
+    git("init", "-q")
+    git("add", ".")
+    result = subprocess.run([sys.executable, "-m", "pre_commit", "run", "--files", "train.py"], cwd=project,
+                            capture_output=True, text=True, env=environment, timeout=300)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "train.py:" in result.stdout and " TL111 when num_classes == 2" in result.stdout
+    assert "build_model.py:" in result.stdout  # the related location, in the module pre-commit did not pass
