@@ -121,7 +121,8 @@ def _check(args) -> int:
     settings = config.settings(configuration, command_line)
     origins = {} if args.dynamic else None
     results = lint_paths(args.paths, settings, origins)
-    findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
+    # A finding met from two files (a helper's compile reached from two scripts) is reported once.
+    findings = sorted(dict.fromkeys(f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
                       key=lambda f: f.sort_key)
     dynamic_failure = None
     if args.dynamic:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
+from trainlint.analysis.project import Project
 from trainlint.engine import Analysis, Origin, Stats, lint_text
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.noqa import without_suppressed
@@ -66,7 +67,7 @@ def _skipped(name: str, path: str, settings: Settings) -> bool:
 
 
 def lint_file(display: str, path: Path | None, settings: Settings,
-              origins: dict[Finding, Origin] | None = None) -> FileResult:
+              origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
     try:
         data = sys.stdin.buffer.read() if path is None else path.read_bytes()
     except OSError as error:
@@ -74,12 +75,14 @@ def lint_file(display: str, path: Path | None, settings: Settings,
     source = decode(data, display, settings.max_file_bytes)
     if source.diagnostic is not None:
         return FileResult(display, [source.diagnostic])
-    analysis: Analysis = lint_text(source.text, display, settings, origins)
-    findings = without_suppressed(analysis.findings, source.text)
+    analysis: Analysis = lint_text(source.text, display, settings, origins, project if path is not None else None)
+    findings = without_suppressed(analysis.findings, source.text, display)
     return FileResult(display, findings, analysis.stats, source.text if findings else None)
 
 
 def lint_paths(paths: list[str], settings: Settings,
                origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
     """Lint every file; ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
-    return [lint_file(display, path, settings, origins) for display, path in discover(paths, settings)]
+    # One project per run: a module imported by many files is parsed and evaluated once.
+    project = Project(tuple(Path(p) for p in paths if p != "-" and Path(p).is_dir()))
+    return [lint_file(display, path, settings, origins, project) for display, path in discover(paths, settings)]

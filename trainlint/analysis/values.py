@@ -9,7 +9,7 @@ assumed once and seen consistently everywhere it flows. Values are immutable; a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -25,6 +25,9 @@ class Sym(Value):
     """An unknown value. Equality is identity: the same unknown wherever it flows."""
 
     label: str
+    anonymous: bool = field(default=False, compare=False)
+    """Made by an expression (``count_classes(y)``, ``max(y) + 1``) rather than named by the code: the first
+    variable it is assigned to names it in messages."""
 
     def __repr__(self) -> str:
         return f"Sym({self.label})"
@@ -149,6 +152,14 @@ class ClassValue(Value):
     globals: dict
     bases: tuple[Value, ...]
     methods: dict[str, cst.FunctionDef]
+
+
+@dataclass(frozen=True, eq=False)
+class ModuleValue(Value):
+    """A module of the audited project, bound by ``import``; ``member(name)`` looks a global up (None: unknown)."""
+
+    name: str
+    member: Callable[[str], Value | None] = field(repr=False)
 
 
 @dataclass(eq=False)
