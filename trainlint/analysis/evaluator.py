@@ -39,6 +39,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    argument,
     pick,
 )
 
@@ -83,12 +84,7 @@ class ModelEvent:
     scenario: Scenario
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)
 
 
 class _Split(Exception):

@@ -20,6 +20,16 @@ class Value:
     __slots__ = ()
 
 
+def argument(args: tuple, kwargs: tuple[tuple[str, object], ...], name: str, position: int | None = None):
+    """A call's argument by keyword, else by position (None when not passed)."""
+    for key, value in kwargs:
+        if key == name:
+            return value
+    if position is not None and position < len(args):
+        return args[position]
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Sym(Value):
     """An unknown value. Equality is identity: the same unknown wherever it flows."""
@@ -81,12 +91,7 @@ class Call(Value):
     node: cst.Call
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)
 
     def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
         """Where an argument was written, for locations."""
@@ -217,9 +222,4 @@ class Derived(Value):
     node: cst.CSTNode
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)
