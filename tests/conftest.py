@@ -59,3 +59,16 @@ def expected(path: Path) -> set[tuple[int, str]]:
         if match:
             found.update((number, code.strip()) for code in match.group(1).split(",") if code.strip())
     return found
+
+
+def findings_by_file(directory: Path) -> dict[str, list[dict]]:
+    """One CLI run over a fixture folder, its JSON findings grouped by file name."""
+    by_file: dict[str, list[dict]] = {}
+    for finding in check_json(directory):
+        by_file.setdefault(Path(finding["filename"]).name, []).append(finding)
+    return by_file
+
+
+def reported(findings: dict[str, list[dict]], fixture: Path) -> set[tuple[int, str]]:
+    """``(line, code)`` of what the run reported for one fixture, to compare with :func:`expected`."""
+    return {(f["line"], f["code"]) for f in findings.get(fixture.name, [])}

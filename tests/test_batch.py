@@ -169,3 +169,30 @@ def test_show_source_reads_the_same_from_the_cache(tmp_path):
     warm = run_trainlint("check", "--show-source", "a.py", cwd=tmp_path)
     assert " | " in cold.stdout and "^" in cold.stdout
     assert warm.stdout == cold.stdout
+
+
+def test_a_cached_result_is_stale_when_a_project_module_it_imports_changes(tmp_path):
+    project = tmp_path / "project"
+    shutil.copytree(FIXTURES / "projects" / "text_classification", project)
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    assert run_trainlint("check", *cache, str(project)).returncode == 0
+    assert run_trainlint("check", *cache, str(project)).returncode == 0
+    # The head now stays a softmax for two classes: train.py, unchanged, must be analysed again.
+    helper = project / "build_model.py"
+    helper.write_text(helper.read_text().replace('activation = "sigmoid"\n        units = 1',
+                                                 'activation = "softmax"\n        units = 2'))
+    stale = run_trainlint("check", "--output-format", "json", *cache, str(project))
+    fresh = run_trainlint("check", "--output-format", "json", "--no-cache", str(project))
+    assert fresh.returncode == 1 and "TL111" in fresh.stdout
+    assert stale.stdout == fresh.stdout
+
+
+@pytest.mark.parametrize("text", [
+    "import re\nPATTERN = re.compile('x')\n", "model.compile(loss='mse')\n", "build().compile(loss='mse')\n",
+    "regex.compile('a')\n", "m . compile (\n", "print('compile')\n", "x.compiled(1)\n",
+])
+def test_the_byte_compile_check_agrees_with_the_text_one(text):
+    from trainlint.engine import compiles_something
+    from trainlint.files import compiles_something_in_bytes
+
+    assert compiles_something_in_bytes(text.encode()) == compiles_something(text)

@@ -7,28 +7,23 @@ Each fixture states what it expects with ``# expect: CODE`` comments on the line
 from __future__ import annotations
 
 import re
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, check_json, expected, run_trainlint
+from tests.conftest import FIXTURES, check_json, expected, findings_by_file, reported, run_trainlint
 
 CORE = FIXTURES / "core"
 
 
 @pytest.fixture(scope="module")
 def core_findings() -> dict[str, list[dict]]:
-    by_file = defaultdict(list)
-    for finding in check_json(CORE):
-        by_file[Path(finding["filename"]).name].append(finding)
-    return by_file
+    return findings_by_file(CORE)
 
 
 @pytest.mark.parametrize("fixture", sorted(CORE.glob("*.py")), ids=lambda p: p.stem)
 def test_fixture_reports_exactly_what_it_expects(fixture: Path, core_findings):
-    actual = {(f["line"], f["code"]) for f in core_findings.get(fixture.name, [])}
-    assert actual == expected(fixture)
+    assert reported(core_findings, fixture) == expected(fixture)
 
 
 def test_scenario_is_named_when_the_helper_always_returns_softmax(core_findings):

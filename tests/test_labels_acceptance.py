@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import FIXTURES, check_json, codes, expected, lint
+from tests.conftest import FIXTURES, codes, expected, findings_by_file, lint, reported
 
 LABELS = FIXTURES / "labels"
 
 
 @pytest.fixture(scope="module")
 def label_findings() -> dict[str, list[dict]]:
-    by_file = defaultdict(list)
-    for finding in check_json(LABELS):
-        by_file[Path(finding["filename"]).name].append(finding)
-    return by_file
+    return findings_by_file(LABELS)
 
 
 @pytest.mark.parametrize("fixture", sorted(LABELS.glob("*.py")), ids=lambda p: p.stem)
 def test_fixture_reports_exactly_what_it_expects(fixture: Path, label_findings):
-    actual = {(f["line"], f["code"]) for f in label_findings.get(fixture.name, [])}
-    assert actual == expected(fixture)
+    assert reported(label_findings, fixture) == expected(fixture)
 
 
 def test_label_range_names_both_places_and_what_happens(label_findings):

@@ -13,10 +13,12 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
+from pathlib import Path
 from typing import Iterable, Sequence
 
 from trainlint.cache import Cache
-from trainlint.files import FileResult, SourceFile, lint_bytes, might_have_findings_in_bytes, read_source
+from trainlint.files import (FileResult, SourceFile, compiles_something_in_bytes, lint_bytes,
+                             might_have_findings_in_bytes, read_source)
 from trainlint.findings import INTERNAL_ERROR, file_diagnostic
 from trainlint.progress import Progress
 from trainlint.settings import Settings
@@ -32,9 +34,21 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
-def lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+_PROJECTS: dict[tuple[Path, ...], object] = {}
+
+
+def _project(roots: tuple[Path, ...]):
+    """This process's project over ``roots``: each worker parses a shared module once, not once per file."""
+    if roots not in _PROJECTS:
+        from trainlint.analysis.project import Project
+
+        _PROJECTS[roots] = Project(roots)
+    return _PROJECTS[roots]
+
+
+def lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots: tuple[Path, ...] = ()) -> FileResult:
     try:
-        return _lint_one(source, settings, cache)
+        return _lint_one(source, settings, cache, roots)
     except Exception as error:  # a bug of ours on one file (outside the rules, which guard themselves)
         return _internal_error(source, f"internal error: {type(error).__name__}: {error}")
 
@@ -44,37 +58,44 @@ def _internal_error(source: SourceFile, message: str) -> FileResult:
                       notebook=source.is_notebook, group=source.group)
 
 
-def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots: tuple[Path, ...]) -> FileResult:
     data = read_source(source, settings)
     if isinstance(data, FileResult):
         return data
-    if cache is None or source.path is None or not might_have_findings_in_bytes(data):
-        # The pre-filter costs less than hashing the file: only files that need parsing are cached.
-        return lint_bytes(source, data, settings)
-    key = cache.key(source.display, data, settings)
+    if not might_have_findings_in_bytes(data):
+        # Not cached: what the pre-filter rules out costs less than hashing it, and a file read only for its
+        # imports (a compile call, no Keras) depends on modules that the cache key does not cover.
+        if source.path is None or not compiles_something_in_bytes(data):
+            return lint_bytes(source, data, settings)
+        return lint_bytes(source, data, settings, project=_project(roots))
+    if cache is None or source.path is None:
+        return lint_bytes(source, data, settings, project=_project(roots) if source.path is not None else None)
+    key = cache.key(source.display, data, (settings, roots))
     cached = cache.load(key)
     if cached is not None:
         return replace(cached, group=source.group)
-    result = lint_bytes(source, data, settings)
+    result = lint_bytes(source, data, settings, project=_project(roots))
     cache.store(key, result)
     return result
 
 
-def _lint_chunk(sources: Sequence[SourceFile], settings: Settings, cache: Cache | None) -> list[FileResult]:
-    return [lint_one(source, settings, cache) for source in sources]
+def _lint_chunk(sources: Sequence[SourceFile], settings: Settings, cache: Cache | None,
+                roots: tuple[Path, ...]) -> list[FileResult]:
+    return [lint_one(source, settings, cache, roots) for source in sources]
 
 
 def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 1, cache: Cache | None = None,
-                 progress: Progress | None = None) -> list[FileResult]:
+                 progress: Progress | None = None, roots: tuple[Path, ...] = ()) -> list[FileResult]:
+    """Lint ``sources``; imports into the modules under ``roots`` (the folders of the run) are followed."""
     progress = progress or Progress(len(sources), sys.stderr)
     try:
         if jobs <= 1 or len(sources) < MIN_FILES_FOR_POOL:
             results = []
             for source in sources:
-                results.append(lint_one(source, settings, cache))
+                results.append(lint_one(source, settings, cache, roots))
                 progress.advance()
             return results
-        return _lint_in_pool(sources, settings, jobs, cache, progress)
+        return _lint_in_pool(sources, settings, jobs, cache, progress, roots)
     finally:
         progress.close()
 
@@ -91,18 +112,18 @@ def _chunks(indices: list[int], size: int) -> Iterable[list[int]]:
 
 
 def _lint_in_pool(sources: Sequence[SourceFile], settings: Settings, jobs: int, cache: Cache | None,
-                  progress: Progress) -> list[FileResult]:
+                  progress: Progress, roots: tuple[Path, ...]) -> list[FileResult]:
     results: list[FileResult | None] = [None] * len(sources)
     # Small chunks keep the workers evenly loaded; a few per worker keep the messaging cheap.
     size = max(1, min(64, len(sources) // (jobs * 8)))
     stdin = [i for i, source in enumerate(sources) if source.path is None]
     for index in stdin:
-        results[index] = lint_one(sources[index], settings, cache)
+        results[index] = lint_one(sources[index], settings, cache, roots)
         progress.advance()
     pending = [i for i in range(len(sources)) if sources[i].path is not None]
     crashed: list[int] = []
     with _pool(jobs) as pool:
-        futures = [(chunk, pool.submit(_lint_chunk, [sources[i] for i in chunk], settings, cache))
+        futures = [(chunk, pool.submit(_lint_chunk, [sources[i] for i in chunk], settings, cache, roots))
                    for chunk in _chunks(pending, size)]
         for chunk, future in futures:
             try:
@@ -112,14 +133,14 @@ def _lint_in_pool(sources: Sequence[SourceFile], settings: Settings, jobs: int, 
                 crashed.extend(chunk)
             progress.advance(len(chunk))
     for index in crashed:
-        results[index] = _lint_alone(sources[index], settings, cache)
+        results[index] = _lint_alone(sources[index], settings, cache, roots)
     return results  # type: ignore[return-value]
 
 
-def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None) -> FileResult:
+def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None, roots: tuple[Path, ...]) -> FileResult:
     try:
         with _pool(1) as pool:
-            return pool.submit(lint_one, source, settings, cache).result()
+            return pool.submit(lint_one, source, settings, cache, roots).result()
     except BrokenProcessPool:
         return _internal_error(
             source, "internal error: the analyser crashed on this file (its worker process died); not analysed")

@@ -18,7 +18,6 @@ from pathlib import Path
 import trainlint
 from trainlint.files import FileResult
 from trainlint.findings import Confirmation, Finding, Related
-from trainlint.settings import Settings
 from trainlint.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
@@ -57,7 +56,7 @@ class Cache:
         return cls(folder)
 
     @staticmethod
-    def key(display: str, data: bytes, settings: Settings) -> str:
+    def key(display: str, data: bytes, settings: object) -> str:
         digest = hashlib.sha256(repr((display, settings)).encode())
         digest.update(data)
         return digest.hexdigest()
@@ -66,9 +65,13 @@ class Cache:
         return self.folder / key[:2] / f"{key}.json"
 
     def load(self, key: str) -> FileResult | None:
+        """The stored result, unless it is damaged or a project module it read has changed since."""
         try:
-            return _result_from_dict(json.loads(self._entry(key).read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError, KeyError):
+            data = json.loads(self._entry(key).read_text(encoding="utf-8"))
+            if any(_digest(path) != digest for path, digest in data["imported"].items()):
+                return None
+            return _result_from_dict(data)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
 
     def store(self, key: str, result: FileResult) -> None:
@@ -77,10 +80,18 @@ class Cache:
             entry.parent.mkdir(exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=entry.parent, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as out:
-                json.dump(_result_to_dict(result), out)
+                json.dump({**_result_to_dict(result),
+                           "imported": {path: _digest(path) for path in result.imported}}, out)
             os.replace(temporary, entry)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def _digest(path: str) -> str | None:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def _result_to_dict(result: FileResult) -> dict:
@@ -102,4 +113,4 @@ def _result_from_dict(data: dict) -> FileResult:
     stats = Stats(**data["stats"])
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,
-                      group=data["group"], text=data["text"])
+                      group=data["group"], text=data["text"], imported=tuple(data["imported"]))

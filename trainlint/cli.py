@@ -11,7 +11,7 @@ from pathlib import Path
 from trainlint import __version__, config
 from trainlint.batch import default_jobs, lint_sources
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
-from trainlint.files import discover_files, lint_source
+from trainlint.files import discover_files, lint_source, project_roots
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
@@ -157,15 +157,21 @@ def _check(args) -> int:
         settings = replace(settings, max_file_bytes=args.max_file_size * 1_000_000)
     origins = {} if args.dynamic else None
     sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
+    roots = project_roots(args.paths)
     if origins is not None:  # origins hold syntax trees: one process, no cache
-        results = [lint_source(source, settings, origins) for source in sources]
+        from trainlint.analysis.project import Project
+
+        project = Project(roots)
+        results = [lint_source(source, settings, origins, project) for source in sources]
     else:
         cache = None if args.no_cache else Cache.open(args.cache_dir)
-        results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr))
+        results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr),
+                               roots)
     for result in results:
         for note in result.notes:
             print(f"trainlint: note: {result.filename}: {note}", file=sys.stderr)
-    findings = sorted((f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
+    # A finding met from two files (a helper's compile reached from two scripts) is reported once.
+    findings = sorted(dict.fromkeys(f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
                       key=lambda f: f.sort_key)
     dynamic_failure = None
     if args.dynamic:

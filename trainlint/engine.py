@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import ast
+import re
 import warnings
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import Interpreter, ModelEvent
 from trainlint.analysis.extract import Extractor, optimizer_calls
-from trainlint.analysis.facts import OptimizerCall, SourceRef, TrainingSetup
+from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
@@ -23,6 +26,19 @@ from trainlint.stats import Stats
 def might_have_findings(text: str) -> bool:
     """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
     return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
+
+
+_COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
+_RECEIVER = re.compile(r"(\w+)[ \t]*$")
+
+
+def compiles_something(text: str) -> bool:
+    """A ``x.compile(`` that is not ``re.compile(``: the files worth a look for imports of Keras modules."""
+    for match in _COMPILE_CALLS.finditer(text):
+        receiver = _RECEIVER.search(text, max(0, match.start() - 40), match.start())
+        if receiver is None or receiver.group(1) not in ("re", "regex"):
+            return True
+    return False
 
 
 @dataclass(frozen=True)
@@ -37,24 +53,34 @@ class Origin:
 class Analysis:
     findings: list[Finding]
     stats: Stats = field(default_factory=Stats)
+    imported: frozenset[Path] = frozenset()
+    """The project modules the analysis read besides the file itself (a cached result depends on them too)."""
 
 
 def lint_text(text: str, filename: str, settings: Settings = Settings(),
-              origins: dict[Finding, Origin] | None = None) -> Analysis:
-    if not might_have_findings(text):
+              origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> Analysis:
+    """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path);
+    with ``origins``, what each finding rests on is kept (for ``--dynamic``)."""
+    path = Path(filename) if project is not None and filename != "-" else None
+    if not might_have_findings(text) and not (
+            path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
         return Analysis([])
     rejected = _python_rejects(text, filename)
     if rejected is not None:
         return Analysis([rejected])
     try:
-        module = cst.parse_module(text)
+        module = cst.parse_module(text) if path is None else project.parse(path, text)
     except cst.ParserSyntaxError as error:
         return Analysis([_syntax_diagnostic(error, text, filename)])
     except RecursionError:
         return Analysis([_too_deep(filename)])
     stats = Stats(parsed=1)
+    imported: set[Path] = set()
+    resolve_import = project.resolver(path, imported) if path is not None else None
+    places = _Places(module, filename, project, path, imported, text)
     try:
-        return Analysis(lint_module(module, filename, settings, stats, origins=origins), stats)
+        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins), stats,
+                        frozenset(imported))
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -108,7 +134,8 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
-                resolve_import=None, origins: dict[Finding, Origin] | None = None) -> list[Finding]:
+                resolve_import=None, places: _Places | None = None,
+                origins: dict[Finding, Origin] | None = None) -> list[Finding]:
     """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
@@ -160,35 +187,71 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         stats.models += len(models)
         stats.compile_calls += len(compile_calls)
         stats.resolved_compile_calls += sum(compile_calls.values())
-    return _resolve(scenarios, module, filename, first_origin, origins) + errors[:1]
+    return _resolve(scenarios, places or _Places(module, filename), first_origin, origins) + errors[:1]
 
 
-def _resolve(reports: dict[Report, list[Scenario]], module: cst.Module, filename: str,
-             first_origin: dict[Report, Origin], origins: dict[Finding, Origin] | None) -> list[Finding]:
-    if not reports:
-        return []
-    # Positions only for the files that report something: the provider costs more than the parse.
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+class _Places:
+    """Where syntax nodes are: in the linted module, or in a project module it imported (nearest first).
+
+    Positions are computed only for the modules that hold a reported node: the provider costs more than the
+    parse.
+    """
+
+    def __init__(self, module: cst.Module, filename: str, project: Project | None = None,
+                 path: Path | None = None, imported: set[Path] = frozenset(), text: str | None = None):
+        self.module = module
+        self.text = text
+        self.filename = filename
+        self.project = project
+        self.path = path
+        self.imported = imported
+        self._positions = None
+
+    def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
+        filename, code_range = self._find(ref.node)
+        if code_range is None:
+            return self.filename, (1, 1), (1, 1)
+        return filename, (code_range.start.line, code_range.start.column + 1), (
+            code_range.end.line, code_range.end.column + 1)
+
+    def _find(self, node):
+        imported = list(self.project.modules_imported(self.imported)) if self.project is not None else []
+        # A position pass costs more than a parse: search only the modules whose text holds the node's code.
+        snippet = self.module.code_for_node(node).strip() if imported else ""
+        for loaded in imported:  # first those whose positions this run already has
+            if loaded.positions is not None and node in loaded.positions:
+                return display_path(loaded.path, self.filename, self.path), loaded.positions[node]
+        if not snippet or self.text is None or snippet in self.text:
+            if self._positions is None:
+                self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            if node in self._positions:
+                return self.filename, self._positions[node]
+        # Then the modules whose text holds the code, then (should generated code differ from the text) the rest.
+        for loaded in sorted(imported, key=lambda candidate: bool(snippet) and snippet not in candidate.text):
+            code_range = self.project.positions(loaded).get(node)
+            if code_range is not None:
+                return display_path(loaded.path, self.filename, self.path), code_range
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self.filename, self._positions.get(node)
+
+
+def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
+             origins: dict[Finding, Origin] | None) -> list[Finding]:
     findings = []
     for report, seen in reports.items():
         merged = merge_scenarios(seen)
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
-        start, end = _span(positions, report.primary)
+        filename, start, end = places.span(report.primary)
         message = f"when {scenario}: {report.message}" if scenario else report.message
-        related = tuple(
-            Related(filename, *_span(positions, where)[0], note) for where, note in report.related
-        )
+        related = []
+        for where, note in report.related:
+            related_file, related_start, _ = places.span(where)
+            related.append(Related(related_file, *related_start, note))
         finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                          related, scenario, name=rule.name)
+                          tuple(related), scenario, name=rule.name)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
-
-
-def _span(positions, ref: SourceRef) -> tuple[tuple[int, int], tuple[int, int]]:
-    code_range = positions.get(ref.node)
-    if code_range is None:
-        return (1, 1), (1, 1)
-    return (code_range.start.line, code_range.start.column + 1), (code_range.end.line, code_range.end.column + 1)

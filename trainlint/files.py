@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from trainlint.source import decode
 from trainlint.stats import Stats
 
 if TYPE_CHECKING:
+    from trainlint.analysis.project import Project
     from trainlint.engine import Origin
 
 # trainlint.engine (and libcst with it) is imported only when a file needs parsing: a cached re-run never pays
@@ -50,6 +52,14 @@ def might_have_findings_in_bytes(data: bytes) -> bool:
     return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
 
 
+_COMPILE_CALL = re.compile(rb"(\w*)[ \t]*\.[ \t]*compile[ \t]*\(")
+
+
+def compiles_something_in_bytes(data: bytes) -> bool:
+    """``engine.compiles_something`` on raw bytes: a ``x.compile(`` that is not ``re.compile(``."""
+    return any(match.group(1) not in (b"re", b"regex") for match in _COMPILE_CALL.finditer(data))
+
+
 @dataclass
 class FileResult:
     filename: str
@@ -62,6 +72,8 @@ class FileResult:
     group: str = "."
     text: str | None = None
     """The text linted (for a notebook, its joined code cells), kept only when there are findings (--show-source)."""
+    imported: tuple[str, ...] = ()
+    """The project modules the result also depends on (a cached result is stale when one of them changes)."""
 
 
 # A .gitignore in effect: its patterns, and how a path relative to the walked root becomes relative to the
@@ -199,9 +211,14 @@ def _too_large(filename: str, size: int, limit: int) -> Finding:
 
 
 def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
-               origins: dict[Finding, Origin] | None = None) -> FileResult:
-    """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed."""
-    if not might_have_findings_in_bytes(data):
+               origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
+    """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed.
+
+    With a ``project``, a file that compiles something without naming Keras is read too: the model may come from
+    a project module that does (``lint_text`` decides).
+    """
+    project = project if source.path is not None and not source.is_notebook else None
+    if not might_have_findings_in_bytes(data) and not (project is not None and compiles_something_in_bytes(data)):
         return _result(source, [])
     from trainlint.engine import lint_text
 
@@ -209,16 +226,18 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
     if not source.is_notebook:
-        analysis = lint_text(text.text, source.display, settings, origins)
-        findings = without_suppressed(analysis.findings, text.text)
-        return _result(source, findings, analysis.stats, text=text.text if findings else None)
+        analysis = lint_text(text.text, source.display, settings, origins, project)
+        findings = without_suppressed(analysis.findings, text.text, source.display)
+        result = _result(source, findings, analysis.stats, text=text.text if findings else None)
+        result.imported = tuple(sorted(str(path) for path in analysis.imported))
+        return result
     notebook = read_notebook(text.text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
     analysis = lint_text(notebook.text, source.display, settings, origins)
-    findings = without_suppressed(analysis.findings, notebook.text)
+    findings = without_suppressed(analysis.findings, notebook.text, source.display)
     if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
         for finding in findings:
             if finding in origins:
@@ -233,17 +252,27 @@ def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = N
                       text=text)
 
 
-def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None) -> FileResult:
+def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,
+                project: Project | None = None) -> FileResult:
     data = read_source(source, settings)
-    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins)
+    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins, project)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings,
-              origins: dict[Finding, Origin] | None = None) -> FileResult:
-    return lint_source(SourceFile(display, path), settings, origins)
+              origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
+    return lint_source(SourceFile(display, path), settings, origins, project)
+
+
+def project_roots(paths: list[str]) -> tuple[Path, ...]:
+    """The folders whose modules a run follows imports into: the directories named on the command line."""
+    return tuple(Path(p) for p in paths if p != "-" and Path(p).is_dir())
 
 
 def lint_paths(paths: list[str], settings: Settings, origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
     """Every file under ``paths`` in this process, without the cache (the batch runner is :mod:`trainlint.batch`);
     ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
-    return [lint_source(source, settings, origins) for source in discover_files(paths, settings)]
+    from trainlint.analysis.project import Project
+
+    # One project per run: a module imported by many files is parsed and evaluated once.
+    project = Project(project_roots(paths))
+    return [lint_source(source, settings, origins, project) for source in discover_files(paths, settings)]

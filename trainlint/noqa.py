@@ -40,10 +40,15 @@ def is_suppressed(finding: Finding, lines: list[str]) -> bool:
     return not codes or finding.code.startswith(tuple(codes))
 
 
-def without_suppressed(findings: Iterable[Finding], text: str) -> list[Finding]:
-    """The findings whose reported line has no ``# noqa`` covering their code."""
+def without_suppressed(findings: Iterable[Finding], text: str, filename: str | None = None) -> list[Finding]:
+    """The findings whose reported line has no ``# noqa`` covering their code.
+
+    With ``filename``, only the findings reported in that file are read against ``text`` (a finding reached
+    through an import may be reported in another module).
+    """
     findings = list(findings)
     if not findings or "noqa" not in text.lower():
         return findings
     lines = _LINE_BREAK.split(text)
-    return [finding for finding in findings if not is_suppressed(finding, lines)]
+    return [finding for finding in findings
+            if (filename is not None and finding.filename != filename) or not is_suppressed(finding, lines)]

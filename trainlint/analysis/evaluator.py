@@ -33,11 +33,13 @@ from trainlint.analysis.values import (
     Instance,
     Mapping,
     ModelValue,
+    ModuleValue,
     Ref,
     Seq,
     Sym,
     Tensor,
     Value,
+    argument,
     pick,
 )
 
@@ -82,12 +84,7 @@ class ModelEvent:
     scenario: Scenario
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)
 
 
 class _Split(Exception):
@@ -157,6 +154,21 @@ class Interpreter:
         except (_BudgetExceeded, RecursionError):
             pass
         return self.events
+
+    def module_globals(self, name: str) -> dict[str, Value]:
+        """The globals this module's top level leaves when it is imported as ``name`` (no standalone runs)."""
+        globals_env: dict[str, Value] = {"__name__": Const(name)}
+        try:
+            finals = self._block(self.module.body, [State(globals_env, {}, Scenario())], Frame(globals_env))
+        except (_BudgetExceeded, RecursionError):
+            return {}
+        live = [final for final in finals if not final.done]
+        if len(live) != 1:
+            return {}
+        final = live[0]
+        # A model is exported as its .add() calls left it.
+        return {key: pick(final.heap.get(("model", value.identity), value), final.scenario)
+                if isinstance(value, ModelValue) else value for key, value in final.env.items()}
 
     def _functions(self, body: Iterable[cst.CSTNode], owner: cst.ClassDef | None = None):
         for statement in body:
@@ -238,6 +250,8 @@ class Interpreter:
             self._eval(small.value, state, frame)
         elif isinstance(small, cst.Assign):
             value = self._eval(small.value, state, frame)
+            if len(small.targets) == 1:
+                _name_unknowns(small.targets[0].target, value)
             for target in small.targets:
                 self._assign(target.target, value, state, frame)
         elif isinstance(small, cst.AnnAssign):
@@ -433,7 +447,7 @@ class Interpreter:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
         return self._lift((left, right), state, lambda a, b: _arithmetic(node.operator, a, b) or Sym(
-            f"{_label(node.left)} ... {_label(node.right)}"))
+            f"{_label(node.left)} ... {_label(node.right)}", anonymous=True))
 
     def _conditional(self, node: cst.IfExp, state: State, frame: Frame) -> Value:
         try:
@@ -483,6 +497,11 @@ class Interpreter:
         attr = node.attr.value
         if isinstance(base, Ref):
             return Ref(f"{base.name}.{attr}", node)
+        if isinstance(base, ModuleValue):
+            member = base.member(attr)
+            if member is None:
+                return self._derived(base, attr, f"{base.name}.{attr}")
+            return self._resolved(member, state, node)
         if isinstance(base, Instance):
             key = (id(base), attr)
             if key in state.heap:
@@ -667,7 +686,7 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
-            return Sym(_label(node.func) + "(...)")
+            return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
         return self._call_value(function, args, kwargs, node, state, frame)
 
@@ -689,7 +708,7 @@ class Interpreter:
         if isinstance(function, (Call, ModelValue)) and args:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
-        return Sym(_label(node.func) + "(...)")
+        return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
@@ -726,7 +745,7 @@ class Interpreter:
             return Tensor(Ref(name, node.func), args[:1], node)
         if knowledge.is_keras_name(name) or name in _OUTSIDE_OBJECTS:
             return Call(name, args, kwargs, node)
-        return Sym(_label(node.func) + "(...)")
+        return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _new_model(self, node: cst.Call, state: State, **parts) -> ModelValue:
         model = ModelValue(object(), node, **parts)
@@ -760,7 +779,7 @@ class Interpreter:
         if name in knowledge.LABEL_PASS_THROUGH_METHODS or name in _DATASET_METHODS:
             return receiver
         if not isinstance(receiver, Call) or receiver.target not in knowledge.STATEFUL_PREPROCESSORS:
-            return Sym(f"{name}(...)")
+            return Sym(f"{name}(...)", anonymous=True)
         fitted_key = ("fitted", id(receiver))
         if name in knowledge.FIT_METHODS and args:
             state.heap[fitted_key] = args[0]
@@ -769,7 +788,7 @@ class Interpreter:
             state.heap[fitted_key] = args[0]
         if name in knowledge.TRANSFORM_METHODS or name.startswith("flow"):
             return Derived(receiver, name, args, kwargs, state.heap.get(fitted_key), node)
-        return Sym(f"{name}(...)")
+        return Sym(f"{name}(...)", anonymous=True)
 
     def _function_call(self, function: Function, args, kwargs, state: State) -> Value:
         node = function.node
@@ -793,7 +812,12 @@ class Interpreter:
             return Sym(node.name.value + "(...)")
         if len(returned) == 1:
             state.heap = returned[0].heap
-            return returned[0].result if returned[0].result is not None else Const(None)
+            result = returned[0].result if returned[0].result is not None else Const(None)
+            if isinstance(result, Sym) and not any(result is v for v in (*args, *(v for _, v in kwargs))) \
+                    and not any(result is v for v in function.globals.values()):
+                # An unknown the helper made is named by the caller's variable (``num_classes = count(y)``).
+                object.__setattr__(result, "anonymous", True)
+            return result
         base = len(state.scenario.assumptions)
         results = [(f.scenario, f.result if f.result is not None else Const(None)) for f in returned]
         for key in {k for f in returned for k in f.heap}:
@@ -859,6 +883,21 @@ _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTION
 _DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "unbatch"})
 
 
+def _name_unknowns(target, value: Value) -> None:
+    """Messages name an unknown as the code does: "when num_classes == 2", not "max(...) ... 1 == 2".
+
+    An unknown made by an expression takes the name of the variable it is first assigned to (also through a
+    tuple a helper returns); an unknown the code already named keeps its name.
+    """
+    if isinstance(target, cst.Name) and isinstance(value, Sym) and value.anonymous:
+        object.__setattr__(value, "label", target.value)
+        object.__setattr__(value, "anonymous", False)
+    elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, Seq) and len(value.items) == len(
+            target.elements):
+        for element, item in zip(target.elements, value.items):
+            _name_unknowns(element.value, item)
+
+
 def _choice(condition: Condition, if_true: Value, if_false: Value) -> Value:
     if if_true is if_false or (isinstance(if_true, Const) and isinstance(if_false, Const)
                                and type(if_true.value) is type(if_false.value) and if_true.value == if_false.value):
@@ -886,6 +925,12 @@ def _join(condition: Condition, holds: list[State], fails: list[State], before: 
     live_holds = [s for s in holds if not s.done]
     live_fails = [s for s in fails if not s.done]
     finished = [s for s in (*holds, *fails) if s.done]
+    for dead, live in ((holds, live_fails), (fails, live_holds)):
+        if all(s.done and s.result is None for s in dead):
+            # ``if not labels: raise ...``: going on only says the check passed; the assumption is kept for
+            # consistency but is no scenario a message should name.
+            for state in live:
+                state.scenario = Scenario(state.scenario.assumptions, state.scenario.quiet | {condition})
     if len(live_holds) == 1 and len(live_fails) == 1:
         a, b = live_holds[0], live_fails[0]
         env, heap = _join_maps(condition, a.env, b.env), _join_maps(condition, a.heap, b.heap)
@@ -1123,7 +1168,7 @@ def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
             return Const(len(value.items), node)
         if isinstance(value, Const) and isinstance(value.value, str):
             return Const(len(value.value), node)
-        return Sym(f"len({value.label})" if isinstance(value, Sym) else "len(...)")
+        return Sym(f"len({value.label})" if isinstance(value, Sym) else "len(...)", anonymous=True)
     if name in ("int", "float") and len(args) == 1 and isinstance(args[0], Const):
         try:
             return Const({"int": int, "float": float}[name](args[0].value), node)
@@ -1141,7 +1186,7 @@ def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
             return Const({"max": max, "min": min}[name](a.value for a in args), node)
         except TypeError:
             return Sym(name)
-    return Sym(f"{name}(...)")
+    return Sym(f"{name}(...)", anonymous=True)
 
 
 def interpret(module: cst.Module, unit: str, resolve_import=None) -> list[ModelEvent]:

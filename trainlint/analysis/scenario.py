@@ -57,9 +57,17 @@ class Scenario:
     """A conjunction of assumed conditions (empty: unconditional)."""
 
     assumptions: tuple[tuple[Condition, bool], ...] = ()
+    quiet: frozenset[Condition] = frozenset()
+    """Assumptions that only say the code went on instead of raising (``if not labels: raise ...``): kept so
+    that the same unknown stays consistent, never named in a message."""
 
     def assume(self, condition: Condition, holds: bool) -> Scenario:
-        return Scenario((*self.assumptions, (condition, holds)))
+        return Scenario((*self.assumptions, (condition, holds)), self.quiet)
+
+    def quieted_since(self, earlier: Scenario) -> Scenario:
+        """This scenario with the assumptions made after ``earlier`` marked quiet."""
+        added = {c for c, _ in self.assumptions[len(earlier.assumptions):]}
+        return Scenario(self.assumptions, self.quiet | added)
 
     def constant_of(self, subject: Sym) -> tuple[bool, Any]:
         """``(True, c)`` when the scenario assumes ``subject == c``."""
@@ -99,15 +107,15 @@ class Scenario:
             if self.decide(condition) not in (None, holds):
                 return None
             merged.append((condition, holds))
-        return Scenario(tuple(merged))
+        return Scenario(tuple(merged), self.quiet | other.quiet)
 
     def describe(self) -> str | None:
-        if not self.assumptions:
-            return None
-        return " and ".join(c.render(h) for c, h in self.assumptions)
+        visible = [c.render(h) for c, h in self.assumptions if c not in self.quiet]
+        return " and ".join(visible) if visible else None
 
     def __bool__(self) -> bool:
-        return bool(self.assumptions)
+        """Whether the scenario names a condition (quiet assumptions do not count)."""
+        return any(c not in self.quiet for c, _ in self.assumptions)
 
 
 def _satisfiable(related: list[tuple[Condition, bool]], condition: Condition, holds: bool) -> bool:
@@ -152,9 +160,10 @@ def merge_scenarios(scenarios: list[Scenario]) -> list[Scenario]:
                     if c1 == c2 and h1 != h2:
                         common = a & b
                         order = [p for p in current[a].assumptions if p in common]
+                        quiet = current[a].quiet | current[b].quiet
                         current.pop(a, None)
                         current.pop(b, None)
-                        current[frozenset(common)] = Scenario(tuple(order))
+                        current[frozenset(common)] = Scenario(tuple(order), quiet)
                         changed = True
                         break
             if changed:

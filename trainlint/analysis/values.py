@@ -9,7 +9,7 @@ assumed once and seen consistently everywhere it flows. Values are immutable; a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import libcst as cst
 
@@ -20,11 +20,24 @@ class Value:
     __slots__ = ()
 
 
+def argument(args: tuple, kwargs: tuple[tuple[str, object], ...], name: str, position: int | None = None):
+    """A call's argument by keyword, else by position (None when not passed)."""
+    for key, value in kwargs:
+        if key == name:
+            return value
+    if position is not None and position < len(args):
+        return args[position]
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Sym(Value):
     """An unknown value. Equality is identity: the same unknown wherever it flows."""
 
     label: str
+    anonymous: bool = field(default=False, compare=False)
+    """Made by an expression (``count_classes(y)``, ``max(y) + 1``) rather than named by the code: the first
+    variable it is assigned to names it in messages."""
 
     def __repr__(self) -> str:
         return f"Sym({self.label})"
@@ -78,12 +91,7 @@ class Call(Value):
     node: cst.Call
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)
 
     def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
         """Where an argument was written, for locations."""
@@ -151,6 +159,14 @@ class ClassValue(Value):
     methods: dict[str, cst.FunctionDef]
 
 
+@dataclass(frozen=True, eq=False)
+class ModuleValue(Value):
+    """A module of the audited project, bound by ``import``; ``member(name)`` looks a global up (None: unknown)."""
+
+    name: str
+    member: Callable[[str], Value | None] = field(repr=False)
+
+
 @dataclass(eq=False)
 class Instance(Value):
     """An instance of a class defined in the audited code; attributes set through ``self.x = ...``."""
@@ -206,9 +222,4 @@ class Derived(Value):
     node: cst.CSTNode
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
-        for key, value in self.kwargs:
-            if key == name:
-                return value
-        if position is not None and position < len(self.args):
-            return self.args[position]
-        return None
+        return argument(self.args, self.kwargs, name, position)

@@ -6,7 +6,8 @@ import ast
 from typing import Iterator
 
 from trainlint import __version__
-from trainlint.engine import lint_text, might_have_findings
+from trainlint.analysis.project import Project
+from trainlint.engine import compiles_something, lint_text, might_have_findings
 from trainlint.settings import Settings
 
 
@@ -14,6 +15,9 @@ class TrainlintChecker:
     name = "trainlint"
     version = __version__
     keras_version = "3"
+    project: Project | None = None
+    """The modules on disk, shared by every file this flake8 process checks: each is parsed and evaluated
+    once per run, not once per file that imports it."""
 
     def __init__(self, tree: ast.AST, filename: str, lines: list[str]):
         self.filename = filename
@@ -30,9 +34,22 @@ class TrainlintChecker:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         source = "".join(self.lines)
-        if not might_have_findings(source):
+        # flake8 runs every plugin on every file: leave at once unless Keras is named here, or a model may be
+        # compiled here from an imported module.
+        if not (might_have_findings(source) or compiles_something(source)):
             return
+        if TrainlintChecker.project is None:
+            TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
-        for finding in lint_text(source, self.filename, settings).findings:
+        for finding in lint_text(source, self.filename, settings, project=TrainlintChecker.project).findings:
+            line, column, message = finding.line, finding.column, finding.message
+            if finding.filename != self.filename:
+                # flake8 reports only on the file it checks: show a finding whose line to change is in another
+                # module at this file's part of it (the compile call, the labels), naming the other place.
+                here = next((r for r in finding.related if r.filename == self.filename), None)
+                if here is None:
+                    continue
+                line, column = here.line, here.column
+                message = f"{message} (at {finding.filename}:{finding.line}:{finding.column})"
             # flake8 wants 1-based lines and 0-based columns.
-            yield finding.line, finding.column - 1, f"{finding.code} {finding.message}", type(self)
+            yield line, column - 1, f"{finding.code} {message}", type(self)
