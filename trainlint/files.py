@@ -52,12 +52,19 @@ def might_have_findings_in_bytes(data: bytes) -> bool:
     return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
 
 
-_COMPILE_CALL = re.compile(rb"(\w*)[ \t]*\.[ \t]*compile[ \t]*\(")
+_COMPILE_CALL = re.compile(rb"\.[ \t]*compile[ \t]*\(")
+_RECEIVER = re.compile(rb"(\w+)[ \t]*$")
 
 
 def compiles_something_in_bytes(data: bytes) -> bool:
     """``engine.compiles_something`` on raw bytes: a ``x.compile(`` that is not ``re.compile(``."""
-    return any(match.group(1) not in (b"re", b"regex") for match in _COMPILE_CALL.finditer(data))
+    if b"compile" not in data:
+        return False
+    for match in _COMPILE_CALL.finditer(data):
+        receiver = _RECEIVER.search(data, max(0, match.start() - 40), match.start())
+        if receiver is None or receiver.group(1) not in (b"re", b"regex"):
+            return True
+    return False
 
 
 @dataclass
@@ -228,9 +235,8 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     if not source.is_notebook:
         analysis = lint_text(text.text, source.display, settings, origins, project)
         findings = without_suppressed(analysis.findings, text.text, source.display)
-        result = _result(source, findings, analysis.stats, text=text.text if findings else None)
-        result.imported = tuple(sorted(str(path) for path in analysis.imported))
-        return result
+        return _result(source, findings, analysis.stats, text=text.text if findings else None,
+                       imported=tuple(sorted(str(path) for path in analysis.imported)))
     notebook = read_notebook(text.text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
@@ -247,9 +253,9 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
 
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,
-            notes: tuple[str, ...] = (), text: str | None = None) -> FileResult:
+            notes: tuple[str, ...] = (), text: str | None = None, imported: tuple[str, ...] = ()) -> FileResult:
     return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group,
-                      text=text)
+                      text=text, imported=imported)
 
 
 def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,
