@@ -1,4 +1,5 @@
-"""``trainlint check PATH...``, ``trainlint audit PATH...``, ``trainlint rule CODE``, ``trainlint rules``."""
+"""``trainlint check PATH...``, ``trainlint audit PATH...`` (or ``--repos LIST``), ``trainlint report RESULTS``,
+``trainlint rule CODE``, ``trainlint rules``."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from trainlint.progress import Progress
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
 from trainlint.plugin.reporters import REPORTERS
+from trainlint.repo_audit import add_report_command, add_repository_options, run_report, run_repository_audit
 from trainlint.settings import DEFAULT_MAX_FILE_BYTES, Settings
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--summary", action="store_true", help="end with the audit summary tables")
     audit = commands.add_parser("audit", help="lint many files or repositories and end with a summary")
     _add_lint_options(audit)
+    add_repository_options(audit)
+    add_report_command(commands)
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
@@ -95,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         print(rule.documentation())
         return EXIT_CLEAN
+    if args.command == "report":
+        return run_report(args)
     return _check(args)  # check and audit
 
 
@@ -105,6 +111,8 @@ def _check(args) -> int:
         return EXIT_ERROR
     settings = Settings(keras_version=args.keras_version, select=args.select or ("TL",), ignore=args.ignore,
                         max_file_bytes=args.max_file_size * 1_000_000)
+    if getattr(args, "repos", None):
+        return run_repository_audit(args, settings, args.jobs or default_jobs())
     sources = discover_files(args.paths, exclude=args.exclude, extend_exclude=args.extend_exclude,
                              respect_gitignore=args.respect_gitignore)
     cache = None if args.no_cache else Cache.open(args.cache_dir)
