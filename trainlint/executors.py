@@ -169,6 +169,31 @@ def _connect_ray(address: str | None, cpus: int):
     return ray, True
 
 
+class _OutOfTime(BaseException):
+    """Raised in a Ray task by its own timer; a BaseException, so that nothing on the way swallows it."""
+
+
+def _raise_out_of_time(*_: Any) -> None:
+    raise _OutOfTime
+
+
+def _lint_repository_in_time(spec: RepositorySpec, options: AuditOptions, timeout_s: float) -> list[dict] | None:
+    """:func:`lint_repository` with a limit counted from when the task starts (a task may wait in Ray's queue for
+    long); None when time ran out. Unwinding kills git and deletes the clone."""
+    try:
+        previous = signal.signal(signal.SIGALRM, _raise_out_of_time)
+    except (AttributeError, ValueError):  # no SIGALRM, or not the main thread: the driver's deadline still holds
+        return lint_repository(spec, options)
+    signal.setitimer(signal.ITIMER_REAL, timeout_s)
+    try:
+        return lint_repository(spec, options)
+    except _OutOfTime:
+        return None
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
 @dataclass
 class _RayTask:
     attempt: _Attempt
@@ -180,9 +205,13 @@ def _run_ray(specs: Iterable[RepositorySpec], options: AuditOptions, workers: in
              timeout_s: float, address: str | None) -> Iterator[list[dict]]:
     ray, started_here = _connect_ray(address, workers)
     # Retries are ours (max_retries=0): a second failure must become a record, not an exception.
-    remote = ray.remote(num_cpus=1, max_retries=0)(lint_repository)
+    remote = ray.remote(num_cpus=1, max_retries=0)(_lint_repository_in_time)
     options_ref = ray.put(options)
     limit = max_in_flight or max(2, 2 * int(ray.cluster_resources().get("CPU", workers)))
+    # Tasks time themselves from their start. The driver's deadline, counted from submission, only catches a task
+    # whose timer could not fire (stuck in native code, a lost worker); it allows for a wait in the queue.
+    backstop_s = 2 * timeout_s + 60
+    timed_out = f"timed out after {timeout_s:g} s"
     pending = iter(specs)
     queue: deque[tuple[RepositorySpec, int]] = deque()
     running: dict[Any, _RayTask] = {}
@@ -196,7 +225,8 @@ def _run_ray(specs: Iterable[RepositorySpec], options: AuditOptions, workers: in
                     queue.append((spec, 1))
                 spec, number = queue.popleft()
                 now = time.monotonic()
-                running[remote.remote(spec, options_ref)] = _RayTask(_Attempt(spec, number, now), now + timeout_s)
+                reference = remote.remote(spec, options_ref, timeout_s)
+                running[reference] = _RayTask(_Attempt(spec, number, now), now + backstop_s)
             if not running:
                 return
             soonest = min(task.deadline for task in running.values())
@@ -205,8 +235,10 @@ def _run_ray(specs: Iterable[RepositorySpec], options: AuditOptions, workers: in
                 task = running.pop(reference)
                 try:
                     records = ray.get(reference)
+                    if records is None:
+                        records = _give_up_or_retry(task.attempt, timed_out, queue)
                 except ray.exceptions.TaskCancelledError:
-                    records = _give_up_or_retry(task.attempt, f"timed out after {timeout_s:g} s", queue)
+                    records = _give_up_or_retry(task.attempt, timed_out, queue)
                 except ray.exceptions.RayError as error:
                     records = _give_up_or_retry(task.attempt, _ray_reason(error), queue)
                 if records is not None:
@@ -221,7 +253,7 @@ def _run_ray(specs: Iterable[RepositorySpec], options: AuditOptions, workers: in
                 elif now >= task.deadline:
                     ray.cancel(reference, force=True)
                     del running[reference]
-                    records = _give_up_or_retry(task.attempt, f"timed out after {timeout_s:g} s", queue)
+                    records = _give_up_or_retry(task.attempt, timed_out, queue)
                     if records is not None:
                         yield records
     finally:
