@@ -23,7 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from tests.git_repos import CONSISTENT_BINARY, HELPER, LOGITS_AFTER_SOFTMAX, SOFTMAX_ONE_UNIT, make_repository  # noqa: E402
+from tests.git_repos import (CONSISTENT_BINARY, HELPER, LOGITS_AFTER_SOFTMAX, SOFTMAX_ONE_UNIT,  # noqa: E402
+                             make_repository)
 
 RESULTS = REPO / "benchmarks" / "results_repos.md"
 

@@ -41,7 +41,7 @@ def audit_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("repositories")
     for name, (files, _) in REPOSITORIES.items():
         make_repository(root / "remote" / name, files)
-    lines = [f"# five repositories and one that cannot be cloned", *(_url(root, name) for name in REPOSITORIES),
+    lines = ["# five repositories and one that cannot be cloned", *(_url(root, name) for name in REPOSITORIES),
              _url(root, "does-not-exist")]
     (root / "repos.txt").write_text("\n".join(lines) + "\n")
     return root

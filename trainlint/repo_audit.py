@@ -58,7 +58,8 @@ def add_repository_options(audit: argparse.ArgumentParser) -> None:
     group.add_argument("--max-repo-size", type=_positive_int, default=DEFAULT_MAX_REPO_BYTES // 1_000_000,
                        metavar="MB", help="stop a clone that grows past this (default: %(default)s MB)")
     group.add_argument("--clone-dir", metavar="DIR",
-                       help="where repositories are cloned (default: repos/ in the cache folder)")
+                       help="where repositories are cloned (default: repos/ in the cache folder; with "
+                            "--ray-address, each node's temporary folder)")
     group.add_argument("--keep-clones", action="store_true",
                        help="keep each clone, and reuse it on the next run, instead of deleting it once linted")
 
@@ -80,9 +81,13 @@ def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: 
         print(f"trainlint: resuming: {len(specs) - len(todo)} of {len(specs)} repositories already done",
               file=sys.stderr)
     todo = todo[:args.limit] if args.limit else todo
-    cache_dir = None if args.no_cache else str(Path(args.cache_dir).resolve())
+    # On a cluster, this machine's folders mean nothing to the other nodes: clones go to each node's temporary
+    # folder unless --clone-dir says otherwise, and per-file results are not cached.
+    on_cluster = args.executor == "ray" and args.ray_address
+    cache_dir = None if args.no_cache or on_cluster else str(Path(args.cache_dir).resolve())
+    clone_dir = args.clone_dir or (None if on_cluster else Path(args.cache_dir) / "repos")
     options = AuditOptions(
-        settings=settings, clone_dir=str(Path(args.clone_dir or Path(args.cache_dir) / "repos").resolve()),
+        settings=settings, clone_dir=str(Path(clone_dir).resolve()) if clone_dir else None,
         keep_clones=args.keep_clones, clone_timeout_s=args.clone_timeout,
         max_repo_bytes=args.max_repo_size * 1_000_000, cache_dir=cache_dir, exclude=args.exclude,
         extend_exclude=args.extend_exclude, respect_gitignore=args.respect_gitignore)

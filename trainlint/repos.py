@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from trainlint.batch import lint_sources
-from trainlint.cache import DEFAULT_CACHE_DIR, Cache
+from trainlint.cache import Cache
 from trainlint.engine import Stats
 from trainlint.files import SourceFile, discover_files
 from trainlint.progress import Progress
@@ -74,7 +74,8 @@ class AuditOptions:
     """Everything a worker needs to lint one repository; plain data, so that it pickles to any executor."""
 
     settings: Settings = Settings()
-    clone_dir: str = str(Path(DEFAULT_CACHE_DIR) / "repos")
+    clone_dir: str | None = None
+    """None: a folder in the temporary folder of the machine that clones."""
     keep_clones: bool = False
     """Keep each clone (and reuse it next time) instead of deleting it once linted."""
     clone_timeout_s: float = DEFAULT_CLONE_TIMEOUT_S
@@ -189,7 +190,8 @@ def clone_directory(spec: RepositorySpec, options: AuditOptions) -> Path:
     """Where ``spec`` is cloned: a readable name and a digest of URL and ref, so that names never collide."""
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", spec.url.rstrip("/").rsplit("/", 1)[-1].removesuffix(".git"))[:60]
     digest = hashlib.sha256(f"{spec.url}@{spec.ref or ''}".encode()).hexdigest()[:16]
-    return Path(options.clone_dir).resolve() / f"{name or 'repository'}-{digest}"
+    folder = Path(options.clone_dir) if options.clone_dir else Path(tempfile.gettempdir()) / "trainlint-clones"
+    return folder.resolve() / f"{name or 'repository'}-{digest}"
 
 
 def clone_repository(spec: RepositorySpec, options: AuditOptions) -> Path:

@@ -63,20 +63,30 @@ def _parse(line: str) -> dict | None:
 def prepare_resume(path: str | Path) -> set[str]:
     """The repositories a results file has finished (complete or failed). Records of repositories it has not
     finished, and damaged lines, are removed from the file first, so that redoing those repositories does not
-    report their findings twice."""
+    report their findings twice. Two streaming passes: a file of millions of records is never held in memory."""
     path = Path(path)
     if not path.exists():
         return set()
+    done: set[str] = set()
+    seen: set[str] = set()
+    damaged = False
     with open(path, encoding="utf-8", errors="replace") as lines:
-        kept_lines = list(lines)
-    records = [_parse(line) for line in kept_lines]
-    done = {r["repository"] for r in records if r and r["type"] == RECORD_REPOSITORY and r.get("status") in _DONE}
-    keep = [line if line.endswith("\n") else line + "\n"
-            for line, record in zip(kept_lines, records) if record is not None and record["repository"] in done]
-    if len(keep) != len(kept_lines) or any(not line.endswith("\n") for line in kept_lines):
+        for line in lines:
+            record = _parse(line)
+            if record is None or not line.endswith("\n"):
+                damaged = True
+                continue
+            seen.add(record["repository"])
+            if record["type"] == RECORD_REPOSITORY and record.get("status") in _DONE:
+                done.add(record["repository"])
+    if damaged or seen - done:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.writelines(keep)
+        with os.fdopen(handle, "w", encoding="utf-8") as out, \
+                open(path, encoding="utf-8", errors="replace") as lines:
+            for line in lines:
+                record = _parse(line)
+                if record is not None and line.endswith("\n") and record["repository"] in done:
+                    out.write(line)
         os.replace(temporary, path)
     return done
 
