@@ -324,6 +324,27 @@ def test_a_repository_over_the_size_limit_is_recorded_as_failed(tmp_path):
     assert list((tmp_path / "clones").iterdir()) == []
 
 
+def test_a_clone_never_leads_outside_itself(tmp_path):
+    outside = tmp_path / "this-machine"
+    outside.mkdir()
+    (outside / "private_train.py").write_text(LOGITS_AFTER_SOFTMAX)
+    remote = make_repository(tmp_path / "remote" / "links", {"train.py": SOFTMAX_ONE_UNIT})
+    (remote / "models").mkdir()
+    (remote / "models" / "head.py").write_text(LOGITS_AFTER_SOFTMAX)
+    for link, target in [("machine", outside), ("copied.py", outside / "private_train.py"),
+                         ("models_again", Path("models")), ("head.py", Path("models/head.py"))]:
+        (remote / link).symlink_to(target)
+    git("add", "--all", cwd=remote)
+    git("commit", "--quiet", "--message", "links", cwd=remote)
+    (tmp_path / "repos.txt").write_text(f"{remote.as_uri()}\n")
+    output = tmp_path / "results.jsonl"
+    result = _audit(tmp_path, output, "--no-cache")
+    assert result.returncode == 1, result.stderr
+    places = sorted((r["filename"], r["code"]) for r in _records(output) if r["type"] == "finding")
+    # Links within the repository are followed as in 'check' (a folder once); the two leading out of it are gone.
+    assert places == [("head.py", "TL121"), ("models/head.py", "TL121"), ("train.py", "TL101")]
+
+
 def test_local_folders_in_the_list_are_linted_in_place(tmp_path):
     make_repository(tmp_path / "checkouts" / "project", {"train.py": SOFTMAX_ONE_UNIT})
     (tmp_path / "checkouts" / "plain").mkdir()

@@ -215,6 +215,7 @@ def clone_repository(spec: RepositorySpec, options: AuditOptions) -> Path:
             _git(["fetch", "--quiet", "--depth", "1", "--no-recurse-submodules", "--", spec.url, spec.ref],
                  staging, staging, deadline, options.max_repo_bytes)
             _git(["checkout", "--quiet", "--detach", "FETCH_HEAD"], staging, staging, deadline, options.max_repo_bytes)
+        remove_links_out_of(staging)
         if target.exists():  # left by a run that was killed while linting it
             shutil.rmtree(target, ignore_errors=True)
         os.replace(staging, target)
@@ -222,6 +223,19 @@ def clone_repository(spec: RepositorySpec, options: AuditOptions) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def remove_links_out_of(root: Path) -> None:
+    """Delete the symbolic links in a fresh clone that lead outside it: an audited repository must not make
+    trainlint walk or read this machine's files (``data -> /``, ``train.py -> ~/.ssh/config``)."""
+    resolved_root = root.resolve()
+    for directory, folders, files in os.walk(root):
+        for name in (*folders, *files):
+            path = Path(directory, name)
+            if path.is_symlink():
+                target = path.resolve()
+                if target != resolved_root and resolved_root not in target.parents:
+                    path.unlink()
 
 
 def _git(arguments: list[str], cwd: Path | None, watched: Path, deadline: float, max_bytes: int) -> None:
