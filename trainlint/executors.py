@@ -71,7 +71,7 @@ def _local_context():
 
 
 def _stop_on_sigterm(*_: Any) -> None:
-    raise SystemExit("stopped")  # unwinds, so that git is killed and the clone deleted
+    raise SystemExit(128 + signal.SIGTERM)  # unwinds, so that git is killed and the clone deleted
 
 
 def _local_task(connection: Connection, spec: RepositorySpec, options: AuditOptions) -> None:
