@@ -51,18 +51,32 @@ def _url(root: Path, name: str) -> str:
     return (root / "remote" / name).as_uri()
 
 
-def _hanging_git_config(folder: Path, seconds: int, once_marker: Path | None = None) -> Path:
+def _hanging_git_config(folder: Path, seconds: int, pid_file: Path | None = None, hangs: int = 1) -> Path:
     """A global git config whose pack-objects hook (which git honours only in global or system config) sleeps
     while serving any repository named ``*hangs-on-clone*``: a clone that hangs, made by real git. With
-    ``once_marker``, only the first clone hangs, and the sleeping process's id is written to the marker."""
-    if once_marker is None:
+    ``pid_file``, only the first ``hangs`` clones hang, each writing its sleeping process's id to the file."""
+    if pid_file is None:
         script = f'case "$PWD" in *{HANGS}*) sleep {seconds};; esac; exec "$@"'
     else:
-        script = (f'case "$PWD" in *{HANGS}*) if [ ! -e {once_marker} ]; then echo $$ > {once_marker}; '
-                  f'exec sleep {seconds}; fi;; esac; exec "$@"')
+        script = (f'case "$PWD" in *{HANGS}*) if [ $(cat {pid_file} 2>/dev/null | wc -l) -lt {hangs} ]; then '
+                  f'echo $$ >> {pid_file}; exec sleep {seconds}; fi;; esac; exec "$@"')
     config = folder / "hanging.gitconfig"
     config.write_text("[uploadpack]\n\tpackObjectsHook = " + json.dumps(f"sh -c '{script}' hook") + "\n")
     return config
+
+
+def _hanging_pids(pid_file: Path) -> list[int]:
+    """The sleeping hooks so far (each line is complete once the next hook or the test reads it)."""
+    return [int(line) for line in pid_file.read_text().split()] if pid_file.exists() else []
+
+
+def _kill_hooks(pid_file: Path) -> None:
+    """The hooks' sleeps: git runs in its own session, so a killed worker leaves them behind."""
+    for pid in _hanging_pids(pid_file):
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
 
 def _records(path: Path) -> list[dict]:
@@ -208,28 +222,37 @@ def _wait_for(condition, seconds: float = 30) -> None:
 
 @pytest.mark.skipif(not Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").exists(),
                     reason="needs Linux /proc to find the worker process")
-def test_local_worker_that_dies_is_retried(tmp_path):
+@pytest.mark.parametrize("deaths, status, reason", [
+    (1, "complete", None),
+    (2, "failed", "the worker process was killed by SIGKILL"),
+])
+def test_local_worker_that_dies_is_retried_once(tmp_path, deaths, status, reason):
     make_repository(tmp_path / "remote" / HANGS, {"train.py": LOGITS_AFTER_SOFTMAX})
     (tmp_path / "repos.txt").write_text(f"{_url(tmp_path, HANGS)}\n")
-    marker = tmp_path / "first-clone.pid"
-    config = _hanging_git_config(tmp_path, seconds=60, once_marker=marker)
+    pid_file = tmp_path / "hanging.pids"
+    config = _hanging_git_config(tmp_path, seconds=60, pid_file=pid_file, hangs=deaths)
     output = tmp_path / "results.jsonl"
     command = [sys.executable, "-m", "trainlint", "audit", "--repos", str(tmp_path / "repos.txt"), "--output",
                str(output), "--no-cache", "--clone-dir", str(tmp_path / "clones")]
     environment = {**os.environ, "PYTHONPATH": str(REPO), "GIT_CONFIG_GLOBAL": str(config)}
     audit = subprocess.Popen(command, cwd=REPO, env=environment, stderr=subprocess.PIPE, text=True)
     try:
-        _wait_for(lambda: marker.exists() and marker.read_text().strip())
-        [worker] = _children(audit.pid)
-        os.kill(worker, signal.SIGKILL)
+        for death in range(1, deaths + 1):
+            _wait_for(lambda: len(_hanging_pids(pid_file)) == death)  # the worker hangs in its clone
+            [worker] = _children(audit.pid)
+            os.kill(worker, signal.SIGKILL)
         _, errors = audit.communicate(timeout=60)
     finally:
         if audit.poll() is None:
             audit.kill()
-        os.kill(int(marker.read_text()), signal.SIGKILL)  # the first clone's hook, orphaned with its worker
-    assert audit.returncode == 1, errors
+        _kill_hooks(pid_file)
+    assert audit.returncode == (1 if status == "complete" else 0), errors
     [summary] = _summaries(_records(output)).values()
-    assert summary["status"] == "complete" and summary["findings"] == 1
+    assert summary["status"] == status and summary.get("reason") == reason
+    if status == "complete":
+        assert summary["findings"] == 1
+    else:
+        assert summary["attempts"] == 2 and f"failed: {_url(tmp_path, HANGS)}: {reason}" in errors
 
 
 def test_resume_after_a_kill_does_not_redo_finished_repositories(audit_root, local_audit, tmp_path):
@@ -239,20 +262,19 @@ def test_resume_after_a_kill_does_not_redo_finished_repositories(audit_root, loc
     (tmp_path / "repos.txt").write_text("".join(f"{_url(audit_root, name)}\n" for name in names)
                                         + f"{_url(audit_root, 'does-not-exist')}\n")
     output = tmp_path / "results.jsonl"
-    marker = tmp_path / "hanging-clone.pid"
-    config = _hanging_git_config(tmp_path, seconds=60, once_marker=marker)
+    pid_file = tmp_path / "hanging.pids"
+    config = _hanging_git_config(tmp_path, seconds=60, pid_file=pid_file)
     command = [sys.executable, "-m", "trainlint", "audit", "--repos", str(tmp_path / "repos.txt"), "--output",
                str(output), "--jobs", "1", "--no-cache", "--clone-dir", str(tmp_path / "clones")]
     environment = {**os.environ, "PYTHONPATH": str(REPO), "GIT_CONFIG_GLOBAL": str(config)}
     audit = subprocess.Popen(command, cwd=REPO, env=environment, start_new_session=True,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        _wait_for(lambda: marker.exists() and marker.read_text().strip())  # cloning the third repository
+        _wait_for(lambda: _hanging_pids(pid_file))  # cloning the third repository
     finally:
         os.killpg(audit.pid, signal.SIGKILL)  # the audit and its worker, as when a machine goes down
         audit.wait()
-        if marker.exists() and marker.read_text().strip():
-            os.kill(int(marker.read_text()), signal.SIGKILL)  # the hanging hook (git runs in its own session)
+        _kill_hooks(pid_file)
     before = output.read_text().splitlines(keepends=True)
     assert [json.loads(line)["repository"] for line in before if '"type": "repository"' in line] == \
         [_url(audit_root, name) for name in names[:2]]

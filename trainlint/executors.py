@@ -122,8 +122,7 @@ def _run_local(specs: Iterable[RepositorySpec], options: AuditOptions, workers: 
                 reader.close()
                 task.process.join()
                 if records is None:
-                    records = _give_up_or_retry(
-                        task.attempt, f"the worker process died (exit status {task.process.exitcode})", queue)
+                    records = _give_up_or_retry(task.attempt, _death(task.process.exitcode), queue)
                 if records is not None:
                     yield records
             now = time.monotonic()
@@ -138,6 +137,15 @@ def _run_local(specs: Iterable[RepositorySpec], options: AuditOptions, workers: 
     finally:
         for task in running.values():
             _stop(task.process)
+
+
+def _death(exit_code: int | None) -> str:
+    if exit_code is not None and exit_code < 0:
+        try:
+            return f"the worker process was killed by {signal.Signals(-exit_code).name}"
+        except ValueError:
+            pass
+    return f"the worker process died (exit status {exit_code})"
 
 
 def _stop(process) -> None:

@@ -45,6 +45,9 @@ _GIT_ENVIRONMENT = {
     "GIT_SSH_COMMAND": "ssh -o BatchMode=yes",
     "GIT_LFS_SKIP_SMUDGE": "1",
 }
+# Set by git for its hooks (trainlint may run in one); they would point our git at the wrong repository.
+_REPOSITORY_VARIABLES = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+                         "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_PREFIX")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _SCP_LIKE = re.compile(r"^[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:")
 
@@ -244,7 +247,7 @@ def _git(arguments: list[str], cwd: Path | None, watched: Path, deadline: float,
     command = ["git", "-c", "core.askPass=", "-c", "advice.detachedHead=false", *arguments]
     with tempfile.TemporaryFile() as errors:
         process = subprocess.Popen(command, cwd=cwd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=errors, env={**os.environ, **_GIT_ENVIRONMENT}, start_new_session=True)
+                                   stderr=errors, env=_git_environment(), start_new_session=True)
         try:
             while True:
                 try:
@@ -272,6 +275,11 @@ def _git(arguments: list[str], cwd: Path | None, watched: Path, deadline: float,
         raise RepositoryError(f"repository is over the size limit of {max_bytes / 1e6:.0f} MB")
 
 
+def _git_environment() -> dict[str, str]:
+    environment = {name: value for name, value in os.environ.items() if name not in _REPOSITORY_VARIABLES}
+    return {**environment, **_GIT_ENVIRONMENT}
+
+
 def _kill_group(process: subprocess.Popen) -> None:
     try:
         os.killpg(process.pid, signal.SIGKILL)
@@ -297,7 +305,7 @@ def _head_commit(root: Path) -> str | None:
         return None
     try:
         result = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, timeout=30,
-                                stdin=subprocess.DEVNULL, env={**os.environ, **_GIT_ENVIRONMENT})
+                                stdin=subprocess.DEVNULL, env=_git_environment())
     except (OSError, subprocess.TimeoutExpired):
         return None
     return result.stdout.strip() if result.returncode == 0 else None
