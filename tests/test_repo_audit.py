@@ -4,11 +4,16 @@ the records."""
 
 from __future__ import annotations
 
+import fcntl
+import http.server
 import json
 import os
+import pty
 import signal
 import subprocess
 import sys
+import termios
+import threading
 import time
 from pathlib import Path
 
@@ -367,6 +372,52 @@ def test_a_clone_never_leads_outside_itself(tmp_path):
     assert places == [("head.py", "TL121"), ("models/head.py", "TL121"), ("train.py", "TL101")]
 
 
+class _PasswordProtected(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802 (the name http.server calls)
+        self.send_response(401)
+        self.send_header("WWW-Authenticate", 'Basic realm="private training code"')
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *_):
+        pass
+
+
+def _with_terminal(terminal: int):
+    """In the child: a session of its own whose controlling terminal is ``terminal``, where git would prompt."""
+    def attach() -> None:
+        os.setsid()
+        fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+    return attach
+
+
+def test_credentials_are_never_prompted_for(tmp_path):
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _PasswordProtected)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/org/private.git"
+    (tmp_path / "repos.txt").write_text(f"{url}\n")
+    output = tmp_path / "results.jsonl"
+    controller, terminal = pty.openpty()
+    try:
+        started = time.monotonic()
+        # The audit runs at a real terminal, as a person starts it: a git allowed to prompt there would ask for
+        # a user name and wait until the clone timeout.
+        audit = subprocess.run(
+            [sys.executable, "-m", "trainlint", "audit", "--repos", str(tmp_path / "repos.txt"), "-o", str(output),
+             "--no-cache", "--clone-timeout", "20"],
+            cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdin=terminal, capture_output=True, text=True,
+            preexec_fn=_with_terminal(terminal), timeout=120)
+        elapsed = time.monotonic() - started
+    finally:
+        os.close(controller)
+        os.close(terminal)
+        server.shutdown()
+    assert audit.returncode == 0, audit.stderr
+    [summary] = _summaries(_records(output)).values()
+    assert summary["status"] == "failed" and "terminal prompts disabled" in summary["reason"], summary
+    assert elapsed < 15
+
+
 def test_local_folders_in_the_list_are_linted_in_place(tmp_path):
     make_repository(tmp_path / "checkouts" / "project", {"train.py": SOFTMAX_ONE_UNIT})
     (tmp_path / "checkouts" / "plain").mkdir()
@@ -410,11 +461,14 @@ def re_count(summary: str, label: str) -> int:
 
 
 def test_audit_output_on_stdout_and_usage_errors(audit_root, tmp_path):
-    result = run_trainlint("audit", "--repos", str(audit_root / "repos.txt"), "--no-cache", "--jobs", "2")
+    page = tmp_path / "audit.html"
+    result = run_trainlint("audit", "--repos", str(audit_root / "repos.txt"), "--no-cache", "--jobs", "2",
+                           "--report", str(page))
     assert result.returncode == 1, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     _assert_expected_audit(audit_root, records)
     assert "Repositories: 6 (5 complete, 1 failed)" in result.stderr
+    assert "trainlint audit of 6 repositories" in page.read_text()
     for arguments, message in [
         (("--resume",), "--resume needs --output FILE"),
         ((str(tmp_path),), "give either --repos or paths, not both"),
