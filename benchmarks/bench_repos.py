@@ -5,7 +5,7 @@ lists them as file:// URLs, and runs the real CLI over the list: clone, lint, re
 Ray is measured twice: starting its own local instance (what a first-time user sees), and joining a running
 instance (what ``--ray-address`` on an existing cluster costs). Results go to benchmarks/results_repos.md.
 
-    python3 benchmarks/bench_repos.py [--repositories 200] [--workers 2]
+    python3 benchmarks/bench_repos.py [--repositories 200] [--workers 2] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,49 +58,58 @@ def audit(listing: Path, work: Path, *options: str) -> tuple[float, int]:
     return seconds, complete
 
 
+def measure(listing: Path, root: Path, repeat: int, *options: str) -> tuple[list[float], int]:
+    """The seconds of each of ``repeat`` audits (the machine is shared: one run alone says little)."""
+    times, complete = [], 0
+    for _ in range(repeat):
+        work = Path(tempfile.mkdtemp(dir=root))
+        seconds, complete = audit(listing, work, *options)
+        times.append(seconds)
+    return times, complete
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--repositories", type=int, default=200)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     import ray
 
+    load_before = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as temporary:
         root = Path(temporary)
         listing = generate(root / "repositories", args.repositories)
-        runs = []
-        for label, options in [
-            ("local", ("--executor", "local", "--jobs", str(args.workers))),
-            ("ray, local instance started by the audit", ("--executor", "ray", "--jobs", str(args.workers))),
-        ]:
-            work = root / f"run-{len(runs)}"
-            work.mkdir()
-            seconds, complete = audit(listing, work, *options)
-            runs.append((label, seconds, complete))
+        runs = [
+            ("local", *measure(listing, root, args.repeat, "--executor", "local", "--jobs", str(args.workers))),
+            ("ray, local instance started by the audit",
+             *measure(listing, root, args.repeat, "--executor", "ray", "--jobs", str(args.workers))),
+        ]
         ray.init(num_cpus=args.workers, include_dashboard=False, log_to_driver=False,
                  runtime_env={"env_vars": {"PYTHONPATH": str(REPO)}})
         try:
-            work = root / "run-joined"
-            work.mkdir()
             address = ray.get_runtime_context().gcs_address
-            seconds, complete = audit(listing, work, "--executor", "ray", "--ray-address", address)
-            runs.append(("ray, joining a running instance (--ray-address)", seconds, complete))
+            runs.append(("ray, joining a running instance (--ray-address)",
+                         *measure(listing, root, args.repeat, "--executor", "ray", "--ray-address", address)))
         finally:
             ray.shutdown()
 
     lines = [
         "# Repository audit throughput",
         "",
-        f"`python3 benchmarks/bench_repos.py --repositories {args.repositories} --workers {args.workers}`: "
-        f"{args.repositories} generated git repositories (3 Python files each, one finding each), listed as "
-        "file:// URLs; each is shallow-cloned, linted and recorded. No result cache.",
+        f"`python3 benchmarks/bench_repos.py --repositories {args.repositories} --workers {args.workers} "
+        f"--repeat {args.repeat}`: {args.repositories} generated git repositories (3 Python files each, one finding "
+        "each), listed as file:// URLs; each is shallow-cloned, linted and recorded. No result cache. Each "
+        "executor runs the whole audit the given number of times; the median run is reported.",
         "",
         f"Machine: {os.cpu_count()} cores, Python {platform.python_version()}, Ray {ray.__version__}, "
-        f"{args.workers} workers.",
+        f"{args.workers} workers. Load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f} "
+        "(the machine is shared: other work running at the same time slows every executor).",
         "",
-        "| executor | seconds | repositories complete | repositories / s |",
-        "|---|---:|---:|---:|",
-        *(f"| {label} | {seconds:.1f} | {complete} | {complete / seconds:.1f} |" for label, seconds, complete in runs),
+        "| executor | median seconds | runs (seconds) | repositories complete | repositories / s (median) |",
+        "|---|---:|---:|---:|---:|",
+        *(f"| {label} | {statistics.median(times):.1f} | {', '.join(f'{t:.1f}' for t in times)} | {complete} | "
+          f"{complete / statistics.median(times):.1f} |" for label, times, complete in runs),
         "",
     ]
     RESULTS.write_text("\n".join(lines))

@@ -75,7 +75,10 @@ def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: 
         specs = read_repository_list(args.repos)
     except (OSError, UnicodeDecodeError) as error:
         return _usage(f"cannot read the repository list {args.repos}: {getattr(error, 'strerror', None) or error}")
-    finished = prepare_resume(args.output) if args.resume else set()
+    try:
+        finished = prepare_resume(args.output) if args.resume else set()
+    except OSError as error:
+        return _usage(f"cannot resume from {args.output}: {error.strerror or error}")
     todo = [spec for spec in specs if spec.source not in finished]
     if finished:
         print(f"trainlint: resuming: {len(specs) - len(todo)} of {len(specs)} repositories already done",
