@@ -475,6 +475,9 @@ def test_audit_output_on_stdout_and_usage_errors(audit_root, tmp_path):
     ]:
         usage = run_trainlint("audit", "--repos", str(audit_root / "repos.txt"), *arguments)
         assert usage.returncode == 2 and message in usage.stderr
+    nobody = run_trainlint("audit", "--repos", str(audit_root / "repos.txt"), "--executor", "ray",
+                           "--ray-address", "127.0.0.1:1")
+    assert nobody.returncode == 2 and "cannot reach Ray at 127.0.0.1:1: Connection refused" in nobody.stderr
     missing = run_trainlint("audit", "--repos", str(tmp_path / "missing.txt"))
     assert missing.returncode == 2 and "cannot read the repository list" in missing.stderr
 

@@ -9,7 +9,9 @@ as failed. They yield each repository's records as soon as it is done, in comple
 from __future__ import annotations
 
 import multiprocessing
+import re
 import signal
+import socket
 import sys
 import time
 from collections import deque
@@ -167,6 +169,8 @@ def _connect_ray(address: str | None, cpus: int):
         raise ExecutorUnavailable("the ray executor needs Ray: pip install 'trainlint[ray]'") from None
     if ray.is_initialized():
         return ray, False
+    if address:
+        _check_reachable(address)
     try:
         if address:
             ray.init(address=address, log_to_driver=False)
@@ -200,6 +204,21 @@ def _lint_repository_in_time(spec: RepositorySpec, options: AuditOptions, timeou
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+_HOST_PORT = re.compile(r"^(?:ray://)?\[?(?P<host>[^\[\]/]+?)\]?:(?P<port>\d+)$")
+_CONNECT_TIMEOUT_S = 10
+
+
+def _check_reachable(address: str) -> None:
+    """Fail at once on a ``host:port`` nobody listens on: Ray itself keeps retrying for minutes."""
+    match = _HOST_PORT.match(address)
+    if match is None:
+        return  # "auto" and the like: Ray's to interpret
+    try:
+        socket.create_connection((match["host"], int(match["port"])), timeout=_CONNECT_TIMEOUT_S).close()
+    except OSError as error:
+        raise ExecutorUnavailable(f"cannot reach Ray at {address}: {error.strerror or error}") from None
 
 
 @dataclass
