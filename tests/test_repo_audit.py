@@ -437,6 +437,31 @@ def test_local_folders_in_the_list_are_linted_in_place(tmp_path):
     assert (tmp_path / "checkouts" / "project" / "train.py").read_text() == SOFTMAX_ONE_UNIT
 
 
+def test_progress_on_a_terminal(audit_root, tmp_path):
+    controller, terminal = pty.openpty()
+    audit = subprocess.run(
+        [sys.executable, "-m", "trainlint", "audit", "--repos", str(audit_root / "repos.txt"), "-o",
+         str(tmp_path / "results.jsonl"), "--no-cache", "--jobs", "1"],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=terminal, timeout=120)
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal is closed and drained
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    assert audit.returncode == 1
+    assert b"\r\x1b[Ktrainlint: 6/6 repositories, 4 findings, 1 failed" in drawn
+    assert f"failed: {_url(audit_root, 'does-not-exist')}".encode() in drawn
+    # The status line is erased before the summary tables.
+    assert b"6/6 repositories, 4 findings, 1 failed\r\x1b[K" in drawn
+    assert drawn.index(b"6/6 repositories") < drawn.index(b"Audit summary")
+
+
 def test_report_rebuilds_the_summary_and_the_html_page_from_the_records(audit_root, local_audit, tmp_path):
     page = tmp_path / "audit.html"
     result = run_trainlint("report", str(local_audit), "--report", str(page))

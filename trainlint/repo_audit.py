@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
+from typing import TextIO
 
 from trainlint.executors import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, ExecutorUnavailable,
                                  run_repositories)
@@ -17,6 +19,7 @@ from trainlint.settings import Settings
 from trainlint.summary import format_summary
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+_REDRAW_S = 0.1
 
 
 def _positive_number(text: str) -> float:
@@ -99,14 +102,15 @@ def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: 
     except OSError as error:
         return _usage(f"cannot write {args.output}: {error.strerror or error}")
     records_written: list[dict] = []
+    progress = RepositoryProgress(len(todo), sys.stderr)
     try:
         for records in run_repositories(todo, options, args.executor, workers, args.max_in_flight,
                                         args.repo_timeout, args.ray_address):
             writer.write(records)
             summary_record = records[-1]
             if summary_record["status"] == STATUS_FAILED:
-                print(f"trainlint: failed: {summary_record['repository']}: {summary_record['reason']}",
-                      file=sys.stderr)
+                progress.note(f"trainlint: failed: {summary_record['repository']}: {summary_record['reason']}")
+            progress.advance(summary_record)
             if args.output == "-":
                 records_written.extend(records)
     except ExecutorUnavailable as error:
@@ -116,10 +120,48 @@ def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: 
         print("trainlint: interrupted; run again with --resume to continue", file=sys.stderr)
         return 130
     finally:
+        progress.close()
         if args.output != "-":
             writer.close()
     every_record = records_written if args.output == "-" else read_records(args.output)
     return _finish(args, every_record)
+
+
+class RepositoryProgress:
+    """One status line on a terminal (nothing in pipes, logs and tests): repositories done, findings, failures."""
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self._total, self._done, self._findings, self._failed = total, 0, 0, 0
+        self._stream = stream
+        self._drawn_at = 0.0
+        try:
+            self._enabled = stream.isatty()
+        except (AttributeError, ValueError):
+            self._enabled = False
+
+    def advance(self, summary_record: dict) -> None:
+        self._done += 1
+        self._findings += summary_record.get("findings") or 0
+        self._failed += summary_record["status"] == STATUS_FAILED
+        if self._enabled and (self._done == self._total or time.monotonic() - self._drawn_at >= _REDRAW_S):
+            self._draw()
+
+    def note(self, line: str) -> None:
+        """A line of its own above the status line."""
+        self._stream.write(("\r\033[K" if self._enabled and self._drawn_at else "") + line + "\n")
+        if self._enabled and self._drawn_at:
+            self._draw()
+
+    def _draw(self) -> None:
+        self._drawn_at = time.monotonic()
+        self._stream.write(f"\r\033[Ktrainlint: {self._done}/{self._total} repositories, "
+                           f"{self._findings} findings, {self._failed} failed")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._enabled and self._drawn_at:
+            self._stream.write("\r\033[K")
+            self._stream.flush()
 
 
 def _finish(args: argparse.Namespace, records) -> int:
