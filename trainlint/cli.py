@@ -1,4 +1,5 @@
-"""``trainlint check PATH...``, ``trainlint audit PATH...``, ``trainlint rule CODE``, ``trainlint rules``."""
+"""``trainlint check PATH...``, ``trainlint audit PATH...`` (or ``--repos LIST``), ``trainlint report RESULTS``,
+``trainlint rule CODE``, ``trainlint rules``."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.progress import Progress
+from trainlint.repo_audit import add_report_command, add_repository_options, run_report, run_repository_audit
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Formats that a program parses: --statistics goes to stderr beside them.
@@ -71,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--summary", action="store_true", help="end with the audit summary tables")
     audit = commands.add_parser("audit", help="lint many files or repositories and end with a summary")
     _add_check_options(audit)
+    add_repository_options(audit)
+    add_report_command(commands)
 
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
@@ -131,8 +135,10 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_ERROR
         print(rule.documentation())
         return EXIT_CLEAN
+    if args.command == "report":
+        return run_report(args)
     try:
-        return _check(args)
+        return _check(args)  # check and audit
     except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
         print("trainlint: interrupted", file=sys.stderr)
         return 130
@@ -155,6 +161,8 @@ def _check(args) -> int:
     settings = config.settings(configuration, command_line)
     if args.max_file_size is not None:
         settings = replace(settings, max_file_bytes=args.max_file_size * 1_000_000)
+    if getattr(args, "repos", None):
+        return run_repository_audit(args, settings, args.jobs or default_jobs())
     origins = {} if args.dynamic else None
     sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
     roots = project_roots(args.paths)
