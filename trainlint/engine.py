@@ -14,6 +14,7 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from trainlint.analysis.evaluator import Interpreter, ModelEvent
 from trainlint.analysis.extract import Extractor, optimizer_calls
 from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.positions import StatementPositions
 from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
@@ -187,7 +188,10 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         stats.models += len(models)
         stats.compile_calls += len(compile_calls)
         stats.resolved_compile_calls += sum(compile_calls.values())
-    return _resolve(scenarios, places or _Places(module, filename), first_origin, origins) + errors[:1]
+    places = places or _Places(module, filename)
+    if places.text is not None and scenarios:
+        places.fast = StatementPositions(module, places.text, interpreter.statement_of)
+    return _resolve(scenarios, places, first_origin, origins) + errors[:1]
 
 
 class _Places:
@@ -206,6 +210,8 @@ class _Places:
         self.path = path
         self.imported = imported
         self._positions = None
+        self.fast: StatementPositions | None = None
+        """Positions over the top-level statement that holds a node (set once the evaluator ran)."""
 
     def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
         filename, code_range = self._find(ref.node)
@@ -215,6 +221,10 @@ class _Places:
             code_range.end.line, code_range.end.column + 1)
 
     def _find(self, node):
+        if self.fast is not None:
+            found = self.fast.get(node)
+            if found is not None:
+                return self.filename, found
         imported = list(self.project.modules_imported(self.imported)) if self.project is not None else []
         # A position pass costs more than a parse: search only the modules whose text holds the node's code.
         snippet = self.module.code_for_node(node).strip() if imported else ""

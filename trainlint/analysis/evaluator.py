@@ -44,7 +44,7 @@ from trainlint.analysis.values import (
 )
 
 MAX_STATES = 16
-MAX_ASSUMPTIONS = 6
+MAX_ASSUMPTIONS = 4
 MAX_CALL_DEPTH = 10
 MAX_UNROLL = 8
 MAX_STEPS = 200_000
@@ -138,6 +138,10 @@ class Interpreter:
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
         self._derived_syms: dict[tuple[int, str], Sym] = {}
+        self._assigned: dict[cst.CSTNode, set[str]] = {}
+        self._current: cst.CSTNode | None = None
+        self.statement_of: dict[int, cst.CSTNode] = {}
+        """The statement that evaluated each expression, by the expression's id."""
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -212,6 +216,13 @@ class Interpreter:
 
     def _statement(self, statement, state: State, frame: Frame) -> list[State]:
         self._tick()
+        outer, self._current = self._current, statement
+        try:
+            return self._statement_kind(statement, state, frame)
+        finally:
+            self._current = outer
+
+    def _statement_kind(self, statement, state: State, frame: Frame) -> list[State]:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 self._small_statement(small, state, frame)
@@ -378,7 +389,10 @@ class Interpreter:
         return after_states
 
     def _forget_assigned(self, node: cst.CSTNode, state: State) -> None:
-        for name in _assigned_names(node):
+        names = self._assigned.get(node)
+        if names is None:
+            names = self._assigned[node] = _assigned_names(node)
+        for name in names:
             state.env[name] = Sym(name)
 
     def _assign(self, target, value: Value, state: State, frame: Frame) -> None:
@@ -420,6 +434,7 @@ class Interpreter:
         self._steps += 1
         if self._steps > MAX_STEPS:
             raise _BudgetExceeded
+        self.statement_of[id(node)] = self._current  # where a reported node lies (analysis/positions.py)
         # One dict lookup instead of a chain of isinstance checks: this is the evaluator's hottest line.
         handler = _EXPRESSIONS.get(type(node))
         if handler is None:

@@ -1,0 +1,95 @@
+"""Positions of reported nodes, computed over the one top-level statement that holds each of them.
+
+libcst's ``PositionProvider`` over a whole module costs two to four parses: too much for the files that do
+report something in a batch audit. The evaluator records which statement evaluated each expression; a
+statement's top-level ancestor is found by walking statements only, positions are computed over a module
+made of that top-level statement alone, and Python's own parser says on which line it starts.
+"""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+
+class StatementPositions:
+    def __init__(self, module: cst.Module, text: str, statement_of: dict[int, cst.CSTNode]):
+        self.module = module
+        self.text = text
+        self.statement_of = statement_of
+        self._top_of: dict[int, cst.CSTNode] | None = None
+        self._starts: dict[int, int] | None = None
+        self._ranges: dict[int, dict] = {}
+
+    def get(self, node: cst.CSTNode) -> CodeRange | None:
+        """The node's range in the whole file, or None when it cannot be found this way."""
+        probe = node.value if isinstance(node, cst.Arg) else node
+        statement = self.statement_of.get(id(probe))
+        if statement is None:
+            return None
+        top = self._tops().get(id(statement))
+        start = self._lines().get(id(top)) if top is not None else None
+        if start is None:
+            return None
+        found = self._ranges_in(top).get(node)
+        if found is None:
+            return None
+        shift = start - 1
+        return CodeRange(CodePosition(found.start.line + shift, found.start.column),
+                         CodePosition(found.end.line + shift, found.end.column))
+
+    def _tops(self) -> dict[int, cst.CSTNode]:
+        if self._top_of is None:
+            self._top_of = {}
+            for top in self.module.body:
+                pending = [top]
+                while pending:
+                    statement = pending.pop()
+                    self._top_of[id(statement)] = top
+                    pending.extend(_inner_statements(statement))
+        return self._top_of
+
+    def _lines(self) -> dict[int, int]:
+        """The first line of each top-level statement (decorators included, comments above it not)."""
+        if self._starts is None:
+            self._starts = {}
+            try:
+                body = ast.parse(self.text).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                return self._starts
+            index = 0
+            for top in self.module.body:
+                count = len(top.body) if isinstance(top, cst.SimpleStatementLine) else 1
+                if index + count > len(body):
+                    return {}
+                first = body[index]
+                decorators = getattr(first, "decorator_list", None) or []
+                self._starts[id(top)] = min([first.lineno, *(d.lineno for d in decorators)])
+                index += count
+            if index != len(body):  # the two parsers disagree on the statements: trust neither
+                self._starts = {}
+        return self._starts
+
+    def _ranges_in(self, top: cst.CSTNode) -> dict:
+        ranges = self._ranges.get(id(top))
+        if ranges is None:
+            alone = top.with_changes(leading_lines=()) if getattr(top, "leading_lines", ()) else top
+            mini = self.module.with_changes(body=[alone], header=(), footer=())
+            ranges = self._ranges[id(top)] = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
+        return ranges
+
+
+def _inner_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    inner: list[cst.CSTNode] = []
+    for block in (getattr(statement, "body", None), getattr(getattr(statement, "orelse", None), "body", None),
+                  getattr(getattr(statement, "finalbody", None), "body", None)):
+        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+            inner.extend(block.body)
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):
+        inner.append(orelse)
+    for handler in getattr(statement, "handlers", ()):
+        inner.extend(handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ())
+    return inner
