@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import platform
+from importlib import metadata
 import statistics
 import sys
 import time
@@ -39,6 +40,7 @@ def main() -> int:
     parser.add_argument("corpus", nargs="*", default=["fixtures"])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--corpus-name", help="how to name the corpus in the report (default: the paths)")
     args = parser.parse_args()
 
     settings = Settings()
@@ -64,8 +66,8 @@ def main() -> int:
     lines = [
         f"# Analysis vs parse ({len(rows)} Keras training scripts)",
         "",
-        f"Machine: {platform.machine()}, Python {platform.python_version()}, libcst {libcst.__version__ if hasattr(libcst, '__version__') else ''}",
-        f"Corpus: {', '.join(args.corpus)}; best of {args.repeat} runs per file.",
+        f"Machine: {platform.machine()}, Python {platform.python_version()}, libcst {metadata.version('libcst')}",
+        f"Corpus: {args.corpus_name or ', '.join(args.corpus)}; best of {args.repeat} runs per file.",
         "",
         "| measure | value |",
         "|---|---|",
