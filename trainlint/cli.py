@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE
     if args.command == "rules":
         for rule in (*FILE_DIAGNOSTICS, *ALL_RULES):
-            print(f"{rule.code}  {rule.name:<44} {rule.kind:<26} {rule.summary}")
+            print(f"{rule.code}  {rule.name:<47} {rule.kind:<26} {rule.summary}")
         return EXIT_CLEAN
     if args.command == "rule":
         rule = RULES_BY_CODE.get(args.code.upper()) or DIAGNOSTICS_BY_CODE.get(args.code.upper())
