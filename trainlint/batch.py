@@ -7,11 +7,8 @@ goes on.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
@@ -100,7 +97,11 @@ def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 
         progress.close()
 
 
-def _pool(jobs: int) -> ProcessPoolExecutor:
+def _pool(jobs: int):
+    # Imported here: a one-process or cached run never needs the pool (nor asyncio, which it pulls in).
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     # fork starts a worker in milliseconds, where spawn starts an interpreter and imports trainlint again.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin" else None
     return ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context(method))
@@ -138,6 +139,8 @@ def _lint_in_pool(sources: Sequence[SourceFile], settings: Settings, jobs: int, 
 
 
 def _lint_alone(source: SourceFile, settings: Settings, cache: Cache | None, roots: tuple[Path, ...]) -> FileResult:
+    from concurrent.futures.process import BrokenProcessPool
+
     try:
         with _pool(1) as pool:
             return pool.submit(lint_one, source, settings, cache, roots).result()
