@@ -196,3 +196,36 @@ def test_the_byte_compile_check_agrees_with_the_text_one(text):
     from trainlint.files import compiles_something_in_bytes
 
     assert compiles_something_in_bytes(text.encode()) == compiles_something(text)
+
+
+def test_files_the_pre_filter_ruled_out_are_not_read_again_until_they_change(tmp_path, monkeypatch):
+    from trainlint import batch
+    from trainlint.cache import Cache
+    from trainlint.files import discover_files
+    from trainlint.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "util.py").write_text("import json\n\ndef load(path):\n    return json.load(open(path))\n")
+    (corpus / "train.py").write_text(
+        "import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation='softmax')])\n"
+        "model.compile(loss='binary_crossentropy')\n")
+    cache = Cache.open(tmp_path / "cache")
+    sources = discover_files([str(corpus)])
+    first = batch.lint_sources(sources, Settings(), cache=cache)
+    assert [r.plain for r in first] == [False, True]  # train.py, util.py (sorted)
+
+    read = []
+    real = batch.read_source
+    monkeypatch.setattr(batch, "read_source", lambda source, settings: read.append(source.display) or real(
+        source, settings))
+    second = batch.lint_sources(sources, Settings(), cache=cache)
+    assert read == [str(corpus / "train.py")]  # util.py is known by its stat and not read
+    assert [len(r.findings) for r in second] == [len(r.findings) for r in first] == [1, 0]
+
+    (corpus / "util.py").write_text("import keras\nmodel = keras.Sequential([keras.layers.Dense(1, activation='softmax')])\n"
+                                    "model.compile(loss='binary_crossentropy')\n")
+    read.clear()
+    third = batch.lint_sources(sources, Settings(), cache=cache)
+    assert sorted(read) == sorted([str(corpus / "train.py"), str(corpus / "util.py")])
+    assert [len(r.findings) for r in third] == [1, 1]

@@ -184,12 +184,13 @@ def test_ray_task_that_times_out_is_retried_once_then_recorded_as_failed(tmp_pat
     options = AuditOptions(clone_dir=str(tmp_path / "clones"))
     started = time.monotonic()
     # Both CPUs hang first: "quick" waits in Ray's queue for longer than the limit, which counts from its start.
-    results = list(run_repositories(specs, options, "ray", max_in_flight=3, timeout_s=2.0))
+    # 5 s: long enough for "quick" to clone and lint on a loaded machine, short against the 30 s bound.
+    results = list(run_repositories(specs, options, "ray", max_in_flight=3, timeout_s=5.0))
     assert time.monotonic() - started < 30
     summaries = _summaries([record for records in results for record in records])
     for hanging in specs[:2]:
         hung = summaries[hanging.source]
-        assert hung["status"] == "failed" and hung["reason"] == "timed out after 2 s" and hung["attempts"] == 2
+        assert hung["status"] == "failed" and hung["reason"] == "timed out after 5 s" and hung["attempts"] == 2
     quick = summaries[specs[2].source]
     assert quick["status"] == "complete" and quick["findings"] == 1, quick
     # The timed-out tasks killed their git and deleted their half-made clones.

@@ -60,10 +60,13 @@ def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots
     if isinstance(data, FileResult):
         return data
     if not might_have_findings_in_bytes(data):
-        # Not cached: what the pre-filter rules out costs less than hashing it, and a file read only for its
-        # imports (a compile call, no Keras) depends on modules that the cache key does not cover.
+        # Not cached by content: what the pre-filter rules out costs less than hashing it (the stat index in
+        # lint_sources skips reading it next time), and a file read only for its imports (a compile call, no
+        # Keras) depends on modules that the cache key does not cover.
         if source.path is None or not compiles_something_in_bytes(data):
-            return lint_bytes(source, data, settings)
+            result = lint_bytes(source, data, settings)
+            result.plain = not result.findings and not result.notes
+            return result
         return lint_bytes(source, data, settings, project=_project(roots))
     if cache is None or source.path is None:
         return lint_bytes(source, data, settings, project=_project(roots) if source.path is not None else None)
@@ -85,16 +88,49 @@ def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 
                  progress: Progress | None = None, roots: tuple[Path, ...] = ()) -> list[FileResult]:
     """Lint ``sources``; imports into the modules under ``roots`` (the folders of the run) are followed."""
     progress = progress or Progress(len(sources), sys.stderr)
+    known, stamps = _unchanged_plain_files(sources, cache)
+    results: list[FileResult | None] = [None] * len(sources)
+    for index in known:
+        source = sources[index]
+        results[index] = FileResult(source.display, [], notebook=source.is_notebook, cached=True, group=source.group,
+                                    plain=True)
+    todo = [index for index in range(len(sources)) if results[index] is None]
+    progress.advance(len(known))
     try:
-        if jobs <= 1 or len(sources) < MIN_FILES_FOR_POOL:
-            results = []
-            for source in sources:
-                results.append(lint_one(source, settings, cache, roots))
+        if jobs <= 1 or len(todo) < MIN_FILES_FOR_POOL:
+            for index in todo:
+                results[index] = lint_one(sources[index], settings, cache, roots)
                 progress.advance()
-            return results
-        return _lint_in_pool(sources, settings, jobs, cache, progress, roots)
+        else:
+            for index, result in zip(todo, _lint_in_pool([sources[i] for i in todo], settings, jobs, cache,
+                                                          progress, roots)):
+                results[index] = result
     finally:
         progress.close()
+    if cache is not None:
+        cache.remember_plain_files({sources[i].display: stamps[i] for i in range(len(sources))
+                                    if results[i].plain and i in stamps})
+    return results  # type: ignore[return-value]
+
+
+def _unchanged_plain_files(sources: Sequence[SourceFile], cache: Cache | None) -> tuple[set[int], dict[int, list]]:
+    """The files ruled out last time and unchanged since (same mtime and size), and every file's stat."""
+    if cache is None:
+        return set(), {}
+    index = cache.plain_files()
+    known: set[int] = set()
+    stamps: dict[int, list] = {}
+    for position, source in enumerate(sources):
+        if source.path is None:
+            continue
+        try:
+            stat = source.path.stat()
+        except OSError:
+            continue
+        stamps[position] = [stat.st_mtime_ns, stat.st_size]
+        if index.get(source.display) == stamps[position]:
+            known.add(position)
+    return known, stamps
 
 
 def _pool(jobs: int):

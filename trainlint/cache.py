@@ -61,6 +61,29 @@ class Cache:
         digest.update(data)
         return digest.hexdigest()
 
+    # --- files the pre-filter rules out, known by their stat (as ruff does): not even read again ----------
+
+    @property
+    def _plain_index(self) -> Path:
+        return self.folder / "plain-files.json"
+
+    def plain_files(self) -> dict[str, list[int]]:
+        """``{path: [mtime_ns, size]}`` of the files that, when last read, could hold no finding."""
+        try:
+            index = json.loads(self._plain_index.read_text(encoding="utf-8"))
+            return index if isinstance(index, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def remember_plain_files(self, index: dict[str, list[int]]) -> None:
+        try:
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                json.dump(index, out)
+            os.replace(temporary, self._plain_index)
+        except OSError:
+            pass
+
     def _entry(self, key: str) -> Path:
         return self.folder / key[:2] / f"{key}.json"
 

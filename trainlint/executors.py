@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
 
-from trainlint.repos import AuditOptions, RepositorySpec, failed_record, lint_repository
+from trainlint.repos import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, AuditOptions, RepositorySpec, failed_record,
+                             lint_repository)
 
-EXECUTORS = ("local", "ray")
 MAX_ATTEMPTS = 2
-DEFAULT_REPOSITORY_TIMEOUT_S = 900
 # How long a task that was asked to stop may take to clean up (kill its git, delete its clone) before it is killed.
 _STOP_GRACE_S = 5.0
 

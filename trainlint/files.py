@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
-
-import pathspec
 
 from trainlint.findings import Finding, file_diagnostic
 from trainlint.noqa import without_suppressed
@@ -19,6 +18,8 @@ from trainlint.source import decode
 from trainlint.stats import Stats
 
 if TYPE_CHECKING:
+    import pathspec
+
     from trainlint.analysis.project import Project
     from trainlint.engine import Origin
 
@@ -81,11 +82,13 @@ class FileResult:
     """The text linted (for a notebook, its joined code cells), kept only when there are findings (--show-source)."""
     imported: tuple[str, ...] = ()
     """The project modules the result also depends on (a cached result is stale when one of them changes)."""
+    plain: bool = False
+    """The byte pre-filter ruled the file out: no finding is possible whatever the settings."""
 
 
 # A .gitignore in effect: its patterns, and how a path relative to the walked root becomes relative to the
 # .gitignore's folder (``prefix + path[strip:]``).
-_Scope = tuple[pathspec.GitIgnoreSpec, str, int]
+_Scope = tuple["pathspec.GitIgnoreSpec", str, int]
 
 
 class _Ignores:
@@ -93,7 +96,11 @@ class _Ignores:
     .gitignore files in effect; among .gitignore files the deepest matching pattern decides, as in git."""
 
     def __init__(self, built_in: Iterable[str], settings: Settings) -> None:
-        self._built_in = pathspec.GitIgnoreSpec.from_lines(built_in)
+        # The built-in excludes are folder names (and name globs): a folder is pruned by its own name as the walk
+        # descends, which is what a gitignore pattern without a slash means, without importing pathspec.
+        built_in = tuple(built_in)
+        self._names = frozenset(name for name in built_in if not any(c in name for c in "*?["))
+        self._name_globs = tuple(name for name in built_in if name not in self._names)
         self._settings = settings
 
     @staticmethod
@@ -102,12 +109,20 @@ class _Ignores:
             lines = Path(folder, ".gitignore").read_text(encoding="utf-8", errors="replace").splitlines()
         except OSError:
             return None
-        return pathspec.GitIgnoreSpec.from_lines(lines) if lines else None
+        if not lines:
+            return None
+        import pathspec  # only where a .gitignore exists: the import costs more than a cached run's linting
+
+        return pathspec.GitIgnoreSpec.from_lines(lines)
+
+    def _built_in(self, relative: str) -> bool:
+        name = relative.rsplit("/", 1)[-1]
+        return name in self._names or any(fnmatch.fnmatchcase(name, glob) for glob in self._name_globs)
 
     def ignored(self, relative: str, shown: str, scopes: list[_Scope], is_dir: bool) -> bool:
         """``relative`` is the posix path under the walked root; ``shown`` the path as the user sees it."""
         # The built-in excludes name folders: files need not be matched against them.
-        if (is_dir and self._built_in.match_file(relative + "/")) or self._settings.excluded(shown):
+        if (is_dir and self._built_in(relative)) or self._settings.excluded(shown):
             return True
         relative += "/" if is_dir else ""
         verdict = None

@@ -9,14 +9,12 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from trainlint.executors import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, ExecutorUnavailable,
-                                 run_repositories)
-from trainlint.repos import (DEFAULT_CLONE_TIMEOUT_S, DEFAULT_MAX_REPO_BYTES, STATUS_FAILED, AuditOptions,
-                             read_repository_list)
-from trainlint.results import (ResultsWriter, format_repositories, prepare_resume, read_records,
-                               summarize_records, write_records_report)
+from trainlint.repos import (DEFAULT_CLONE_TIMEOUT_S, DEFAULT_MAX_REPO_BYTES, DEFAULT_REPOSITORY_TIMEOUT_S,
+                             EXECUTORS, STATUS_FAILED, AuditOptions, read_repository_list)
 from trainlint.settings import Settings
-from trainlint.summary import format_summary
+
+# The executors (multiprocessing, Ray) and the results module are imported by the commands that use them:
+# every other trainlint run would pay for them at start-up.
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 _REDRAW_S = 0.1
@@ -68,6 +66,9 @@ def add_repository_options(audit: argparse.ArgumentParser) -> None:
 
 
 def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: int) -> int:
+    from trainlint.executors import ExecutorUnavailable, run_repositories
+    from trainlint.results import ResultsWriter, prepare_resume, read_records
+
     if args.paths not in ([], ["."]):
         return _usage("give either --repos or paths, not both")
     if args.resume and args.output == "-":
@@ -175,6 +176,8 @@ def add_report_command(commands) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
+    from trainlint.results import read_records
+
     try:
         records = list(read_records(args.results))
     except OSError as error:
@@ -183,6 +186,9 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _summarise(records: list[dict], stream, report: str | None) -> int:
+    from trainlint.results import format_repositories, summarize_records, write_records_report
+    from trainlint.summary import format_summary
+
     summary, findings, audit = summarize_records(records)
     stream.write(format_summary(summary) + "\n" + format_repositories(audit))
     if report:
