@@ -40,7 +40,7 @@ def sources():
     yield pytest.param(DECORATED_AND_SEMICOLONS, id="decorators-semicolons-nesting")
 
 
-@pytest.mark.parametrize("text", sources())
+@pytest.mark.parametrize("text", list(sources()))
 def test_every_evaluated_node_gets_the_whole_module_position(text):
     module = cst.parse_module(text)
     interpreter = Interpreter(module, "x.py")
