@@ -89,6 +89,15 @@ class _LocalTask:
     deadline: float
 
 
+def _next_attempt(queue: deque[tuple[RepositorySpec, int]],
+                  pending: Iterator[RepositorySpec]) -> tuple[RepositorySpec, int] | None:
+    """The next repository to start and its attempt number: a retry waiting in ``queue`` first, else a new one."""
+    if queue:
+        return queue.popleft()
+    spec = next(pending, None)
+    return None if spec is None else (spec, 1)
+
+
 def _run_local(specs: Iterable[RepositorySpec], options: AuditOptions, workers: int,
                timeout_s: float) -> Iterator[list[dict]]:
     context = _local_context()
@@ -98,12 +107,10 @@ def _run_local(specs: Iterable[RepositorySpec], options: AuditOptions, workers: 
     try:
         while True:
             while len(running) < workers:
-                if not queue:
-                    spec = next(pending, None)
-                    if spec is None:
-                        break
-                    queue.append((spec, 1))
-                spec, number = queue.popleft()
+                attempt = _next_attempt(queue, pending)
+                if attempt is None:
+                    break
+                spec, number = attempt
                 reader, writer = context.Pipe(duplex=False)
                 process = context.Process(target=_local_task, args=(writer, spec, options),
                                           name=f"trainlint {spec.source}")
@@ -244,12 +251,10 @@ def _run_ray(specs: Iterable[RepositorySpec], options: AuditOptions, workers: in
     try:
         while True:
             while len(running) < limit:
-                if not queue:
-                    spec = next(pending, None)
-                    if spec is None:
-                        break
-                    queue.append((spec, 1))
-                spec, number = queue.popleft()
+                attempt = _next_attempt(queue, pending)
+                if attempt is None:
+                    break
+                spec, number = attempt
                 now = time.monotonic()
                 reference = remote.remote(spec, options_ref, timeout_s)
                 running[reference] = _RayTask(_Attempt(spec, number, now), now + backstop_s)
