@@ -72,3 +72,19 @@ def findings_by_file(directory: Path) -> dict[str, list[dict]]:
 def reported(findings: dict[str, list[dict]], fixture: Path) -> set[tuple[int, str]]:
     """``(line, code)`` of what the run reported for one fixture, to compare with :func:`expected`."""
     return {(f["line"], f["code"]) for f in findings.get(fixture.name, [])}
+
+
+def drain_terminal(controller: int, terminal: int) -> bytes:
+    """Close our side of a pty the child wrote to, and read everything it drew."""
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # the terminal is closed and drained
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(controller)
+    return drawn

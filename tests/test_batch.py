@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from tests.conftest import FIXTURES, REPO, run_trainlint
+from tests.conftest import FIXTURES, REPO, drain_terminal, run_trainlint
 from trainlint.batch import lint_sources
 from trainlint.cache import Cache
 from trainlint.files import discover_files
@@ -117,17 +117,7 @@ def test_progress_is_drawn_on_a_terminal(tmp_path):
     environment = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.run([sys.executable, "-m", "trainlint", "check", "--no-cache", "--jobs", "1", str(tmp_path)],
                              stdout=subprocess.PIPE, stderr=terminal, env=environment, timeout=120)
-    os.close(terminal)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # the terminal is closed and drained
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(controller)
+    drawn = drain_terminal(controller, terminal)
     assert process.returncode == 0
     assert f"{PROGRESS_MIN_FILES + 10}/{PROGRESS_MIN_FILES + 10} files".encode() in drawn
     assert drawn.startswith(b"\rtrainlint [") and drawn.endswith(b"\r\x1b[K")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, run_trainlint
+from tests.conftest import REPO, drain_terminal, run_trainlint
 from tests.git_repos import (CONSISTENT_BINARY, HELPER, LOGITS_AFTER_SOFTMAX, SOFTMAX_ONE_UNIT, git,
                              make_repository)
 from trainlint.executors import run_repositories
@@ -444,17 +444,7 @@ def test_progress_on_a_terminal(audit_root, tmp_path):
         [sys.executable, "-m", "trainlint", "audit", "--repos", str(audit_root / "repos.txt"), "-o",
          str(tmp_path / "results.jsonl"), "--no-cache", "--jobs", "1"],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)}, stdout=subprocess.PIPE, stderr=terminal, timeout=120)
-    os.close(terminal)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(controller, 65536)
-        except OSError:  # the terminal is closed and drained
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(controller)
+    drawn = drain_terminal(controller, terminal)
     assert audit.returncode == 1
     assert b"\r\x1b[Ktrainlint: 6/6 repositories, 4 findings, 1 failed" in drawn
     assert f"failed: {_url(audit_root, 'does-not-exist')}".encode() in drawn
