@@ -17,7 +17,8 @@ from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.progress import Progress
-from trainlint.repo_audit import add_report_command, add_repository_options, run_report, run_repository_audit
+from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
+                                  run_repository_audit)
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Formats that a program parses: --statistics goes to stderr beside them.
@@ -42,22 +43,15 @@ def _per_file_ignores(text: str):
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
-    return value
-
-
 def _add_batch_options(command: argparse.ArgumentParser) -> None:
     batch = command.add_argument_group("batch runs")
-    batch.add_argument("--jobs", "-j", type=_positive, default=None,
+    batch.add_argument("--jobs", "-j", type=positive_int, default=None,
                        help=f"worker processes (default: all {default_jobs()} cores)")
     batch.add_argument("--no-cache", action="store_true", help="neither read nor write the result cache")
     batch.add_argument("--cache-dir", default=DEFAULT_CACHE_DIR, help=f"the cache folder (default: {DEFAULT_CACHE_DIR})")
     batch.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
                        help="lint files that .gitignore files exclude")
-    batch.add_argument("--max-file-size", type=_positive, default=None, metavar="MB",
+    batch.add_argument("--max-file-size", type=positive_int, default=None, metavar="MB",
                        help="report and skip larger files (default: 10 MB)")
     batch.add_argument("--report", metavar="FILE.html", help="write the audit summary as a self-contained HTML page")
 

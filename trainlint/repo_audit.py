@@ -27,7 +27,7 @@ def _positive_number(text: str) -> float:
     return value
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     value = int(text)
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
@@ -47,16 +47,16 @@ def add_repository_options(audit: argparse.ArgumentParser) -> None:
                        help="where the records go (default: stdout)")
     group.add_argument("--resume", action="store_true",
                        help="skip repositories the output file has finished; append the others")
-    group.add_argument("--limit", type=_positive_int, metavar="N",
+    group.add_argument("--limit", type=positive_int, metavar="N",
                        help="audit at most N repositories not done yet, then stop (work through a list in slices)")
-    group.add_argument("--max-in-flight", type=_positive_int, metavar="N",
+    group.add_argument("--max-in-flight", type=positive_int, metavar="N",
                        help="repositories submitted and not yet done (default: 2 per Ray CPU; local: --jobs)")
     group.add_argument("--repo-timeout", type=_positive_number, default=DEFAULT_REPOSITORY_TIMEOUT_S, metavar="S",
                        help="seconds for one repository, clone included, before it is retried once, then recorded "
                             "as failed (default: %(default)s)")
     group.add_argument("--clone-timeout", type=_positive_number, default=DEFAULT_CLONE_TIMEOUT_S, metavar="S",
                        help="seconds for one clone (default: %(default)s)")
-    group.add_argument("--max-repo-size", type=_positive_int, default=DEFAULT_MAX_REPO_BYTES // 1_000_000,
+    group.add_argument("--max-repo-size", type=positive_int, default=DEFAULT_MAX_REPO_BYTES // 1_000_000,
                        metavar="MB", help="stop a clone that grows past this (default: %(default)s MB)")
     group.add_argument("--clone-dir", metavar="DIR",
                        help="where repositories are cloned (default: repos/ in the cache folder; with "

@@ -64,11 +64,6 @@ class Scenario:
     def assume(self, condition: Condition, holds: bool) -> Scenario:
         return Scenario((*self.assumptions, (condition, holds)), self.quiet)
 
-    def quieted_since(self, earlier: Scenario) -> Scenario:
-        """This scenario with the assumptions made after ``earlier`` marked quiet."""
-        added = {c for c, _ in self.assumptions[len(earlier.assumptions):]}
-        return Scenario(self.assumptions, self.quiet | added)
-
     def constant_of(self, subject: Sym) -> tuple[bool, Any]:
         """``(True, c)`` when the scenario assumes ``subject == c``."""
         for condition, holds in self.assumptions:
