@@ -158,3 +158,12 @@ def test_an_internal_error_outside_the_rules_is_reported_with_the_file_name(tmp_
 def test_a_bad_job_count_is_a_usage_error():
     result = run_trainlint("check", "--jobs", "0", str(FIXTURES / "examples"))
     assert result.returncode == 2 and "must be at least 1" in result.stderr
+
+
+def test_a_fifo_named_like_a_module_is_reported_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.py")  # reading it would block the run forever
+    (tmp_path / "train.py").write_bytes(FINDING)
+    result = run_trainlint("check", "--no-cache", "--output-format", "json", str(tmp_path))
+    found = _by_file(json.loads(result.stdout))
+    assert [(f["code"], f["message"]) for f in found["pipe.py"]] == [("TL001", "not a regular file; not read")]
+    assert [(f["line"], f["column"]) for f in found["train.py"]] == [FINDING_AT]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -220,7 +221,10 @@ def read_source(source: SourceFile, settings: Settings) -> bytes | FileResult:
     try:
         if source.path is None:
             return sys.stdin.buffer.read()
-        size = source.path.stat().st_size
+        status = source.path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO or a device named *.py would block or never end
+            return _result(source, [file_diagnostic(source.display, "not a regular file; not read")])
+        size = status.st_size
         if size > settings.max_file_bytes:
             return _result(source, [_too_large(source.display, size, settings.max_file_bytes)])
         return source.path.read_bytes()
