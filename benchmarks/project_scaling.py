@@ -228,7 +228,8 @@ def alone(root: Path, settings: Settings, follow_imports: bool = False) -> tuple
     findings = set()
     for display, path in discover([str(root)]):
         source = decode(path.read_bytes(), display, settings.max_file_bytes)
-        findings.update(lint_text(source.text, display, settings, Project() if follow_imports else None).findings)
+        findings.update(lint_text(source.text, display, settings,
+                                  project=Project() if follow_imports else None).findings)
     return time.process_time() - start, len(findings)
 
 

@@ -325,3 +325,13 @@ def test_pre_commit_passing_only_the_changed_file_still_sees_the_modules_beside_
     assert result.returncode == 1, result.stdout + result.stderr
     assert "train.py:" in result.stdout and " TL111 when num_classes == 2" in result.stdout
     assert "build_model.py:" in result.stdout  # the related location, in the module pre-commit did not pass
+
+
+def test_noqa_in_the_module_a_finding_is_reported_in_silences_it(tmp_path):
+    shutil.copytree(SRC_LAYOUT, tmp_path / "project")
+    model = tmp_path / "project" / "src" / "newsgroups" / "model.py"
+    text = model.read_text()
+    model.write_text(text.replace('activation="softmax")(x)', 'activation="softmax")(x)  # noqa: TL101'))
+    assert [f["code"] for f in check_json(".", cwd=tmp_path / "project")] == ["TL321"]
+    model.write_text(text.replace('activation="softmax")(x)', 'activation="softmax")(x)  # noqa: TL321'))
+    assert check_json(".", cwd=tmp_path / "project") == []

@@ -70,7 +70,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     if rejected is not None:
         return Analysis([rejected])
     try:
-        module = cst.parse_module(text) if path is None else project.parse(path, text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as error:
         return Analysis([_syntax_diagnostic(error, text, filename)])
     except RecursionError:
@@ -229,8 +229,9 @@ class _Places:
         # A position pass costs more than a parse: search only the modules whose text holds the node's code.
         snippet = self.module.code_for_node(node).strip() if imported else ""
         for loaded in imported:  # first those whose positions this run already has
-            if loaded.positions is not None and node in loaded.positions:
-                return display_path(loaded.path, self.filename, self.path), loaded.positions[node]
+            code_range = self.project.position(loaded, node, compute=False)
+            if code_range is not None:
+                return display_path(loaded.path, self.filename, self.path), code_range
         if not snippet or self.text is None or snippet in self.text:
             if self._positions is None:
                 self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -238,7 +239,7 @@ class _Places:
                 return self.filename, self._positions[node]
         # Then the modules whose text holds the code, then (should generated code differ from the text) the rest.
         for loaded in sorted(imported, key=lambda candidate: bool(snippet) and snippet not in candidate.text):
-            code_range = self.project.positions(loaded).get(node)
+            code_range = self.project.position(loaded, node)
             if code_range is not None:
                 return display_path(loaded.path, self.filename, self.path), code_range
         if self._positions is None:

@@ -7,7 +7,7 @@ and the codes they prefix, as flake8 does.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Callable, Iterable
 
 from trainlint.findings import Finding
 
@@ -40,15 +40,26 @@ def is_suppressed(finding: Finding, lines: list[str]) -> bool:
     return not codes or finding.code.startswith(tuple(codes))
 
 
-def without_suppressed(findings: Iterable[Finding], text: str, filename: str | None = None) -> list[Finding]:
+def without_suppressed(findings: Iterable[Finding], text: str, filename: str | None = None,
+                       read: Callable[[str], str | None] | None = None) -> list[Finding]:
     """The findings whose reported line has no ``# noqa`` covering their code.
 
-    With ``filename``, only the findings reported in that file are read against ``text`` (a finding reached
-    through an import may be reported in another module).
+    With ``filename``, only the findings reported in that file are read against ``text``. A finding reached
+    through an import may be reported in another module: ``read`` gives that module's text (None when it
+    cannot be read, and the finding is kept), so its ``# noqa`` counts as it would in flake8 on that file.
     """
     findings = list(findings)
-    if not findings or "noqa" not in text.lower():
-        return findings
-    lines = _LINE_BREAK.split(text)
-    return [finding for finding in findings
-            if (filename is not None and finding.filename != filename) or not is_suppressed(finding, lines)]
+    texts: dict[str, list[str] | None] = {}
+
+    def lines_of(name: str) -> list[str] | None:
+        if name not in texts:
+            other = text if filename is None or name == filename else read(name) if read is not None else None
+            texts[name] = _LINE_BREAK.split(other) if other is not None and "noqa" in other.lower() else None
+        return texts[name]
+
+    kept = []
+    for finding in findings:
+        lines = lines_of(finding.filename)
+        if lines is None or not is_suppressed(finding, lines):
+            kept.append(finding)
+    return kept

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Iterator
 import libcst as cst
 
 from trainlint import knowledge
+from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
@@ -159,11 +160,14 @@ class Interpreter:
             pass
         return self.events
 
-    def module_globals(self, name: str) -> dict[str, Value]:
-        """The globals this module's top level leaves when it is imported as ``name`` (no standalone runs)."""
+    def module_globals(self, name: str, body: Iterable[cst.BaseStatement | DeferredFunction] | None = None
+                       ) -> dict[str, Value]:
+        """The globals this module's top level leaves when it is imported as ``name`` (no standalone runs);
+        ``body`` is its top level with functions left unparsed until called (:mod:`.deferred`)."""
         globals_env: dict[str, Value] = {"__name__": Const(name)}
+        statements = self.module.body if body is None else body
         try:
-            finals = self._block(self.module.body, [State(globals_env, {}, Scenario())], Frame(globals_env))
+            finals = self._block(statements, [State(globals_env, {}, Scenario())], Frame(globals_env))
         except (_BudgetExceeded, RecursionError):
             return {}
         live = [final for final in finals if not final.done]
@@ -254,6 +258,8 @@ class Interpreter:
             if statement.finalbody is not None:
                 states = self._block(_body_statements(statement.finalbody.body), states, frame)
             return states
+        if isinstance(statement, DeferredFunction):
+            state.env[statement.name] = Function(statement, self._globals_of(state, frame))
         return [state]
 
     def _small_statement(self, small, state: State, frame: Frame) -> None:
@@ -807,6 +813,8 @@ class Interpreter:
 
     def _function_call(self, function: Function, args, kwargs, state: State) -> Value:
         node = function.node
+        if node is None:  # a deferred function libcst cannot parse: an unknown callee
+            return Sym(f"{function.definition.name}(...)", anonymous=True)
         if node in self._call_stack or len(self._call_stack) >= MAX_CALL_DEPTH:
             return Sym(node.name.value + "(...)")
         if function.bound_self is not None:

@@ -27,6 +27,7 @@ from typing import Callable, Iterator
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
+from trainlint.analysis.deferred import SplitModule, split_module
 from trainlint.analysis.evaluator import Interpreter
 from trainlint.analysis.values import ModuleValue, Sym, Value
 from trainlint.source import decode
@@ -59,12 +60,13 @@ class LoadedModule:
 
     name: str
     path: Path
-    module: cst.Module
+    split: SplitModule
     text: str
     globals: dict[str, Value] | None = None
     imports: set[Path] = field(default_factory=set)
     """The project modules its top level imported, for locating nodes that come from them."""
-    positions: object | None = None
+    positions: dict[cst.CSTNode, CodeRange] | None = None
+    """Positions of the top level (its deferred functions have their own), once a finding needed them."""
 
 
 class ModuleFinder:
@@ -201,22 +203,12 @@ class Project:
     def __init__(self, roots: tuple[Path, ...] = ()):
         self.finder = ModuleFinder(roots)
         self._modules: dict[Path, LoadedModule | None] = {}
-        self._parsed: dict[Path, tuple[str, cst.Module]] = {}
         self._loading: list[Path] = []
         self._texts: dict[Path, str] = {}
         self.parsed_modules = 0
         """Files parsed because another file imported them (the linted files themselves are not counted)."""
 
     # --- the file being linted ------------------------------------------------------------------------
-
-    def parse(self, path: Path, text: str) -> cst.Module:
-        """Parse a linted file, sharing the tree with an import of the same file in this run."""
-        key = _real(path)
-        cached = self._parsed.get(key)
-        if cached is not None and cached[0] == text:
-            return cached[1]
-        # Not kept: most linted files are never imported, and keeping every tree of a large audit costs memory.
-        return cst.parse_module(text)
 
     def imports_keras_module(self, text: str, path: Path, depth: int = 0) -> bool:
         """Whether the text imports a module of this project that uses Keras (a text scan, no parse).
@@ -299,10 +291,17 @@ class Project:
                 pending.extend(sorted(loaded.imports))
 
     @staticmethod
-    def positions(loaded: LoadedModule) -> dict[cst.CSTNode, CodeRange]:
+    def position(loaded: LoadedModule, node: cst.CSTNode, compute: bool = True) -> CodeRange | None:
+        """Where ``node`` lies in ``loaded``'s file; without ``compute``, only if positions are at hand."""
+        for function in loaded.split.deferred:
+            found = function.position(node) if compute or function.has_positions else None
+            if found is not None:
+                return found
         if loaded.positions is None:
-            loaded.positions = MetadataWrapper(loaded.module, unsafe_skip_copy=True).resolve(PositionProvider)
-        return loaded.positions  # type: ignore[return-value]
+            if not compute:
+                return None
+            loaded.positions = MetadataWrapper(loaded.split.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return loaded.positions.get(node)
 
     # --- modules ----------------------------------------------------------------------------------------
 
@@ -346,8 +345,8 @@ class Project:
         loaded = LoadedModule(name, file, parsed[1], parsed[0])
         self._loading.append(file)
         try:
-            interpreter = Interpreter(loaded.module, str(file), self.resolver(file, loaded.imports))
-            loaded.globals = interpreter.module_globals(name)
+            interpreter = Interpreter(loaded.split.module, str(file), self.resolver(file, loaded.imports))
+            loaded.globals = interpreter.module_globals(name, loaded.split.body)
         except Exception:  # a module we cannot evaluate is a module we do not know: its importers stay silent
             loaded.globals = None
         finally:
@@ -356,10 +355,7 @@ class Project:
         _bound(self._modules, MAX_MODULES)
         return self._modules[file]
 
-    def _parse_file(self, file: Path) -> tuple[str, cst.Module] | None:
-        cached = self._parsed.get(file)
-        if cached is not None:
-            return cached
+    def _parse_file(self, file: Path) -> tuple[str, SplitModule] | None:
         try:
             data = file.read_bytes()
         except OSError:
@@ -368,13 +364,8 @@ class Project:
         if source.text is None:
             return None
         self.parsed_modules += 1
-        try:
-            module = cst.parse_module(source.text)
-        except (cst.ParserSyntaxError, RecursionError, MemoryError):
-            return None
-        self._parsed[file] = (source.text, module)
-        _bound(self._parsed, MAX_MODULES)
-        return source.text, module
+        split = split_module(source.text)
+        return None if split is None else (source.text, split)
 
 
 def _bound(cache: dict, size: int) -> None:

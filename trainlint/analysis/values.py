@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 import libcst as cst
 
+from trainlint.analysis.deferred import DeferredFunction
+
 
 class Value:
     """Base of every abstract value."""
@@ -146,9 +148,15 @@ class ModelValue(Value):
 class Function(Value):
     """A function or method defined in the audited code."""
 
-    node: cst.FunctionDef
+    definition: cst.FunctionDef | DeferredFunction
     globals: dict  # the environment of the module it was defined in
     bound_self: Value | None = None
+
+    @property
+    def node(self) -> cst.FunctionDef | None:
+        """The ``def``; a function of an imported module is parsed here, on first use (None: it cannot be)."""
+        definition = self.definition
+        return definition.parse() if isinstance(definition, DeferredFunction) else definition
 
 
 @dataclass(frozen=True, eq=False)

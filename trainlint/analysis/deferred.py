@@ -1,0 +1,132 @@
+"""Imported modules parsed in part: a top-level function is parsed with libcst only when it is first called.
+
+An importer uses a few names of a module (``from heads import last_layer``); the rest of the module's
+functions are never called from the file being linted, and parsing them would be most of the cost of
+following the import. Python's own parser (a tenth of libcst's cost) finds the top-level functions; their
+lines are blanked out of the text libcst parses for the top level, so every other statement keeps its line,
+and each function is parsed alone, from its own text, the first time it is called.
+
+Nothing here decides a value: a function that libcst cannot parse is an unknown callee (silence), exactly
+as an unparsable module is.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+import warnings
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+
+_NOT_PARSED = object()
+_LINES = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
+"""Lines as Python numbers them (``str.splitlines`` also breaks at form feeds and other separators)."""
+
+
+@dataclass(eq=False)
+class DeferredFunction:
+    """A top-level ``def`` of an imported module (decorators included) that is parsed on first use."""
+
+    name: str
+    text: str
+    first_line: int
+    _node: object = field(default=_NOT_PARSED, repr=False)
+    _positions: dict | None = field(default=None, repr=False)
+
+    @property
+    def parsed(self) -> bool:
+        return self._node is not _NOT_PARSED
+
+    @property
+    def has_positions(self) -> bool:
+        return self._positions is not None
+
+    def parse(self) -> cst.FunctionDef | None:
+        """The function's syntax, parsed once; None when libcst cannot parse it."""
+        if self._node is _NOT_PARSED:
+            try:
+                body = cst.parse_module(self.text).body
+                self._node = body[0] if len(body) == 1 and isinstance(body[0], cst.FunctionDef) else None
+            except (cst.ParserSyntaxError, RecursionError, MemoryError):
+                self._node = None
+        return self._node  # type: ignore[return-value]
+
+    def position(self, node: cst.CSTNode) -> CodeRange | None:
+        """Where ``node`` lies in the module's file, if it is part of this (parsed) function."""
+        if not self.parsed or self._node is None:
+            return None
+        if self._positions is None:
+            self._positions = MetadataWrapper(cst.Module(body=[self._node]), unsafe_skip_copy=True).resolve(
+                PositionProvider)
+        found = self._positions.get(node)
+        if found is None:
+            return None
+        shift = self.first_line - 1
+        return CodeRange(CodePosition(found.start.line + shift, found.start.column),
+                         CodePosition(found.end.line + shift, found.end.column))
+
+
+@dataclass
+class SplitModule:
+    """An imported module's top level, its functions deferred."""
+
+    module: cst.Module
+    """The text with the deferred functions' lines blank: every other node has its own file position."""
+    body: list[cst.BaseStatement | DeferredFunction]
+    """The top-level statements in source order, a deferred function in place of each ``def``."""
+    deferred: list[DeferredFunction]
+
+
+def split_module(text: str) -> SplitModule | None:
+    """The module with its top-level functions deferred; None when either parser rejects the text."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
+            statements = ast.parse(text).body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    lines = _LINES.findall(text)
+    deferred: dict[int, DeferredFunction] = {}
+    for index, statement in enumerate(statements):
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.end_lineno is not None:
+            first = min([statement.lineno, *(d.lineno for d in statement.decorator_list)])
+            deferred[index] = DeferredFunction(statement.name, "".join(lines[first - 1:statement.end_lineno]),
+                                               first)
+            for number in range(first - 1, statement.end_lineno):
+                lines[number] = "\n"
+    try:
+        module = cst.parse_module("".join(lines))
+    except (cst.ParserSyntaxError, RecursionError, MemoryError):
+        return None
+    # libcst groups ``a = 1; b = 2`` into one line of statements where Python's parser sees two.
+    body = _in_source_order(module, len(statements), deferred)
+    if body is None:  # the two parsers disagree on the statements: defer nothing rather than misplace one
+        try:
+            module = cst.parse_module(text)
+        except (cst.ParserSyntaxError, RecursionError, MemoryError):
+            return None
+        return SplitModule(module, list(module.body), [])
+    return SplitModule(module, body, list(deferred.values()))
+
+
+def _in_source_order(module: cst.Module, count: int, deferred: dict[int, DeferredFunction]
+                     ) -> list[cst.BaseStatement | DeferredFunction] | None:
+    """The top level with each deferred function back in its place (``count``: Python's statements)."""
+    body: list[cst.BaseStatement | DeferredFunction] = []
+    remaining = iter(module.body)
+    index = 0
+    while index < count:
+        if index in deferred:
+            body.append(deferred[index])
+            index += 1
+            continue
+        top = next(remaining, None)
+        if top is None:
+            return None
+        body.append(top)
+        index += len(top.body) if isinstance(top, cst.SimpleStatementLine) else 1
+    if next(remaining, None) is not None or index != count:
+        return None
+    return body
