@@ -10,16 +10,21 @@ Two layouts, generated from a seed into a temporary folder (our own code, reprod
   contain no training code of their own, the least favourable case: alone, those 140 files are skipped by the
   pre-filter without being parsed, while the project run must parse every one of them that is imported.
 
-Three measures, each the CPU time of this process (other processes on the machine do not count), all reading
+Four measures, each the CPU time of this process (other processes on the machine do not count), all reading
 the files from disk:
 
-- "alone": each file linted with the single-file pipeline (no import followed), times summed;
+- "alone": each file linted with the single-file pipeline (no import followed), times summed; the files the
+  pre-filter rules out (no compile or fit call) cost almost nothing;
+- "alone, in full": each file parsed and evaluated alone, as if the pre-filter let every file through, times
+  summed (the cost of reading each file once, the least a project run that needs every module can spend);
 - "alone, imports followed": each file linted on its own with a fresh project, as one flake8 or pre-commit
   call on that file would (its imports parsed and evaluated again for every file), times summed;
 - "project": one ``trainlint check`` run over the folder (one shared project: each module parsed and
   evaluated at most once).
 
-The goal of issue #6 is project <= 1.5 x alone.
+The goal of issue #6 is project <= 1.5 x alone. The "parse floor" is what libcst alone costs to parse the
+code a project run must evaluate (the scripts and every imported module the run parsed, in part or whole):
+no evaluator, however fast, goes under it while imported code is read with libcst.
 """
 
 from __future__ import annotations
@@ -35,8 +40,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+import libcst as cst  # noqa: E402
+
+from trainlint.analysis import deferred  # noqa: E402
 from trainlint.analysis.project import Project  # noqa: E402
-from trainlint.engine import lint_text  # noqa: E402
+from trainlint.engine import lint_module, lint_text  # noqa: E402
 from trainlint.files import discover, lint_paths  # noqa: E402
 from trainlint.settings import Settings  # noqa: E402
 from trainlint.source import decode  # noqa: E402
@@ -233,6 +241,34 @@ def alone(root: Path, settings: Settings, follow_imports: bool = False) -> tuple
     return time.process_time() - start, len(findings)
 
 
+def alone_in_full(root: Path, settings: Settings) -> float:
+    start = time.process_time()
+    for display, path in discover([str(root)]):
+        source = decode(path.read_bytes(), display, settings.max_file_bytes)
+        lint_module(cst.parse_module(source.text), display, settings)
+    return time.process_time() - start
+
+
+def parse_floor(root: Path, settings: Settings) -> float:
+    """CPU seconds libcst spends parsing in a project run: the texts it parses, timed again on their own."""
+    texts: list[str] = []
+    original = cst.parse_module
+
+    def recording(text, *args, **kwargs):
+        texts.append(text)
+        return original(text, *args, **kwargs)
+
+    cst.parse_module = deferred.cst.parse_module = recording
+    try:
+        lint_paths([str(root)], settings)
+    finally:
+        cst.parse_module = original
+    start = time.process_time()
+    for text in texts:
+        original(text)
+    return time.process_time() - start
+
+
 def project(root: Path, settings: Settings) -> tuple[float, int]:
     start = time.process_time()
     results = lint_paths([str(root)], settings)
@@ -251,28 +287,34 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             root = Path(folder)
             modules = generate(root, layout)
-            alone_times, followed_times, project_times = [], [], []
+            alone_times, full_times, followed_times, project_times, floor_times = [], [], [], [], []
             for _ in range(options.repeat):
                 elapsed, alone_findings = alone(root, settings)
                 alone_times.append(elapsed)
+                full_times.append(alone_in_full(root, settings))
                 followed_times.append(alone(root, settings, follow_imports=True)[0])
                 elapsed, findings = project(root, settings)
                 project_times.append(elapsed)
-            a, f, p = (statistics.median(t) for t in (alone_times, followed_times, project_times))
-            rows.append((layout, modules, LAYOUTS[layout]["scripts"], a, f, p, alone_findings, findings))
-            print(f"{layout}: {modules} modules, alone {a:.2f} s, alone with imports {f:.2f} s, project {p:.2f} s, "
-                  f"project / alone {p / a:.2f}, findings alone {alone_findings}, project {findings}", flush=True)
+                floor_times.append(parse_floor(root, settings))
+            a, full, f, p, floor = (statistics.median(t) for t in (
+                alone_times, full_times, followed_times, project_times, floor_times))
+            rows.append((layout, modules, LAYOUTS[layout]["scripts"], a, full, f, p, floor, alone_findings, findings))
+            print(f"{layout}: {modules} modules, alone {a:.2f} s, alone in full {full:.2f} s, alone with imports "
+                  f"{f:.2f} s, project {p:.2f} s, parse floor {floor:.2f} s, project / alone {p / a:.2f}, "
+                  f"findings alone {alone_findings}, project {findings}", flush=True)
     lines = [
         "# Whole-project analysis: cost against the files analysed alone",
         "",
         f"`python benchmarks/project_scaling.py --repeat {options.repeat}`: median CPU seconds of the runs, Python "
         f"{platform.python_version()}, {platform.machine()}, one process. Goal (issue #6): project <= 1.5 x alone.",
         "",
-        "| layout | modules | training scripts | alone (s) | alone, imports followed (s) | project (s) "
-        "| project / alone | project / alone with imports | findings alone | findings project |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-        *(f"| {layout} | {modules} | {scripts} | {a:.2f} | {f:.2f} | {p:.2f} | {p / a:.2f} | {p / f:.2f} "
-          f"| {alone_findings} | {findings} |" for layout, modules, scripts, a, f, p, alone_findings, findings in rows),
+        "| layout | modules | training scripts | alone (s) | alone, in full (s) | alone, imports followed (s) "
+        "| project (s) | libcst parse floor of the project run (s) | project / alone | parse floor / alone "
+        "| project / alone in full | project / alone with imports | findings alone | findings project |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        *(f"| {layout} | {modules} | {scripts} | {a:.2f} | {full:.2f} | {f:.2f} | {p:.2f} | {floor:.2f} "
+          f"| {p / a:.2f} | {floor / a:.2f} | {p / full:.2f} | {p / f:.2f} | {alone_findings} | {findings} |"
+          for layout, modules, scripts, a, full, f, p, floor, alone_findings, findings in rows),
         "",
     ]
     options.output.parent.mkdir(parents=True, exist_ok=True)

@@ -64,6 +64,16 @@ def test_positions_in_a_deferred_function_are_those_of_the_file():
     assert head.first_line == MODULE.splitlines().index("@functools.lru_cache()") + 1
 
 
+def test_positions_follow_the_files_own_indentation():
+    text = "import keras\n\n\ndef head(n):\n  if n:\n    return keras.layers.Dense(n)\n\nLAYER = head(3)\n"
+    _, [head] = globals_of(text)
+    node = head.parse()
+    dense = node.body.body[0].body.body[0].body[0].value
+    assert isinstance(dense, cst.Call)
+    where = head.position(dense)
+    assert (where.start.line, where.start.column) == (6, 11)
+
+
 def test_a_function_libcst_cannot_parse_is_an_unknown_callee_not_a_crash():
     names, _ = globals_of("def helper(n):\n    return n\n")
     broken = Function(DeferredFunction("helper", "def helper(:\n", 1), names["helper"].globals)

@@ -32,12 +32,13 @@ class DeferredFunction:
     name: str
     text: str
     first_line: int
-    _node: object = field(default=_NOT_PARSED, repr=False)
+    _module: object = field(default=_NOT_PARSED, repr=False)
+    """The function parsed alone (None when it cannot be): a module, so nodes keep the file's indentation."""
     _positions: dict | None = field(default=None, repr=False)
 
     @property
     def parsed(self) -> bool:
-        return self._node is not _NOT_PARSED
+        return self._module is not _NOT_PARSED
 
     @property
     def has_positions(self) -> bool:
@@ -45,21 +46,21 @@ class DeferredFunction:
 
     def parse(self) -> cst.FunctionDef | None:
         """The function's syntax, parsed once; None when libcst cannot parse it."""
-        if self._node is _NOT_PARSED:
+        if self._module is _NOT_PARSED:
             try:
-                body = cst.parse_module(self.text).body
-                self._node = body[0] if len(body) == 1 and isinstance(body[0], cst.FunctionDef) else None
+                module = cst.parse_module(self.text)
+                alone = len(module.body) == 1 and isinstance(module.body[0], cst.FunctionDef)
+                self._module = module if alone else None
             except (cst.ParserSyntaxError, RecursionError, MemoryError):
-                self._node = None
-        return self._node  # type: ignore[return-value]
+                self._module = None
+        return None if self._module is None else self._module.body[0]  # type: ignore[attr-defined]
 
     def position(self, node: cst.CSTNode) -> CodeRange | None:
         """Where ``node`` lies in the module's file, if it is part of this (parsed) function."""
-        if not self.parsed or self._node is None:
+        if not isinstance(self._module, cst.Module):
             return None
         if self._positions is None:
-            self._positions = MetadataWrapper(cst.Module(body=[self._node]), unsafe_skip_copy=True).resolve(
-                PositionProvider)
+            self._positions = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
         found = self._positions.get(node)
         if found is None:
             return None

@@ -650,6 +650,8 @@ class Interpreter:
 
     def _lift(self, values: tuple[Value, ...], state: State, compute) -> Value:
         """Apply a pure operation through choices: ``Choice(c, a, b) + 1`` is ``Choice(c, a + 1, b + 1)``."""
+        if not any(isinstance(v, Choice) for v in values):  # the common case, on every attribute and comparison
+            return compute(*values)
         values = tuple(pick(v, state.scenario) for v in values)
         choice = next((v for v in values if isinstance(v, Choice)), None)
         if choice is None:
