@@ -3,8 +3,9 @@
 A script's ``from build_model import mlp_model`` makes the evaluator ask :meth:`Project.resolver` for
 ``build_model.mlp_model``. :class:`ModuleFinder` says which file that is, the way Python would find it when
 the script runs (its own folder, the folder above its top package, ``src/`` layouts, the checked directory);
-the project parses that file once, runs its top level once as an import (``__name__`` is not
-``'__main__'``, no function runs) and hands back the value bound there: a function that the importer then
+the project parses that file once (its top-level functions only when first called: :mod:`.deferred`), runs
+its top level once as an import (``__name__`` is not ``'__main__'``, no function runs) and hands back the
+value bound there: a function that the importer then
 calls with its arguments bound, a constant, a class, a submodule. The ``Sym`` unknowns a module creates are
 shared by every importer, so a scenario assumed in ``train.py`` holds inside ``build_model.py``.
 
