@@ -5,9 +5,9 @@ A script's ``from build_model import mlp_model`` makes the evaluator ask :meth:`
 the script runs (its own folder, the folder above its top package, ``src/`` layouts, the checked directory);
 the project parses that file once (its top-level functions only when first called: :mod:`.deferred`), runs
 its top level once as an import (``__name__`` is not ``'__main__'``, no function runs) and hands back the
-value bound there: a function that the importer then
-calls with its arguments bound, a constant, a class, a submodule. The ``Sym`` unknowns a module creates are
-shared by every importer, so a scenario assumed in ``train.py`` holds inside ``build_model.py``.
+value bound there: a function that the importer then calls with its arguments bound, a constant, a class, a
+submodule. The ``Sym`` unknowns a module creates are shared by every importer, so a scenario assumed in
+``train.py`` holds inside ``build_model.py``.
 
 Every failure is silence, never a guess: a module that cannot be found, read or parsed, a module of the
 standard library or of Keras shadowed by a project file, an import cycle or a chain deeper than
