@@ -18,7 +18,9 @@ import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from trainlint.analysis.positions import moved_to_line
 
 _NOT_PARSED = object()
 _LINES = re.compile(r"[^\r\n]*(?:\r\n?|\n)|[^\r\n]+\Z")
@@ -47,12 +49,9 @@ class DeferredFunction:
     def parse(self) -> cst.FunctionDef | None:
         """The function's syntax, parsed once; None when libcst cannot parse it."""
         if self._module is _NOT_PARSED:
-            try:
-                module = cst.parse_module(self.text)
-                alone = len(module.body) == 1 and isinstance(module.body[0], cst.FunctionDef)
-                self._module = module if alone else None
-            except (cst.ParserSyntaxError, RecursionError, MemoryError):
-                self._module = None
+            module = _parsed(self.text)
+            alone = module is not None and len(module.body) == 1 and isinstance(module.body[0], cst.FunctionDef)
+            self._module = module if alone else None
         return None if self._module is None else self._module.body[0]  # type: ignore[attr-defined]
 
     def position(self, node: cst.CSTNode) -> CodeRange | None:
@@ -62,11 +61,7 @@ class DeferredFunction:
         if self._positions is None:
             self._positions = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
         found = self._positions.get(node)
-        if found is None:
-            return None
-        shift = self.first_line - 1
-        return CodeRange(CodePosition(found.start.line + shift, found.start.column),
-                         CodePosition(found.end.line + shift, found.end.column))
+        return None if found is None else moved_to_line(found, self.first_line)
 
 
 @dataclass
@@ -97,19 +92,22 @@ def split_module(text: str) -> SplitModule | None:
                                                first)
             for number in range(first - 1, statement.end_lineno):
                 lines[number] = "\n"
-    try:
-        module = cst.parse_module("".join(lines))
-    except (cst.ParserSyntaxError, RecursionError, MemoryError):
+    module = _parsed("".join(lines))
+    if module is None:
         return None
     # libcst groups ``a = 1; b = 2`` into one line of statements where Python's parser sees two.
     body = _in_source_order(module, len(statements), deferred)
     if body is None:  # the two parsers disagree on the statements: defer nothing rather than misplace one
-        try:
-            module = cst.parse_module(text)
-        except (cst.ParserSyntaxError, RecursionError, MemoryError):
-            return None
-        return SplitModule(module, list(module.body), [])
+        module = _parsed(text)
+        return None if module is None else SplitModule(module, list(module.body), [])
     return SplitModule(module, body, list(deferred.values()))
+
+
+def _parsed(text: str) -> cst.Module | None:
+    try:
+        return cst.parse_module(text)
+    except (cst.ParserSyntaxError, RecursionError, MemoryError):
+        return None
 
 
 def _in_source_order(module: cst.Module, count: int, deferred: dict[int, DeferredFunction]

@@ -34,11 +34,7 @@ class StatementPositions:
         if start is None:
             return None
         found = self._ranges_in(top).get(node)
-        if found is None:
-            return None
-        shift = start - 1
-        return CodeRange(CodePosition(found.start.line + shift, found.start.column),
-                         CodePosition(found.end.line + shift, found.end.column))
+        return None if found is None else moved_to_line(found, start)
 
     def _tops(self) -> dict[int, cst.CSTNode]:
         if self._top_of is None:
@@ -79,6 +75,13 @@ class StatementPositions:
             mini = self.module.with_changes(body=[alone], header=(), footer=())
             ranges = self._ranges[id(top)] = MetadataWrapper(mini, unsafe_skip_copy=True).resolve(PositionProvider)
         return ranges
+
+
+def moved_to_line(code_range: CodeRange, first_line: int) -> CodeRange:
+    """A range computed over a piece of a file that starts at ``first_line`` of it, in the file's lines."""
+    shift = first_line - 1
+    return CodeRange(CodePosition(code_range.start.line + shift, code_range.start.column),
+                     CodePosition(code_range.end.line + shift, code_range.end.column))
 
 
 def _inner_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
