@@ -254,7 +254,7 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     if not source.is_notebook:
         analysis = lint_text(text.text, source.display, settings, origins, project)
         findings = without_suppressed(analysis.findings, text.text, source.display,
-                                      lambda display: _module_text(display, settings))
+                                      project.module_text if project is not None else None)
         return _result(source, findings, analysis.stats, text=text.text if findings else None,
                        imported=tuple(sorted(str(path) for path in analysis.imported)))
     notebook = read_notebook(text.text, source.display)
@@ -270,15 +270,6 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
                 origins[notebook.place(finding)] = origins.pop(finding)
     return _result(source, [notebook.place(f) for f in findings], analysis.stats,
                    text=notebook.text if findings else None)
-
-
-def _module_text(display: str, settings: Settings) -> str | None:
-    """The text of a project module a finding is reported in (named the way the linted file was)."""
-    try:
-        data = Path(display).read_bytes()
-    except OSError:
-        return None
-    return decode(data, display, settings.max_file_bytes).text
 
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,

@@ -291,6 +291,11 @@ class Project:
                 yield loaded
                 pending.extend(sorted(loaded.imports))
 
+    def module_text(self, filename: str) -> str | None:
+        """The text of a module this run loaded (a finding reached through an import is reported there)."""
+        loaded = self._modules.get(_real(Path(filename)))
+        return None if loaded is None else loaded.text
+
     @staticmethod
     def position(loaded: LoadedModule, node: cst.CSTNode, compute: bool = True) -> CodeRange | None:
         """Where ``node`` lies in ``loaded``'s file; without ``compute``, only if positions are at hand."""
