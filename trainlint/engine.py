@@ -251,7 +251,8 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
         filename, start, end = places.span(report.primary)
-        message = f"when {scenario}: {report.message}" if scenario else report.message
+        message = report.message if not scenario else f"{scenario}: {report.message}" if scenario.startswith(
+            "with ") else f"when {scenario}: {report.message}"
         related = []
         for where, note in report.related:
             related_file, related_start, _ = places.span(where)
