@@ -96,6 +96,9 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write '# noqa: CODE' on the line of every current finding (adopting trainlint on an "
+                            "existing codebase), then exit")
     dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
     dynamic.add_argument("--dynamic", action="store_true",
                          help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
@@ -175,6 +178,9 @@ def _check(args) -> int:
     # A finding met from two files (a helper's compile reached from two scripts) is reported once.
     findings = sorted(dict.fromkeys(f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
                       key=lambda f: f.sort_key)
+    findings = without_noqa_used_elsewhere(findings, results)
+    if args.add_noqa:
+        return _add_noqa(findings)
     dynamic_failure = None
     if args.dynamic:
         findings, dynamic_failure = _confirm(findings, origins, args, settings)
@@ -195,6 +201,34 @@ def _check(args) -> int:
         if not _summarise(args, results, findings):
             return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _add_noqa(findings) -> int:
+    from trainlint.add_noqa import add_noqa
+
+    outcome = add_noqa(findings)
+    print(f"Added {outcome.added} noqa {'directive' if outcome.added == 1 else 'directives'} to "
+          f"{outcome.files} {'file' if outcome.files == 1 else 'files'}.", file=sys.stderr)
+    for finding in outcome.left:
+        print(f"trainlint: not silenced (no room for a comment on its line): {finding.filename}:{finding.line}: "
+              f"{finding.code}", file=sys.stderr)
+    return EXIT_ERROR if outcome.left else EXIT_CLEAN
+
+
+def without_noqa_used_elsewhere(findings, results):
+    """TL901 judges each file alone: drop its report of a comment that silenced a finding reached from another
+    file of the run (a helper module's line, reported while linting the script that imports it)."""
+    used = {use for result in results for use in result.used_noqa}
+    if not used:
+        return findings
+    from trainlint.noqa import unused_code
+
+    def used_elsewhere(finding) -> bool:
+        unused = unused_code(finding)
+        return unused is not None and any(
+            name == unused[0] and line == unused[1] and code.startswith(unused[2]) for name, line, code in used)
+
+    return [finding for finding in findings if not used_elsewhere(finding)]
 
 
 def _summarise(args, results, findings) -> bool:

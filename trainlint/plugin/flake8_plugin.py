@@ -8,6 +8,7 @@ from typing import Iterator
 from trainlint import __version__
 from trainlint.analysis.project import Project
 from trainlint.engine import compiles_something, lint_text, might_have_findings
+from trainlint.noqa import file_exemption
 from trainlint.settings import Settings
 
 
@@ -41,7 +42,11 @@ class TrainlintChecker:
         if TrainlintChecker.project is None:
             TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
+        # flake8 owns '# noqa' and '# flake8: noqa'; '# trainlint: noqa[: CODES]' is ours to honour.
+        exempt = file_exemption(self.lines)
         for finding in lint_text(source, self.filename, settings, project=TrainlintChecker.project).findings:
+            if exempt is not None and (not exempt or finding.code.startswith(tuple(exempt))):
+                continue
             line, column, message = finding.line, finding.column, finding.message
             if finding.filename != self.filename:
                 # flake8 reports only on the file it checks: show a finding whose line to change is in another
