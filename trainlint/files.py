@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from trainlint.findings import UNUSED_NOQA, Finding, file_diagnostic
-from trainlint.noqa import UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
+from trainlint.noqa import Suppression, UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
@@ -251,35 +251,54 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     judge_noqa = settings.enabled_in(UNUSED_NOQA, source.display) and mentions_noqa(data)
     if not might_have_findings_in_bytes(data) and not (project is not None and compiles_something_in_bytes(data)):
         return _noqa_only(source, data, settings) if judge_noqa else _result(source, [])
-    from trainlint.engine import lint_text
-
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
+    return lint_decoded(source, text.text, settings, origins, project)
+
+
+def lint_decoded(source: SourceFile, text: str, settings: Settings,
+                 origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+                 noqa: bool = True) -> FileResult:
+    """Lint a file's text (a notebook's JSON for ``.ipynb``) with ``# noqa`` honoured (unless ``noqa`` is False:
+    flake8 applies its own): the one path from text to the findings of a file, for the CLI, the API, the flake8
+    plugin and the language server."""
+    from trainlint.engine import lint_text
+
+    suppress = apply_noqa if noqa else _kept
+    # TL901 needs the comments' uses, which only our own reading of # noqa knows.
+    judge_noqa = noqa and settings.enabled_in(UNUSED_NOQA, source.display) and "noqa" in text.lower()
+
+    project = project if source.path is not None and not source.is_notebook else None
     if not source.is_notebook:
-        analysis = lint_text(text.text, source.display, settings, origins, project)
-        suppression = apply_noqa(analysis.findings, text.text, source.display,
-                                 project.module_text if project is not None else None)
-        findings = suppression.kept + (_unused_noqa(text.text, source.display, suppression.used, settings)
+        analysis = lint_text(text, source.display, settings, origins, project)
+        suppression = suppress(analysis.findings, text, source.display,
+                               project.module_text if project is not None else None)
+        findings = suppression.kept + (_unused_noqa(text, source.display, suppression.used, settings)
                                        if judge_noqa else [])
-        return _result(source, findings, analysis.stats, text=text.text if findings else None,
+        return _result(source, findings, analysis.stats, text=text if findings else None,
                        imported=tuple(sorted(str(path) for path in analysis.imported)),
                        used_noqa=tuple(use for use in suppression.used if use[0] != source.display))
-    notebook = read_notebook(text.text, source.display)
+    notebook = read_notebook(text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
     analysis = lint_text(notebook.text, source.display, settings, origins)
-    suppression = apply_noqa(analysis.findings, notebook.text, source.display)
+    suppression = suppress(analysis.findings, notebook.text, source.display)
     findings = suppression.kept + (_unused_noqa(notebook.text, source.display, suppression.used, settings)
                                    if judge_noqa else [])
+    cell_errors = [notebook.cell_error] if notebook.cell_error is not None else []
     if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
         for finding in findings:
             if finding in origins:
                 origins[notebook.place(finding)] = origins.pop(finding)
-    return _result(source, [notebook.place(f) for f in findings], analysis.stats,
-                   text=notebook.text if findings else None)
+    return _result(source, cell_errors + [notebook.place(f) for f in findings], analysis.stats,
+                   text=notebook.text if findings or cell_errors else None)
+
+
+def _kept(findings, *_) -> Suppression:
+    return Suppression(list(findings), [])
 
 
 def _unused_noqa(text: str, filename: str, used: list[UsedNoqa], settings: Settings) -> list[Finding]:
