@@ -59,7 +59,10 @@ class CategoricalCrossentropyOnSigmoid(Rule):
     Categorical crossentropy expects a probability distribution over classes. Independent sigmoid outputs do
     not sum to 1: Keras renormalises them (or, on TensorFlow, trains a softmax loss on the hidden logits
     while ``predict`` still returns sigmoid scores). For multi-label targets the objective is simply wrong:
-    this is the 416-category multi-label model whose loss "gets stuck".
+    this is the 416-category multi-label model whose loss "gets stuck". ``from_logits=True`` does not fix it:
+    the loss then applies a softmax over the sigmoid outputs (TensorFlow, warning that they came from a
+    "Softmax", swaps in the pre-sigmoid logits), still a single-label objective for a model whose predictions
+    do not sum to 1.
     """
 
     code = "TL112"
@@ -94,8 +97,20 @@ class CategoricalCrossentropyOnSigmoid(Rule):
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
         if (loss and loss.name in knowledge.CATEGORICAL_LOSSES | knowledge.SPARSE_LOSSES
-                and loss.from_logits is False and head.activation == knowledge.SIGMOID
+                and loss.from_logits is not None and head.activation == knowledge.SIGMOID
                 and head.units is not None and head.units >= 2):
+            if loss.from_logits:
+                # keras-semantics.md §1.5; docs/experiments/losses_outside_compile.py: TF trains softmax-CE of the
+                # pre-sigmoid logits (with a warning), JAX and tf.nn a softmax of the sigmoid outputs.
+                yield self.report(
+                    loss.where,
+                    f"{loss.name} with from_logits=True applies a softmax over {head.units} sigmoid outputs (or, on "
+                    "TensorFlow, over the logits behind them): a single-label objective, while the model predicts "
+                    "independent sigmoids that do not sum to 1; use a linear head with this loss (softmax for "
+                    "predictions), or binary_crossentropy for multi-label targets",
+                    head_note(setup),
+                )
+                return
             yield self.report(
                 loss.where,
                 f"{loss.name} expects a softmax distribution, but {head.units} sigmoid outputs do not sum to 1; "
