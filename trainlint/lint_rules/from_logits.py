@@ -6,11 +6,17 @@ from trainlint import knowledge
 from trainlint.lint_rules.base import Rule, head_note
 
 
+_MATCHING_ACTIVATION = {True: knowledge.SIGMOID, False: knowledge.SOFTMAX}
+"""The activation a crossentropy family expects (binary: sigmoid; categorical and sparse: softmax)."""
+
+
 class FromLogitsOnProbabilities(Rule):
     """
     ## What it does
-    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through softmax
-    or sigmoid.
+    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through the
+    activation the loss applies itself: sigmoid under binary crossentropy, softmax under categorical or
+    sparse categorical crossentropy. (The crossed pairs are wrong with or without ``from_logits`` and are
+    reported as ``binary-crossentropy-on-softmax`` / ``categorical-crossentropy-on-sigmoid``.)
 
     ## Why is this bad?
     ``from_logits=True`` tells the loss to apply the softmax / sigmoid itself. On JAX, or with
@@ -27,6 +33,7 @@ class FromLogitsOnProbabilities(Rule):
     name = "from-logits-on-probabilities"
     kind = "from-logits-mismatch"
     summary = "from_logits=True after a softmax or sigmoid"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import tensorflow as tf
@@ -71,16 +78,16 @@ class FromLogitsOnProbabilities(Rule):
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
         if loss and loss.name in knowledge.PROBABILITY_LOSSES and loss.from_logits is True \
-                and head.activation in knowledge.PROBABILITY_ACTIVATIONS:
-            if head.activation == knowledge.SIGMOID and loss.name not in knowledge.BINARY_LOSSES:
-                return  # a softmax loss over sigmoid outputs: categorical-crossentropy-on-sigmoid says what it does
+                and head.activation == _MATCHING_ACTIVATION[loss.name in knowledge.BINARY_LOSSES]:
+            # A softmax under a binary loss, or a sigmoid under a categorical one, is wrong with or without
+            # from_logits: binary-crossentropy-on-softmax / categorical-crossentropy-on-sigmoid say so.
             if loss.form == "tf.nn":
-                applied = "sigmoid" if loss.name in knowledge.BINARY_LOSSES else "softmax"
                 yield self.report(
                     loss.where,
-                    f"this tf.nn loss applies {applied} to what it is given, but the output already went through "
-                    f"{head.activation}: it trains on {applied} of probabilities (TensorFlow uses no cached logits "
-                    "here); pass the logits of a linear last layer, or use the Keras loss without from_logits",
+                    f"this tf.nn loss applies {head.activation} to what it is given, but the output already went "
+                    f"through {head.activation}: it trains on {head.activation} of probabilities (TensorFlow uses "
+                    "no cached logits here); pass the logits of a linear last layer, or use the Keras loss "
+                    "without from_logits",
                     head_note(setup),
                 )
                 return
@@ -109,6 +116,7 @@ class ProbabilityLossOnLogits(Rule):
     name = "probability-loss-on-logits"
     kind = "from-logits-mismatch"
     summary = "crossentropy expecting probabilities on a linear (logits) output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         from tensorflow import keras
@@ -156,6 +164,7 @@ class FromLogitsOnBoundedActivation(Rule):
     kind = "from-logits-mismatch"
     severity = "warning"
     summary = "from_logits=True on a relu or tanh output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import keras
