@@ -54,7 +54,8 @@ class LossSpec:
     """``None`` when written but unresolved; ``False`` for the string and function forms."""
     where: SourceRef
     form: str
-    """``string`` | ``function`` | ``object``."""
+    """``string`` | ``function`` | ``object`` | ``tf.nn`` (``tf.nn.*_with_logits``: always from logits, and
+    TensorFlow never swaps in the logits Keras caches behind a softmax or sigmoid)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class Labels:
     """How the targets passed to ``fit`` were made, as far as the code shows."""
 
     encoding: str
-    """``knowledge.IDS`` | ``ONE_HOT`` | ``MULTI_HOT`` | ``BINARY``."""
+    """``knowledge.IDS`` | ``ONE_HOT`` | ``MULTI_HOT`` | ``BINARY`` | ``CONTINUOUS``."""
     first_id: int | None
     """For class ids: the smallest id the encoder produces (1 for ``Tokenizer``, 2 for ``TextVectorization``)."""
     num_classes: int | None
@@ -84,6 +85,16 @@ class Labels:
     """How they were made, for messages: ``"to_categorical(num_classes=10)"``, ``"Tokenizer.texts_to_sequences"``."""
     reserved: str | None = None
     """Why ids start above 0, for messages."""
+
+    @property
+    def multi_label(self) -> bool | None:
+        """True for multi-hot rows (several classes per sample), False for one class per sample (one-hot rows,
+        class ids, a 0/1 column), None when the labels are not classes (continuous targets)."""
+        if self.encoding == "multi-hot":
+            return True
+        if self.encoding in ("one-hot", "ids", "binary"):
+            return False
+        return None
 
     @property
     def last_id(self) -> int | None:
@@ -110,7 +121,8 @@ class OptimizerCall:
 
 @dataclass(frozen=True)
 class TrainingSetup:
-    """One model output tied to the ``compile(...)`` call that configures it, in one scenario."""
+    """One model output tied to the ``compile(...)`` call that configures it, or to a loss applied to it in a
+    training loop, in one scenario."""
 
     head: Head
     loss: LossSpec | None
@@ -121,3 +133,6 @@ class TrainingSetup:
     scenario: Scenario
     labels: Labels | None = None
     """The targets of a ``fit`` on the same model, when their encoding is visible."""
+    applied_at: SourceRef | None = None
+    """For a loss applied outside ``compile`` (``loss_fn(y, model(x))``): where it meets the model's output
+    (``compile_at`` is then the same place)."""

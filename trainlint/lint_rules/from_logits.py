@@ -6,23 +6,34 @@ from trainlint import knowledge
 from trainlint.lint_rules.base import Rule, head_note
 
 
+_MATCHING_ACTIVATION = {True: knowledge.SIGMOID, False: knowledge.SOFTMAX}
+"""The activation a crossentropy family expects (binary: sigmoid; categorical and sparse: softmax)."""
+
+
 class FromLogitsOnProbabilities(Rule):
     """
     ## What it does
-    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through softmax
-    or sigmoid.
+    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through the
+    activation the loss applies itself: sigmoid under binary crossentropy, softmax under categorical or
+    sparse categorical crossentropy. (The crossed pairs are wrong with or without ``from_logits`` and are
+    reported as ``binary-crossentropy-on-softmax`` / ``categorical-crossentropy-on-sigmoid``.)
 
     ## Why is this bad?
     ``from_logits=True`` tells the loss to apply the softmax / sigmoid itself. On JAX, or with
     ``tf.nn.softmax`` in eager mode, the activation is applied twice and the model is trained on squashed
     probabilities; on TensorFlow with Keras activations, Keras warns and quietly substitutes the cached
-    logits, so the code only works by accident of the backend.
+    logits, so the code only works by accident of the backend. ``tf.nn.softmax_cross_entropy_with_logits``,
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits`` and ``tf.nn.sigmoid_cross_entropy_with_logits``
+    always take logits and never substitute anything: on a softmax or sigmoid output they train on a
+    double activation, eager or in a ``tf.function``. The same holds wherever the loss meets the output:
+    in ``compile`` or applied to ``model(x)`` in a custom training loop.
     """
 
     code = "TL121"
     name = "from-logits-on-probabilities"
     kind = "from-logits-mismatch"
     summary = "from_logits=True after a softmax or sigmoid"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import tensorflow as tf
@@ -30,6 +41,17 @@ class FromLogitsOnProbabilities(Rule):
         model.compile(optimizer="adam",
                       loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
+        """,
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+
+        @tf.function
+        def train_step(images, labels):
+            with tf.GradientTape() as tape:
+                probabilities = model(images, training=True)
+                loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=probabilities)
+            return tape.gradient(loss, model.trainable_variables)
         """,
     )
     VALID = (
@@ -40,12 +62,35 @@ class FromLogitsOnProbabilities(Rule):
                       loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         """,
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+
+        @tf.function
+        def train_step(images, labels):
+            with tf.GradientTape() as tape:
+                logits = model(images, training=True)
+                loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            return tape.gradient(loss, model.trainable_variables)
+        """,
     )
 
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
         if loss and loss.name in knowledge.PROBABILITY_LOSSES and loss.from_logits is True \
-                and head.activation in knowledge.PROBABILITY_ACTIVATIONS:
+                and head.activation == _MATCHING_ACTIVATION[loss.name in knowledge.BINARY_LOSSES]:
+            # A softmax under a binary loss, or a sigmoid under a categorical one, is wrong with or without
+            # from_logits: binary-crossentropy-on-softmax / categorical-crossentropy-on-sigmoid say so.
+            if loss.form == "tf.nn":
+                yield self.report(
+                    loss.where,
+                    f"this tf.nn loss applies {head.activation} to what it is given, but the output already went "
+                    f"through {head.activation}: it trains on {head.activation} of probabilities (TensorFlow uses "
+                    "no cached logits here); pass the logits of a linear last layer, or use the Keras loss "
+                    "without from_logits",
+                    head_note(setup),
+                )
+                return
             yield self.report(
                 loss.where,
                 f"from_logits=True, but the output already went through {head.activation}: the loss applies it "
@@ -71,6 +116,7 @@ class ProbabilityLossOnLogits(Rule):
     name = "probability-loss-on-logits"
     kind = "from-logits-mismatch"
     summary = "crossentropy expecting probabilities on a linear (logits) output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         from tensorflow import keras
@@ -118,6 +164,7 @@ class FromLogitsOnBoundedActivation(Rule):
     kind = "from-logits-mismatch"
     severity = "warning"
     summary = "from_logits=True on a relu or tanh output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import keras
