@@ -96,6 +96,9 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    check.add_argument("--explain-unresolved", action="store_true",
+                       help="list each compile call with a loss whose head or loss the analysis could not resolve, "
+                            "with the reason (no rule judged it); runs in one process without the cache")
     dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
     dynamic.add_argument("--dynamic", action="store_true",
                          help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
@@ -158,13 +161,14 @@ def _check(args) -> int:
     if getattr(args, "repos", None):
         return run_repository_audit(args, settings, args.jobs or default_jobs())
     origins = {} if args.dynamic else None
+    unresolved_sites = [] if args.explain_unresolved else None
     sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
     roots = project_roots(args.paths)
-    if origins is not None:  # origins hold syntax trees: one process, no cache
+    if origins is not None or unresolved_sites is not None:  # they hold syntax trees: one process, no cache
         from trainlint.analysis.project import Project
 
         project = Project(roots)
-        results = [lint_source(source, settings, origins, project) for source in sources]
+        results = [lint_source(source, settings, origins, project, unresolved_sites) for source in sources]
     else:
         cache = None if args.no_cache else Cache.open(args.cache_dir)
         results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr),
@@ -188,6 +192,8 @@ def _check(args) -> int:
     REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
     if args.statistics:
         _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
+    if unresolved_sites is not None:
+        _print_unresolved(unresolved_sites, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
     if dynamic_failure:
         print(f"trainlint: {dynamic_failure}", file=sys.stderr)
         return EXIT_ERROR
@@ -213,6 +219,15 @@ def _summarise(args, results, findings) -> bool:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)
             return False
     return True
+
+
+def _print_unresolved(sites, out) -> None:
+    """Each compile call with a loss that no rule judged, and why: what a user reads to trust the silence."""
+    unique = sorted(dict.fromkeys(sites), key=lambda s: (s.filename, s.line, s.column))
+    out.write(f"{len(unique)} compile call{'s' if len(unique) != 1 else ''} with a loss not judged "
+              f"(head or loss unresolved):\n")
+    for site in unique:
+        out.write(f"  {site}\n")
 
 
 def _print_statistics(findings, out) -> None:

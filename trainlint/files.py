@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -16,7 +16,7 @@ from trainlint.noqa import without_suppressed
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
-from trainlint.stats import Stats
+from trainlint.stats import Stats, UnresolvedSite
 
 if TYPE_CHECKING:
     import pathspec
@@ -237,7 +237,8 @@ def _too_large(filename: str, size: int, limit: int) -> Finding:
 
 
 def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
-               origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
+               origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+               unresolved_sites: list[UnresolvedSite] | None = None) -> FileResult:
     """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed.
 
     With a ``project``, a file that compiles something without naming Keras is read too: the model may come from
@@ -252,7 +253,7 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
     if not source.is_notebook:
-        analysis = lint_text(text.text, source.display, settings, origins, project)
+        analysis = lint_text(text.text, source.display, settings, origins, project, unresolved_sites)
         findings = without_suppressed(analysis.findings, text.text, source.display,
                                       project.module_text if project is not None else None)
         return _result(source, findings, analysis.stats, text=text.text if findings else None,
@@ -262,7 +263,11 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
-    analysis = lint_text(notebook.text, source.display, settings, origins)
+    sites: list[UnresolvedSite] | None = [] if unresolved_sites is not None else None
+    analysis = lint_text(notebook.text, source.display, settings, origins, unresolved_sites=sites)
+    for site in sites or ():
+        where = notebook.locate(site.line)
+        unresolved_sites.append(site if where is None else replace(site, cell=where.cell, cell_line=where.line))
     findings = without_suppressed(analysis.findings, notebook.text, source.display)
     if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
         for finding in findings:
@@ -279,9 +284,10 @@ def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = N
 
 
 def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,
-                project: Project | None = None) -> FileResult:
+                project: Project | None = None, unresolved_sites: list[UnresolvedSite] | None = None) -> FileResult:
     data = read_source(source, settings)
-    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins, project)
+    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins, project,
+                                                                unresolved_sites)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings,
