@@ -22,7 +22,7 @@ results from cache      0
 models found            8
 compile calls           8 (8 with a loss)
 head and loss resolved  5 of 8 (62%), 2 with a runtime width
-findings                4
+findings                6
 
 Why compile calls with a loss were not judged (--explain-unresolved lists them)
 
@@ -36,14 +36,16 @@ Findings per rule
 code   rule                                     findings
 -----  ---------------------------------------  --------
 TL102  categorical-crossentropy-on-single-unit         3
+TL111  binary-crossentropy-on-softmax                  1
+TL112  categorical-crossentropy-on-sigmoid             1
 TL201  accuracy-on-multi-label                         1
 
 Findings per top-level folder
 
 folder    files  findings
 --------  -----  --------
+repo_two      3         4
 repo_one      2         2
-repo_two      3         2
 .             1         0
 """
 
@@ -65,7 +67,7 @@ def audited(tmp_path):
 def test_audit_ends_with_the_summary_tables(audited):
     result = run_trainlint("audit", "--no-cache", ".", cwd=audited)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.endswith("Found 4 findings in 6 files checked.\n\n" + EXPECTED_SUMMARY)
+    assert result.stdout.endswith("Found 6 findings in 6 files checked.\n\n" + EXPECTED_SUMMARY)
 
 
 def test_check_summary_is_the_same_table_and_json_output_stays_parseable(audited):
@@ -103,8 +105,8 @@ def test_the_report_is_one_self_contained_page(audited):
     assets.feed(page)
     assert assets.fetched == []
     assert "url(" not in page and "@import" not in page and "http" not in page
-    # three charts: 2 rules, 2 repositories, 2 reasons why compile calls were not judged
-    assert assets.tags.count("svg") == 3 and assets.tags.count("rect") == 6
+    # three charts: 4 rules, 2 repositories, 2 reasons why compile calls were not judged
+    assert assets.tags.count("svg") == 3 and assets.tags.count("rect") == 8
     assert "repo_one/binary_classifier.ipynb:cell 6:3:38" in page
     for row in ("files scanned", "head and loss resolved", "5 of 8 (62%)", "categorical-crossentropy-on-single-unit",
                 "Compile calls not judged", "loss: unknown value"):
