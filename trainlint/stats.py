@@ -21,6 +21,10 @@ class Stats:
     """Resolved sites whose head width is known only at run time (rules that need the width stay silent)."""
     unresolved: dict[str, int] = field(default_factory=dict)
     """Sites with a loss that did not resolve, by reason (``head: layer Conv2D``, ``loss: user function``)."""
+    loss_calls: int = 0
+    """Losses applied outside ``compile`` (``loss_fn(y, logits)``), by call site."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
 
     def add(self, other: Stats) -> None:
         for name, value in vars(other).items():
