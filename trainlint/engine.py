@@ -201,17 +201,14 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                     filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
                     code=INTERNAL_ERROR))
 
-    fits: dict[int, list[ModelEvent]] = {}
-    for event in events:
-        if event.method != "compile":
-            fits.setdefault(id(event.model.identity), []).append(event)
+    fits = _fits_by_compile(events)
     sites: dict[int, _Site] = {}
     models: set[int] = set()
     compiled_with: dict[int, Origin] = {}
-    for event in events:
+    for index, event in enumerate(events):
         if event.method != "compile":
             continue
-        setups = extractor.setups(event, tuple(fits.get(id(event.model.identity), ())))
+        setups = extractor.setups(event, tuple(fits.get(index, ())))
         # Re-run statements meet the same call again: count syntax, not runs.
         models.add(id(event.model.node))
         site = sites.setdefault(id(event.node), _Site(event.node))
@@ -251,6 +248,38 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                 where, start, _ = places.span(SourceRef(filename, site.node))
                 unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
     return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
+
+
+def _fits_by_compile(events: list[ModelEvent]) -> dict[int, list[ModelEvent]]:
+    """The ``fit`` calls of each ``compile`` (by its index in ``events``), in program order.
+
+    A fit belongs to the latest compile before it on the same model that can hold when the fit runs (one compile per
+    branch of an ``if`` may precede it): labels rebound between two compiles are trained with the second. A fit
+    the evaluator met before any compile of its model stays with the first one.
+    """
+    compiles: dict[int, list[int]] = {}
+    attached: dict[int, list[ModelEvent]] = {}
+    early: dict[int, list[ModelEvent]] = {}
+    for index, event in enumerate(events):
+        model = id(event.model.identity)
+        if event.method == "compile":
+            compiles.setdefault(model, []).append(index)
+            continue
+        if model not in compiles:
+            early.setdefault(model, []).append(event)
+            continue
+        for candidate in reversed(compiles[model]):
+            both = events[candidate].scenario.combined(event.scenario)
+            if both is None:
+                continue
+            attached.setdefault(candidate, []).append(event)
+            if len(both.assumptions) == len(event.scenario.assumptions):  # this compile holds whenever the fit runs
+                break
+    for model, fits in early.items():
+        if model in compiles:
+            first = compiles[model][0]
+            attached[first] = fits + attached.get(first, [])
+    return attached
 
 
 class _Places:
@@ -312,27 +341,54 @@ MAX_APPLICATIONS_SHOWN = 3
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
              origins: dict[Finding, Origin] | None,
              applications: dict[Report, list[tuple[SourceRef, str]]] | None = None) -> list[Finding]:
-    findings = []
+    """One finding per place: reports of one code and message at one place, reached from several models or call
+    paths (a helper that compiles each model it is given), become one finding that says how many."""
+    groups: dict[tuple, _Place] = {}
     for report, seen in reports.items():
-        merged = merge_scenarios(seen)
-        scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
-        rule = RULES_BY_CODE[report.code]
         filename, start, end = places.span(report.primary)
-        message = f"when {scenario}: {report.message}" if scenario else report.message
+        place = groups.setdefault((report.code, filename, start, end, report.message),
+                                  _Place(report, filename, start, end))
+        place.scenarios.extend(seen)
+        place.reports += 1
         applied = (applications or {}).get(report, [])[:MAX_APPLICATIONS_SHOWN]
-        if applied:
-            described = list(dict.fromkeys(place for _, place in applied))
-            message += f" (the loss is applied by {', '.join(described)})"
+        for _, described in applied:
+            if described not in place.applied:
+                place.applied.append(described)
         related_places = [*report.related, *((where, "the loss is applied to the model's output here")
                                              for where, _ in applied if where != report.primary
                                              and all(where != other for other, _ in report.related))]
-        related = []
         for where, note in related_places:
             related_file, related_start, _ = places.span(where)
-            related.append(Related(related_file, *related_start, note))
-        finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                          tuple(related), scenario, name=rule.name)
+            related = Related(related_file, *related_start, note)
+            if related not in place.related:
+                place.related.append(related)
+    findings = []
+    for place in groups.values():
+        report = place.first
+        merged = merge_scenarios(place.scenarios)
+        scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
+        rule = RULES_BY_CODE[report.code]
+        message = f"when {scenario}: {report.message}" if scenario else report.message
+        if place.applied:
+            message += f" (the loss is applied by {', '.join(place.applied[:MAX_APPLICATIONS_SHOWN])})"
+        if place.reports > 1:
+            paths = "models" if rule.FACT is TrainingSetup else "call paths"
+            message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
+        finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
+                          tuple(place.related), scenario, name=rule.name)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+@dataclass
+class _Place:
+    first: Report
+    filename: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    scenarios: list[Scenario] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    reports: int = 0
