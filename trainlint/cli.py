@@ -99,6 +99,9 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    check.add_argument("--explain-unresolved", action="store_true",
+                       help="list each compile call with a loss whose head or loss the analysis could not resolve, "
+                            "with the reason (no rule judged it); runs in one process without the cache")
     check.add_argument("--add-noqa", action="store_true",
                        help="write '# noqa: CODE' on the line of every current finding (adopting trainlint on an "
                             "existing codebase), then exit")
@@ -185,10 +188,11 @@ def _check(args) -> int:
     if getattr(args, "repos", None):
         return run_repository_audit(args, settings, args.jobs or default_jobs())
     origins = {} if args.dynamic else None
-    cache = None if args.no_cache or origins is not None else Cache.open(args.cache_dir)
+    unresolved_sites = [] if args.explain_unresolved else None
+    cache = None if args.no_cache or origins is not None or unresolved_sites is not None else Cache.open(args.cache_dir)
     checked = api.run(args.paths, settings, jobs=args.jobs or default_jobs(), cache=cache,
                       progress_stream=None if args.quiet else sys.stderr, respect_gitignore=args.respect_gitignore,
-                      origins=origins, stdin_filename=args.stdin_filename)
+                      origins=origins, unresolved_sites=unresolved_sites, stdin_filename=args.stdin_filename)
     results, findings = checked.results, checked.findings
     for result in results:
         for note in result.notes if not args.quiet else ():
@@ -215,6 +219,8 @@ def _check(args) -> int:
         REPORTERS[args.output_format](findings, len(results), out, context=context)
         if args.statistics:
             _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else out)
+        if unresolved_sites is not None:
+            _print_unresolved(unresolved_sites, sys.stderr if args.output_format in MACHINE_FORMATS else out)
     finally:
         if out is not sys.stdout:
             out.close()
@@ -292,6 +298,15 @@ def _summarise(args, results, findings) -> bool:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)
             return False
     return True
+
+
+def _print_unresolved(sites, out) -> None:
+    """Each compile call with a loss that no rule judged, and why: what a user reads to trust the silence."""
+    unique = sorted(dict.fromkeys(sites), key=lambda s: (s.filename, s.line, s.column))
+    out.write(f"{len(unique)} compile call{'s' if len(unique) != 1 else ''} with a loss not judged "
+              f"(head or loss unresolved):\n")
+    for site in unique:
+        out.write(f"  {site}\n")
 
 
 def _print_statistics(findings, out) -> None:
