@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from trainlint.analysis.evaluator import Interpreter, ModelEvent
+from trainlint.analysis.evaluator import Interpreter, LossEvent, ModelEvent
 from trainlint.analysis.extract import Extractor, optimizer_calls
 from trainlint.analysis.facts import SourceRef, TrainingSetup
 from trainlint.analysis.positions import StatementPositions
@@ -25,8 +25,10 @@ from trainlint.stats import Stats
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
-    return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding (no compile call, optimizer or crossentropy,
+    no Keras)."""
+    return ("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
+        "keras" in text or "tensorflow" in text)
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -47,7 +49,7 @@ class Origin:
     """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
 
     setup: TrainingSetup
-    event: ModelEvent
+    event: ModelEvent | LossEvent
 
 
 @dataclass
@@ -141,15 +143,19 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
     first_origin: dict[Report, Origin] = {}
+    applications: dict[Report, list[tuple[SourceRef, str]]] = {}
+    """Where each report's loss meets the model output, when it is applied outside compile."""
     errors: list[Finding] = []
 
-    def check(fact, scenario: Scenario, origin: Origin | None) -> None:
+    def check(fact, scenario: Scenario, origin: Origin | None, applied: tuple[SourceRef, str] | None = None) -> None:
         for rule in rules:
             if not isinstance(fact, rule.FACT):
                 continue
             try:
                 for report in rule.check(fact, context):
                     scenarios.setdefault(report, []).append(scenario)
+                    if applied is not None and applied not in applications.setdefault(report, []):
+                        applications[report].append(applied)
                     if origins is not None and origin is not None:
                         first_origin.setdefault(report, origin)
             except Exception as error:  # a bug in one rule must not end the run
@@ -177,6 +183,14 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
         for setup in setups:
             check(setup, setup.scenario, Origin(setup, event))
+    loss_calls: dict[int, bool] = {}
+    for loss_event in interpreter.losses:
+        setups = extractor.applied_setups(loss_event)
+        loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
+        for setup in setups:
+            # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
+            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
+            check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
@@ -184,10 +198,12 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         stats.models += len(models)
         stats.compile_calls += len(compile_calls)
         stats.resolved_compile_calls += sum(compile_calls.values())
+        stats.loss_calls += len(loss_calls)
+        stats.bound_loss_calls += sum(loss_calls.values())
     places = places or _Places(module, filename)
     if places.text is not None and scenarios:
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
-    return _resolve(scenarios, places, first_origin, origins) + errors[:1]
+    return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
 
 
 class _Places:
@@ -243,8 +259,12 @@ class _Places:
         return self.filename, self._positions.get(node)
 
 
+MAX_APPLICATIONS_SHOWN = 3
+
+
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
-             origins: dict[Finding, Origin] | None) -> list[Finding]:
+             origins: dict[Finding, Origin] | None,
+             applications: dict[Report, list[tuple[SourceRef, str]]] | None = None) -> list[Finding]:
     findings = []
     for report, seen in reports.items():
         merged = merge_scenarios(seen)
@@ -252,8 +272,15 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         rule = RULES_BY_CODE[report.code]
         filename, start, end = places.span(report.primary)
         message = f"when {scenario}: {report.message}" if scenario else report.message
+        applied = (applications or {}).get(report, [])[:MAX_APPLICATIONS_SHOWN]
+        if applied:
+            described = list(dict.fromkeys(place for _, place in applied))
+            message += f" (the loss is applied by {', '.join(described)})"
+        related_places = [*report.related, *((where, "the loss is applied to the model's output here")
+                                             for where, _ in applied if where != report.primary
+                                             and all(where != other for other, _ in report.related))]
         related = []
-        for where, note in report.related:
+        for where, note in related_places:
             related_file, related_start, _ = places.span(where)
             related.append(Related(related_file, *related_start, note))
         finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
