@@ -26,7 +26,7 @@ class LabelIdsPastTheHead(Rule):
     name = "label-ids-past-the-head"
     kind = "label-range"
     summary = "label ids start above 0 and overflow the output units"
-    NEEDS = frozenset({'loss', 'labels', 'labels.first_id', 'labels.num_classes', 'head.units'})
+    NEEDS = frozenset({'loss', 'labels', 'labels.first_id', 'head.units'})
     INVALID = (
         """
         import numpy as np
@@ -82,6 +82,9 @@ class LabelIdsPastTheHead(Rule):
         if head.units is None:
             yield from self._sized_from_the_labels(setup)
             return
+        if last is None and labels.encoder is not None and labels.fitted_on is not None:
+            yield from self._one_unit_per_class(setup)
+            return
         if last is None or last < head.units:
             return
         yield self.report(
@@ -92,6 +95,20 @@ class LabelIdsPastTheHead(Rule):
             head_note(setup), loss_note(setup),
         )
 
+
+    def _one_unit_per_class(self, setup):
+        """Label strings of unseen number (read from a file) fitted by an encoder, under a head of W units: the
+        ids fit only with at most W - first classes; a head of one unit per class overflows whatever W is."""
+        labels, head, loss = setup.labels, setup.head, setup.loss
+        first, units = labels.first_id, head.units
+        top = f"id {units} overflows" if first == 1 else f"ids {units} to {units + first - 1} overflow"
+        yield self.report(
+            labels.where,
+            f"the labels start at {first} ({labels.reserved or labels.origin}), so a {units}-unit head holds at most "
+            f"{units - first} classes: with one unit per class the top {top} ({loss.name} fails on CPU, NaN loss "
+            f"on GPU); subtract {first} from the labels, or give the head {units} + {first} units",
+            head_note(setup), loss_note(setup),
+        )
 
     def _sized_from_the_labels(self, setup):
         """A head as wide as the classes (``len(tokenizer.word_index)``, ``len(set(labels))`` over the strings
