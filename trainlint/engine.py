@@ -25,8 +25,10 @@ from trainlint.stats import Stats
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
-    return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding: no compile call or optimizer and no Keras,
+    and no PyTorch loss (``nn.CrossEntropyLoss(``, ``F.cross_entropy(``, ``F.nll_loss(``)."""
+    return (("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)) or (
+        "torch" in text and ("Loss(" in text or "cross_entropy" in text or "nll_loss" in text))
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -181,6 +183,12 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
         for setup in setups:
             check(setup, setup.scenario, Origin(setup, event))
+    for frontend in interpreter.frontends:
+        facts = list(frontend.facts(interpreter, filename))
+        for fact in facts:
+            check(fact, fact.scenario, None)
+        if stats is not None:
+            frontend.count(interpreter, facts, stats)
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))

@@ -13,6 +13,10 @@ class Stats:
     models: int = 0
     compile_calls: int = 0
     resolved_compile_calls: int = 0
+    loss_calls: int = 0
+    """PyTorch: loss calls on a value (``criterion(output, target)``)."""
+    resolved_loss_calls: int = 0
+    """PyTorch: loss calls whose output's head (its width and what follows it) is resolved."""
 
     def add(self, other: Stats) -> None:
         for name in vars(self):
