@@ -100,7 +100,7 @@ def test_files_without_keras_are_not_parsed(monkeypatch):
     def must_not_run(*args, **kwargs):
         raise AssertionError("a file without Keras reached the analyzer")
 
-    monkeypatch.setattr(flake8_plugin, "lint_text", must_not_run)
+    monkeypatch.setattr(flake8_plugin, "check_source", must_not_run)
     lines = ["import re\n", "pattern = re.compile('x')\n"]
     assert list(flake8_plugin.TrainlintChecker(None, "plain.py", lines).run()) == []
     result = flake8("--select", "TL", str(REPO / "trainlint" / "settings.py"))

@@ -9,10 +9,9 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from trainlint import __version__, config
-from trainlint.batch import default_jobs, lint_sources
+from trainlint import __version__, api, config
+from trainlint.batch import default_jobs
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
-from trainlint.files import discover_files, lint_source, project_roots
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
@@ -158,23 +157,13 @@ def _check(args) -> int:
     if getattr(args, "repos", None):
         return run_repository_audit(args, settings, args.jobs or default_jobs())
     origins = {} if args.dynamic else None
-    sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
-    roots = project_roots(args.paths)
-    if origins is not None:  # origins hold syntax trees: one process, no cache
-        from trainlint.analysis.project import Project
-
-        project = Project(roots)
-        results = [lint_source(source, settings, origins, project) for source in sources]
-    else:
-        cache = None if args.no_cache else Cache.open(args.cache_dir)
-        results = lint_sources(sources, settings, args.jobs or default_jobs(), cache, Progress(len(sources), sys.stderr),
-                               roots)
+    cache = None if args.no_cache or origins is not None else Cache.open(args.cache_dir)
+    checked = api.run(args.paths, settings, jobs=args.jobs or default_jobs(), cache=cache, progress_stream=sys.stderr,
+                      respect_gitignore=args.respect_gitignore, origins=origins)
+    results, findings = checked.results, checked.findings
     for result in results:
         for note in result.notes:
             print(f"trainlint: note: {result.filename}: {note}", file=sys.stderr)
-    # A finding met from two files (a helper's compile reached from two scripts) is reported once.
-    findings = sorted(dict.fromkeys(f for r in results for f in r.findings if settings.enabled_in(f.code, f.filename)),
-                      key=lambda f: f.sort_key)
     dynamic_failure = None
     if args.dynamic:
         findings, dynamic_failure = _confirm(findings, origins, args, settings)

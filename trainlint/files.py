@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
 from trainlint.findings import Finding, file_diagnostic
-from trainlint.noqa import without_suppressed
+from trainlint.noqa import without_suppressed as _without_suppressed
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
@@ -247,18 +247,30 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     project = project if source.path is not None and not source.is_notebook else None
     if not might_have_findings_in_bytes(data) and not (project is not None and compiles_something_in_bytes(data)):
         return _result(source, [])
-    from trainlint.engine import lint_text
-
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
+    return lint_decoded(source, text.text, settings, origins, project)
+
+
+def lint_decoded(source: SourceFile, text: str, settings: Settings,
+                 origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+                 noqa: bool = True) -> FileResult:
+    """Lint a file's text (a notebook's JSON for ``.ipynb``) with ``# noqa`` honoured (unless ``noqa`` is False:
+    flake8 applies its own): the one path from text to the findings of a file, for the CLI, the API, the flake8
+    plugin and the language server."""
+    from trainlint.engine import lint_text
+
+    without_suppressed = _without_suppressed if noqa else _kept
+
+    project = project if source.path is not None and not source.is_notebook else None
     if not source.is_notebook:
-        analysis = lint_text(text.text, source.display, settings, origins, project)
-        findings = without_suppressed(analysis.findings, text.text, source.display,
+        analysis = lint_text(text, source.display, settings, origins, project)
+        findings = without_suppressed(analysis.findings, text, source.display,
                                       project.module_text if project is not None else None)
-        return _result(source, findings, analysis.stats, text=text.text if findings else None,
+        return _result(source, findings, analysis.stats, text=text if findings else None,
                        imported=tuple(sorted(str(path) for path in analysis.imported)))
-    notebook = read_notebook(text.text, source.display)
+    notebook = read_notebook(text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
@@ -271,6 +283,10 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
                 origins[notebook.place(finding)] = origins.pop(finding)
     return _result(source, [notebook.place(f) for f in findings], analysis.stats,
                    text=notebook.text if findings else None)
+
+
+def _kept(findings, *_):
+    return list(findings)
 
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,

@@ -7,7 +7,8 @@ from typing import Iterator
 
 from trainlint import __version__
 from trainlint.analysis.project import Project
-from trainlint.engine import compiles_something, lint_text, might_have_findings
+from trainlint.api import check_source
+from trainlint.engine import compiles_something, might_have_findings
 from trainlint.settings import Settings
 
 
@@ -41,7 +42,9 @@ class TrainlintChecker:
         if TrainlintChecker.project is None:
             TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
-        for finding in lint_text(source, self.filename, settings, project=TrainlintChecker.project).findings:
+        # flake8 owns # noqa (and --disable-noqa): the API's own reading of it is left out.
+        for finding in check_source(source, self.filename, settings=settings, project=TrainlintChecker.project,
+                                    noqa=False):
             line, column, message = finding.line, finding.column, finding.message
             if finding.filename != self.filename:
                 # flake8 reports only on the file it checks: show a finding whose line to change is in another

@@ -1,0 +1,131 @@
+"""trainlint's Python API: the one code path from text or paths to findings (and fixes).
+
+The CLI, the flake8 plugin and the language server call these functions; what they return is what
+``trainlint check`` prints::
+
+    import trainlint
+
+    findings = trainlint.check_source(text, filename="train.py", keras_version="3")
+    findings = trainlint.check_paths(["src/", "notebooks/explore.ipynb"])
+    for finding in findings:
+        print(finding.to_dict())            # the JSON output contract (DESIGN.md)
+
+    result = trainlint.fix_source(text, filename="train.py", unsafe=False)
+    result.text                              # the text with every safe fix applied
+
+Findings are frozen dataclasses (:class:`~trainlint.findings.Finding`). ``# noqa`` comments, the
+``[tool.trainlint]`` table and the project's own modules (imports followed) are honoured as in the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
+
+from trainlint import config
+from trainlint.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
+from trainlint.findings import Finding
+from trainlint.settings import Settings
+
+if TYPE_CHECKING:
+    from trainlint.analysis.project import Project
+    from trainlint.cache import Cache
+    from trainlint.engine import Origin
+
+__all__ = ["CheckRun", "check_paths", "check_source", "load_settings"]
+
+
+def load_settings(paths: Iterable[str | Path] = (".",), *, config_file: str | Path | None = None,
+                  keras_version: str | None = None, select: Sequence[str] | None = None,
+                  ignore: Sequence[str] | None = None) -> Settings:
+    """The settings ``trainlint check PATHS`` would use: ``[tool.trainlint]`` from ``config_file`` or the nearest
+    ``pyproject.toml`` above the paths, each key replaced by an argument given here. Raises
+    :class:`trainlint.config.ConfigError` for a malformed table."""
+    paths = [str(p) for p in paths] or ["."]
+    configuration = config.load(Path(config_file)) if config_file else config.discover(paths)
+    given = config.Options(keras_version=keras_version, select=tuple(select) if select is not None else None,
+                           ignore=tuple(ignore) if ignore is not None else None)
+    return config.settings(configuration, given)
+
+
+def _settings_for(settings: Settings | None, keras_version: str | None, paths: Iterable[str]) -> Settings:
+    if settings is None:
+        return load_settings(paths, keras_version=keras_version)
+    return replace(settings, keras_version=keras_version) if keras_version else settings
+
+
+def check_source(text: str, filename: str = "<string>", *, keras_version: str | None = None,
+                 settings: Settings | None = None, project: Project | None = None, noqa: bool = True) -> list[Finding]:
+    """The findings of one text, as ``trainlint check`` would report them for a file of that name holding it.
+
+    ``filename`` ending in ``.ipynb`` reads ``text`` as a notebook's JSON. When ``filename`` names a file in a
+    folder on disk, imports of the project's modules beside it are followed (the given text stands for the file,
+    so an editor's unsaved buffer is linted as it is). Without ``settings``, ``[tool.trainlint]`` is read from
+    the nearest ``pyproject.toml`` above ``filename`` (or the working directory); ``keras_version`` overrides it.
+    ``noqa=False`` keeps the findings a ``# noqa`` comment silences (flake8 applies its own).
+    """
+    path = Path(filename)
+    on_disk = filename not in ("-", "<string>", "<stdin>") and path.parent.is_dir()
+    settings = _settings_for(settings, keras_version, [filename] if on_disk else ["."])
+    if on_disk and project is None:
+        from trainlint.analysis.project import Project
+
+        project = Project()
+    source = SourceFile(filename, path if on_disk else None)
+    result = lint_decoded(source, text, settings, project=project if on_disk else None, noqa=noqa)
+    return _reported(result.findings, settings)
+
+
+@dataclass
+class CheckRun:
+    """A run over paths: one result per file (for summaries and notes) and the findings to report."""
+
+    results: list[FileResult]
+    findings: list[Finding]
+    settings: Settings
+
+
+def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None, settings: Settings | None = None,
+                jobs: int = 1, cache_dir: str | Path | None = None, respect_gitignore: bool = True) -> list[Finding]:
+    """The findings ``trainlint check PATHS`` prints, in the same order: folders walked (``.gitignore`` and
+    excludes honoured), notebooks read, imports into the project's modules followed, ``# noqa`` and
+    ``per-file-ignores`` applied. ``jobs`` > 1 lints in a process pool; ``cache_dir`` reuses (and writes) the
+    result cache there."""
+    paths = [str(p) for p in paths]
+    settings = _settings_for(settings, keras_version, paths)
+    cache = None
+    if cache_dir is not None:
+        from trainlint.cache import Cache
+
+        cache = Cache.open(str(cache_dir))
+    return run(paths, settings, jobs=jobs, cache=cache, respect_gitignore=respect_gitignore).findings
+
+
+def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | None = None,
+        progress_stream: TextIO | None = None, respect_gitignore: bool = True,
+        origins: dict[Finding, Origin] | None = None) -> CheckRun:
+    """What ``trainlint check`` does before reporting. With ``origins`` (``--dynamic``): one process, no cache,
+    and what each finding rests on is collected there."""
+    from trainlint.batch import lint_sources
+    from trainlint.files import lint_source
+    from trainlint.progress import Progress
+
+    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
+    roots = project_roots(paths)
+    if origins is not None:  # origins hold syntax trees: one process, no cache
+        from trainlint.analysis.project import Project
+
+        project = Project(roots)
+        results = [lint_source(source, settings, origins, project) for source in sources]
+    else:
+        results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
+                               roots)
+    findings = _reported((f for r in results for f in r.findings), settings)
+    return CheckRun(results, findings, settings)
+
+
+def _reported(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
+    # A finding met from two files (a helper's compile reached from two scripts) is reported once.
+    return sorted(dict.fromkeys(f for f in findings if settings.enabled_in(f.code, f.filename)),
+                  key=lambda f: f.sort_key)
