@@ -166,3 +166,50 @@ def test_non_ml_files_and_keras_files_are_unchanged():
         model.compile(optimizer="adam", loss="binary_crossentropy")
     """
     assert codes(keras) == ["TL101"]
+
+
+def _loss_setups(source: str):
+    import textwrap
+
+    import libcst as cst
+
+    from trainlint.analysis.evaluator import Interpreter
+    from trainlint.frameworks.torch import TORCH
+
+    interpreter = Interpreter(cst.parse_module(textwrap.dedent(source)), "example.py")
+    interpreter.run()
+    return list(TORCH.facts(interpreter, "example.py"))
+
+
+def _unresolved(setup, fact: str):
+    from dataclasses import replace
+
+    if fact == "head.units":
+        return replace(setup, head=replace(setup.head, units=None)) if setup.head.units is not None else None
+    if fact == "labels":
+        return replace(setup, targets=None) if setup.targets is not None else None
+    if fact == "labels.num_classes":
+        targets = setup.targets
+        return replace(setup, targets=replace(targets, num_classes=None, last_id=None)) if targets else None
+    return None  # the loss and the activation are resolved in every setup that exists
+
+
+@pytest.mark.parametrize("rule", [r for r in __import__("trainlint.lint_rules", fromlist=["ALL_RULES"]).ALL_RULES
+                                  if r.code.startswith(("TL13", "TL33"))], ids=lambda r: r.code)
+def test_torch_rules_are_silenced_by_exactly_the_facts_they_need(rule):
+    from trainlint.lint_rules.base import RuleContext
+
+    def fires(setups):
+        return any(report.code == rule.code for s in setups for report in rule().check(s, RuleContext()))
+
+    examples = [_loss_setups(example) for example in rule.INVALID]
+    assert all(fires(found) for found in examples)
+    for fact in ("head.units", "labels", "labels.num_classes"):
+        shown = [variants for variants in ([v for v in (_unresolved(s, fact) for s in found) if v is not None]
+                                           for found in examples) if variants]
+        if not shown:
+            continue
+        if fact in rule.NEEDS:
+            assert not any(fires(v) for v in shown), f"{rule.code} fires without {fact}"
+        else:
+            assert any(fires(v) for v in shown), f"{rule.code} is silenced by an unknown {fact}"

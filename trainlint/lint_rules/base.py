@@ -17,6 +17,20 @@ from trainlint.analysis.facts import OptimizerCall, SourceRef, TrainingSetup
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?")
 
+FACTS: dict[str, str] = {
+    # The facts a verdict can rest on, by the name a rule's ``NEEDS`` uses; each may be unresolved.
+    "loss": "the loss",
+    "loss.from_logits": "the loss's `from_logits`",
+    "head.activation": "the final activation of the output",
+    "head.units": "the number of output units",
+    "metrics": "the metrics",
+    "labels": "how the labels passed to `fit` were made",
+    "labels.num_classes": "the number of classes the labels show",
+    "labels.first_id": "the smallest class id the label encoder produces",
+    "optimizer": "the optimizer's arguments",
+}
+"""What each fact is, for the rule pages."""
+
 
 @dataclass(frozen=True)
 class RuleContext:
@@ -44,6 +58,10 @@ class Rule:
     INVALID: ClassVar[tuple[str, ...]]
     VALID: ClassVar[tuple[str, ...]]
     EXAMPLE_KERAS_VERSION: ClassVar[str] = "3"
+    NEEDS: ClassVar[frozenset[str]]
+    """The facts (keys of :data:`FACTS`) the verdict rests on: the rule is silent while one is unresolved, and
+    any other fact may be unknown without silencing it (its message then says the verdict holds whatever that
+    value is, e.g. "for any number of units"). ``tests/test_verdict_needs.py`` holds every rule to it."""
 
     def check(self, fact: TrainingSetup | OptimizerCall, context: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
@@ -66,11 +84,21 @@ class Rule:
         return {k: v.strip() for k, v in sections.items()}
 
     @classmethod
+    def fact_description(cls, name: str) -> str:
+        """What a fact of :data:`FACTS` is, in the words of this rule's framework."""
+        return FACTS[name]
+
+    @classmethod
     def documentation(cls) -> str:
         """The rule's page, in the ruff layout."""
         parts = [f"# {cls.name} ({cls.code})", "", f"Kind: `{cls.kind}` · severity: `{cls.severity}`", ""]
         for title, body in cls.sections().items():
             parts += [f"## {title}", body, ""]
+        parts += ["## Facts the verdict needs", *(f"- {cls.fact_description(name)}" for name in sorted(cls.NEEDS)),
+                  ""]
+        if "head.units" not in cls.NEEDS and cls.FACT is TrainingSetup:
+            parts += ["The verdict holds for any number of output units: an unresolved width does not silence it.",
+                      ""]
         parts += ["## Example", "```python", textwrap.dedent(cls.INVALID[0]).strip(), "```", "",
                   "## Use instead", "```python", textwrap.dedent(cls.VALID[0]).strip(), "```", ""]
         if cls.EXAMPLE_KERAS_VERSION != "3":
@@ -80,6 +108,14 @@ class Rule:
 
 def width(units: int) -> str:
     return "1 unit" if units == 1 else f"{units} units"
+
+
+def units_phrase(units: int | None, noun: str) -> str:
+    """``"a 3-unit softmax"``, or ``"a softmax head (for any number of units)"`` when the width is unresolved."""
+    if units is None:
+        return f"a {noun} head (for any number of units)"
+    article = "an" if str(units)[0] == "8" or units in (11, 18) else "a"
+    return f"{article} {units}-unit {noun}"
 
 
 def head_note(setup: TrainingSetup) -> tuple[SourceRef, str]:

@@ -38,8 +38,22 @@ def loss_related(setup: LossSetup):
     return [(setup.loss.where, f"the loss is {setup.loss.written}"), (setup.call_at, "the loss meets the output here")]
 
 
+_TORCH_FACTS = {
+    "loss": "the loss the output reaches (`nn.CrossEntropyLoss()`, `F.nll_loss`, ...)",
+    "head.activation": "what is applied after the last layer (`nn.Softmax(dim)`, `F.log_softmax`, `x.sigmoid()`, "
+                       "nothing)",
+    "head.units": "the number of outputs of the last layer (`out_features`)",
+    "labels": "how the targets passed to the loss were made",
+    "labels.num_classes": "the classes the targets can hold (a dataset's classes, `torch.randint`'s range)",
+}
+
+
 class TorchRule(Rule):
     FACT = LossSetup
+
+    @classmethod
+    def fact_description(cls, name: str) -> str:
+        return _TORCH_FACTS[name]
 
 
 class CrossEntropyAfterSoftmax(TorchRule):
@@ -57,6 +71,7 @@ class CrossEntropyAfterSoftmax(TorchRule):
     """
 
     code = "TL131"
+    NEEDS = frozenset({"loss", "head.activation"})
     name = "cross-entropy-after-softmax"
     kind = "from-logits-mismatch"
     summary = "CrossEntropyLoss applies its own softmax: on softmax outputs it squashes twice"
@@ -149,6 +164,7 @@ class BCEWithLogitsAfterSigmoid(TorchRule):
     """
 
     code = "TL132"
+    NEEDS = frozenset({"loss", "head.activation"})
     name = "bce-with-logits-after-sigmoid"
     kind = "from-logits-mismatch"
     summary = "BCEWithLogitsLoss applies its own sigmoid: on sigmoid outputs it squashes twice"
@@ -227,6 +243,7 @@ class BCEOnLogits(TorchRule):
     """
 
     code = "TL133"
+    NEEDS = frozenset({"loss", "head.activation"})
     name = "bce-on-logits"
     kind = "from-logits-mismatch"
     summary = "BCELoss needs probabilities in [0, 1]; this output has no sigmoid"
@@ -286,6 +303,7 @@ class NLLLossWithoutLogSoftmax(TorchRule):
     """
 
     code = "TL134"
+    NEEDS = frozenset({"loss", "head.activation"})
     name = "nll-loss-without-log-softmax"
     kind = "loss-activation-mismatch"
     summary = "NLLLoss expects log_softmax outputs"
@@ -382,6 +400,7 @@ class CrossEntropyOnSingleOutput(TorchRule):
     """
 
     code = "TL135"
+    NEEDS = frozenset({"loss", "head.units"})
     name = "cross-entropy-on-single-output"
     kind = "degenerate-head"
     summary = "cross-entropy over one output is identically 0"
@@ -452,6 +471,7 @@ class SoftmaxOverBatch(TorchRule):
     """
 
     code = "TL136"
+    NEEDS = frozenset({"head.activation", "labels"})
     name = "softmax-over-batch"
     kind = "degenerate-head"
     summary = "softmax over dim=0 normalises over the batch, not the classes"
@@ -521,6 +541,7 @@ class SoftmaxOnSingleOutput(TorchRule):
     """
 
     code = "TL137"
+    NEEDS = frozenset({"head.activation", "head.units"})
     name = "softmax-on-single-output"
     kind = "degenerate-head"
     summary = "softmax over one output always outputs 1.0"

@@ -24,6 +24,7 @@ class OneHotTargetsForCrossEntropy(TorchRule):
     """
 
     code = "TL331"
+    NEEDS = frozenset({"loss", "labels"})
     name = "one-hot-targets-for-cross-entropy"
     kind = "label-format-mismatch"
     summary = "one-hot long targets: CrossEntropyLoss takes class ids (or float probabilities)"
@@ -91,6 +92,7 @@ class TargetsPastOutFeatures(TorchRule):
     """
 
     code = "TL332"
+    NEEDS = frozenset({"loss", "head.units", "labels", "labels.num_classes"})
     name = "targets-past-out-features"
     kind = "units-classes-mismatch"
     summary = "class ids reach past the last layer's outputs"
