@@ -213,3 +213,29 @@ def test_torch_rules_are_silenced_by_exactly_the_facts_they_need(rule):
             assert not any(fires(v) for v in shown), f"{rule.code} fires without {fact}"
         else:
             assert any(fires(v) for v in shown), f"{rule.code} is silenced by an unknown {fact}"
+
+
+def test_summary_counts_loss_calls_and_resolved_outputs():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--no-cache", "--summary", str(TORCH / "unresolved_outputs.py"),
+                           str(TORCH / "module_subclass_logits.py"))
+    assert result.returncode == 0, result.stderr
+    rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
+    assert rows["PyTorch loss calls"] == "3"
+    assert rows["output head resolved"] == "1 of 3 (33%)"
+
+
+@pytest.mark.parametrize("wrapper", ["nn.DataParallel(model)", "DDP(model, device_ids=[rank])",
+                                     "torch.compile(model)"])
+def test_wrapped_models_keep_their_head(wrapper):
+    source = f"""
+        import torch
+        import torch.nn as nn
+        from torch.nn.parallel import DistributedDataParallel as DDP
+        model = nn.Sequential(nn.Linear(20, 1))
+        model = {wrapper}
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    assert codes(source) == ["TL135"]

@@ -90,6 +90,11 @@ MODULE_BASES: Final = frozenset({
     "torch.nn.Module", "pytorch_lightning.LightningModule", "pytorch_lightning.core.LightningModule",
     "lightning.LightningModule", "lightning.pytorch.LightningModule", "lightning.pytorch.core.LightningModule",
 })
+MODULE_WRAPPERS: Final = frozenset({
+    # Calls that return a module computing the same outputs as the one they are given (position 0).
+    "torch.nn.DataParallel", "torch.nn.parallel.DataParallel", "torch.nn.parallel.DistributedDataParallel",
+    "torch.compile", "torch.jit.script",
+})
 MODULE_SELF_METHODS: Final = frozenset({
     # nn.Module methods that return the module itself (``model = Net().to(device)``).
     "to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval", "requires_grad_", "type",

@@ -103,6 +103,9 @@ class TorchFrontend(Frontend):
             if not args:
                 return None
             return Tensor(Call(name, args[1:], kwargs, node), args[:1], node)
+        if name in kt.MODULE_WRAPPERS:
+            wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
+            return wrapped if isinstance(wrapped, (Instance, Call)) else None
         short = name.rsplit(".", 1)[-1]
         if name.startswith("torch.nn.") and short[:1].isupper() and name.count(".") == 2:
             return Call(name, args, kwargs, node)  # a module: a layer, an activation, a loss, Sequential
