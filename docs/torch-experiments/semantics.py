@@ -121,6 +121,9 @@ show("CE(N x C, target == -100) (ignore_index)", lambda: F.cross_entropy(logits,
 
 print("\n# 9. BCE on a multi-class single-label head; CE on multi-hot targets")
 show("BCEWithLogits(N x C, ids)  (class ids as targets)", lambda: F.binary_cross_entropy_with_logits(logits, ids))
+show("BCELoss(sigmoid(N x C), ids)  (class ids as targets)",
+     lambda: F.binary_cross_entropy(logits.sigmoid(), ids.float()))
+show("BCEWithLogits(N x C, ids.float())", lambda: F.binary_cross_entropy_with_logits(logits, ids.float()))
 show("BCEWithLogits(N x C, one_hot.float())",
      lambda: round(F.binary_cross_entropy_with_logits(logits, one_hot.float()).item(), 4))
 multi_hot = (torch.rand(N, C) > 0.5).float()

@@ -141,4 +141,66 @@ class TargetsPastOutFeatures(TorchRule):
             (targets.where, f"the targets: {targets.origin}"), *loss_related(setup))
 
 
-RULES = (OneHotTargetsForCrossEntropy, TargetsPastOutFeatures)
+class BinaryLossOnClassIds(TorchRule):
+    """
+    ## What it does
+    Checks for class-id targets (a ``torchvision`` dataset's, ``torch.randint``'s) given to ``nn.BCELoss`` /
+    ``nn.BCEWithLogitsLoss`` on a last layer with several outputs.
+
+    ## Why is this bad?
+    The binary losses score each output independently against a target of the same shape: they are
+    multi-label losses. Class ids of shape ``(N,)`` against an ``(N, C)`` output raise ``ValueError: Target
+    size ... must be the same as input size``; the usual "fix", one-hot targets, trains C independent yes/no
+    questions instead of one choice among C classes. A single-label multi-class task wants
+    ``nn.CrossEntropyLoss`` on the logits, with the class ids as they are.
+    """
+
+    code = "TL333"
+    NEEDS = frozenset({"loss", "head.units", "labels"})
+    name = "binary-loss-on-class-ids"
+    kind = "label-format-mismatch"
+    summary = "BCE on a multi-output head with class-id targets: a single-label task wants CrossEntropyLoss"
+    INVALID = (
+        """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+        from torchvision import datasets, transforms
+
+        loader = DataLoader(datasets.MNIST("data", transform=transforms.ToTensor()), batch_size=64)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        criterion = nn.BCEWithLogitsLoss()
+        for images, labels in loader:
+            loss = criterion(model(images), labels.float())
+        """,
+    )
+    VALID = (
+        """
+        import torch.nn as nn
+        from torch.utils.data import DataLoader
+        from torchvision import datasets, transforms
+
+        loader = DataLoader(datasets.MNIST("data", transform=transforms.ToTensor()), batch_size=64)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+        criterion = nn.CrossEntropyLoss()
+        for images, labels in loader:
+            loss = criterion(model(images), labels)
+        """,
+    )
+
+    def check(self, setup, context):
+        targets, head = setup.targets, setup.head
+        if setup.loss.name not in (kt.BCE, kt.BCE_WITH_LOGITS) or targets is None:
+            return
+        if targets.encoding != knowledge.IDS or head.units is None or head.units < 2 or head.reshaped:
+            return
+        yield self.report(
+            setup.call_at,
+            f"{setup.loss.written} is a multi-label loss that needs a target of the output's shape, but the "
+            f"{targets.origin} are one class id per sample for {head.units} outputs: it raises ValueError "
+            f"('Target size ... must be the same as input size'); for one class per sample use "
+            f"nn.CrossEntropyLoss on the logits with these class ids",
+            (targets.where, f"the targets: {targets.origin}"), (head.layer, f"the last layer: {head.units} outputs"),
+            *loss_related(setup)[:1])
+
+
+RULES = (OneHotTargetsForCrossEntropy, TargetsPastOutFeatures, BinaryLossOnClassIds)
