@@ -241,3 +241,26 @@ def test_wrapped_models_keep_their_head(wrapper):
             loss = nn.CrossEntropyLoss()(model(x), y)
     """
     assert codes(source) == ["TL135"]
+
+
+def test_softmax_returned_only_in_eval_mode_is_silent():
+    source = """
+        import torch.nn as nn
+        import torch.nn.functional as F
+
+        class Net(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.fc = nn.Linear(10, 4)
+
+            def forward(self, x):
+                logits = self.fc(x)
+                if self.training:
+                    return logits
+                return F.softmax(logits, dim=1)
+
+        model = Net()
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    assert codes(source) == []

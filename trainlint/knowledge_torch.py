@@ -143,6 +143,10 @@ DATASETS: Final = {
     "torchvision.datasets.SVHN": 10,
     "torchvision.datasets.STL10": 10,
 }
+FOLDER_DATASETS: Final = frozenset({
+    # One class id per sample, 0 .. (number of sub-folders - 1): how many is not visible in the code.
+    "torchvision.datasets.ImageFolder", "torchvision.datasets.DatasetFolder",
+})
 DATA_LOADER: Final = "torch.utils.data.DataLoader"
 TENSOR_DATASET: Final = "torch.utils.data.TensorDataset"
 ONE_HOT: Final = "torch.nn.functional.one_hot"

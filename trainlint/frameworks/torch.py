@@ -3,7 +3,8 @@
 During the run it makes modules, losses and datasets known objects (:class:`~trainlint.analysis.values.Call`),
 runs ``forward`` when a module instance is called, follows a tensor through activations written as modules,
 functions or methods, binds the batches of a ``DataLoader`` over a known dataset, and records each loss call
-with the output and targets it receives. After the run each recorded call becomes one
+with the output and targets it receives. A module's ``training`` flag reads ``True``: the rules judge what the
+loss trains on, not what eval mode returns for predictions. After the run each recorded call becomes one
 :class:`~trainlint.frameworks.torch_facts.LossSetup` per scenario in which the output's head is visible.
 
 The knowledge (which names are activations, losses, datasets) is in :mod:`trainlint.knowledge_torch`, each
@@ -109,7 +110,7 @@ class TorchFrontend(Frontend):
         short = name.rsplit(".", 1)[-1]
         if name.startswith("torch.nn.") and short[:1].isupper() and name.count(".") == 2:
             return Call(name, args, kwargs, node)  # a module: a layer, an activation, a loss, Sequential
-        if (name in kt.DATASETS or name in (kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT,
+        if (name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in (kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT,
                                              kt.ORDERED_DICT)):
             return Call(name, args, kwargs, node)
         return None
@@ -145,6 +146,10 @@ class TorchFrontend(Frontend):
             return _method(base, name, node)
         if isinstance(base, Instance) and name in kt.MODULE_SELF_METHODS and _is_module_class(base.cls):
             return _method(base, name, node)
+        if isinstance(base, Instance) and name == "training" and _is_module_class(base.cls):
+            # The rules judge the output a loss trains on: ``if self.training: return logits`` is the branch
+            # the training loss sees; what eval mode returns (a softmax for predictions) is not judged.
+            return Const(True, node)
         if isinstance(base, Call) and base.target.startswith("torch.nn.") and name in kt.MODULE_SELF_METHODS:
             return _method(base, name, node)
         return None
@@ -195,7 +200,7 @@ class TorchFrontend(Frontend):
     @staticmethod
     def _batches(value: Value) -> bool:
         return isinstance(value, Call) and (value.target == kt.DATA_LOADER or value.target in kt.DATASETS
-                                            or value.target == kt.TENSOR_DATASET)
+                                            or value.target in kt.FOLDER_DATASETS or value.target == kt.TENSOR_DATASET)
 
     def _batch(self, iterable: Value) -> Value | None:
         """One batch of a loader (or one sample of a dataset): ``(inputs, targets)`` with visible targets."""
@@ -204,7 +209,8 @@ class TorchFrontend(Frontend):
         if iterable.target == kt.DATA_LOADER:
             dataset = iterable.argument("dataset", 0)
             return self._batch(dataset) if isinstance(dataset, Call) and dataset.target != kt.DATA_LOADER else None
-        if iterable.target in kt.DATASETS and iterable.argument("target_transform") is None:
+        if (iterable.target in kt.DATASETS or iterable.target in kt.FOLDER_DATASETS) and iterable.argument(
+                "target_transform") is None:
             return Seq((Sym("inputs"), Derived(iterable, "targets", (), (), None, iterable.node)))
         if iterable.target == kt.TENSOR_DATASET and len(iterable.args) >= 2:
             return Seq((Sym("inputs"), iterable.args[-1]))
@@ -248,7 +254,8 @@ def _method(base: Value, name: str, node: cst.Attribute) -> Value:
 def _is_target(value: Value) -> bool:
     if isinstance(value, Call):
         return value.target in _TARGET_SOURCES
-    return isinstance(value, Derived) and (value.source.target in kt.DATASETS or value.source.target in _TARGET_SOURCES)
+    return isinstance(value, Derived) and (value.source.target in kt.DATASETS or value.source.target in (
+        kt.FOLDER_DATASETS) or value.source.target in _TARGET_SOURCES)
 
 
 _CONTINUE = object()
@@ -368,13 +375,16 @@ class _Reader:
                 classes = kt.DATASETS[source.target]
                 return TorchTargets(knowledge.IDS, kt.LONG, 0, classes - 1, classes, self.ref(value.node),
                                     f"{source.short_name} targets (class ids 0..{classes - 1})", True)
+            if value.method == "targets" and source.target in kt.FOLDER_DATASETS:
+                return TorchTargets(knowledge.IDS, kt.LONG, 0, None, None, self.ref(value.node),
+                                    f"{source.short_name} targets (class ids)", True)
             if value.method in kt.TO_FLOAT or value.method in kt.TO_LONG:
                 inner = self.targets(value.args[0], scenario, depth + 1)
                 if inner is None:
                     return None
                 dtype = kt.FLOAT if value.method in kt.TO_FLOAT else kt.LONG
                 return TorchTargets(inner.encoding, dtype, inner.first_id, inner.last_id, inner.num_classes,
-                                    inner.where, f"{inner.origin}.{value.method}()", inner.batched)
+                                    inner.where, f"{inner.origin} as .{value.method}()", inner.batched)
             return None
         if not isinstance(value, Call):
             return None
