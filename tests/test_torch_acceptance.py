@@ -224,8 +224,8 @@ def test_summary_counts_loss_calls_and_resolved_outputs():
                            str(TORCH / "module_subclass_logits.py"))
     assert result.returncode == 0, result.stderr
     rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
-    assert rows["PyTorch loss calls"] == "3"
-    assert rows["output head resolved"] == "1 of 3 (33%)"
+    assert rows["losses applied outside compile"] == "3"
+    assert rows["model output resolved"] == "1 of 3 (33%)"
 
 
 @pytest.mark.parametrize("wrapper", ["nn.DataParallel(model)", "DDP(model, device_ids=[rank])",

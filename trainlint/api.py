@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 from trainlint import config
 from trainlint.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 from trainlint.findings import Finding
+from trainlint.noqa import unused_code
 from trainlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | N
     else:
         results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
                                roots)
-    findings = _reported((f for r in results for f in r.findings), settings)
+    findings = without_noqa_used_elsewhere(_reported((f for r in results for f in r.findings), settings), results)
     return CheckRun(results, findings, settings)
 
 
@@ -129,3 +130,18 @@ def _reported(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
     # A finding met from two files (a helper's compile reached from two scripts) is reported once.
     return sorted(dict.fromkeys(f for f in findings if settings.enabled_in(f.code, f.filename)),
                   key=lambda f: f.sort_key)
+
+
+def without_noqa_used_elsewhere(findings: list[Finding], results: list[FileResult]) -> list[Finding]:
+    """TL901 judges each file alone: drop its report of a comment that silenced a finding reached from another
+    file of the run (a helper module's line, reported while linting the script that imports it)."""
+    used = {use for result in results for use in result.used_noqa}
+    if not used:
+        return findings
+
+    def used_elsewhere(finding: Finding) -> bool:
+        unused = unused_code(finding)
+        return unused is not None and any(
+            name == unused[0] and line == unused[1] and code.startswith(unused[2]) for name, line, code in used)
+
+    return [finding for finding in findings if not used_elsewhere(finding)]

@@ -14,9 +14,11 @@ class Stats:
     compile_calls: int = 0
     resolved_compile_calls: int = 0
     loss_calls: int = 0
-    """PyTorch: loss calls on a value (``criterion(output, target)``)."""
-    resolved_loss_calls: int = 0
-    """PyTorch: loss calls whose output's head (its width and what follows it) is resolved."""
+    """Losses applied outside ``compile`` (``loss_fn(y, logits)``, PyTorch's ``criterion(output, target)``), by
+    call site."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head (for PyTorch: the last
+    layer's width and what follows it)."""
 
     def add(self, other: Stats) -> None:
         for name in vars(self):

@@ -39,9 +39,10 @@ class AuditSummary:
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
     loss_calls: int = 0
-    """PyTorch loss calls on a value (``criterion(output, target)``)."""
-    resolved_loss_calls: int = 0
-    """PyTorch loss calls whose output's head (the last layer's width and what follows it) was resolved."""
+    """Losses applied outside ``compile``: a Keras custom loop's ``loss_fn(y, logits)``, PyTorch's
+    ``criterion(output, target)``."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
 
     @property
     def coverage(self) -> float | None:
@@ -59,16 +60,16 @@ class AuditSummary:
             ("models found", str(self.models)),
             ("compile calls", str(self.compile_calls)),
             ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
-            *self._torch_rows(),
+            *self._loss_call_rows(),
             ("findings", str(self.findings)),
         ]
 
-    def _torch_rows(self) -> list[tuple[str, str]]:
+    def _loss_call_rows(self) -> list[tuple[str, str]]:
         if not self.loss_calls:
             return []
-        share = f"{self.resolved_loss_calls / self.loss_calls:.0%}"
-        return [("PyTorch loss calls", str(self.loss_calls)),
-                ("output head resolved", f"{self.resolved_loss_calls} of {self.loss_calls} ({share})")]
+        share = f"{self.bound_loss_calls / self.loss_calls:.0%}"
+        return [("losses applied outside compile", str(self.loss_calls)),
+                ("model output resolved", f"{self.bound_loss_calls} of {self.loss_calls} ({share})")]
 
 
 def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummary:
@@ -90,7 +91,7 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
-        loss_calls=stats.loss_calls, resolved_loss_calls=stats.resolved_loss_calls,
+        loss_calls=stats.loss_calls, bound_loss_calls=stats.bound_loss_calls,
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),

@@ -242,7 +242,7 @@ class TorchFrontend(Frontend):
             if isinstance(fact, LossSetup) and fact.head.units is not None:
                 calls[id(fact.call_at.node)] = True
         stats.loss_calls += len(calls)
-        stats.resolved_loss_calls += sum(calls.values())
+        stats.bound_loss_calls += sum(calls.values())
 
 
 def _method(base: Value, name: str, node: cst.Attribute) -> Value:
