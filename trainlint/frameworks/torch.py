@@ -19,6 +19,7 @@ import libcst as cst
 
 from trainlint import knowledge
 from trainlint import knowledge_torch as kt
+from trainlint.analysis.evaluator import Method, _find_method
 from trainlint.analysis.facts import SourceRef
 from trainlint.analysis.scenario import Scenario
 from trainlint.analysis.values import (
@@ -43,6 +44,7 @@ _TENSOR_METHODS = frozenset(
     if name.startswith("torch.Tensor."))
 _TARGET_METHODS = kt.TARGET_PASS_THROUGH | kt.TO_FLOAT | kt.TO_LONG
 _TARGET_SOURCES = frozenset({kt.ONE_HOT, kt.RANDINT})
+_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.ORDERED_DICT})
 
 
 @dataclass(frozen=True)
@@ -76,17 +78,6 @@ def _is_module_class(cls: Value) -> bool:
     return False
 
 
-def _find_method(cls: ClassValue, name: str):
-    pending, seen = [cls], 0
-    while pending and seen < 16:
-        current = pending.pop(0)
-        seen += 1
-        if name in current.methods:
-            return current.methods[name]
-        pending.extend(b for b in current.bases if isinstance(b, ClassValue))
-    return None
-
-
 class TorchFrontend(Frontend):
     # --- evaluation ---------------------------------------------------------------------------------------
 
@@ -110,8 +101,7 @@ class TorchFrontend(Frontend):
         short = name.rsplit(".", 1)[-1]
         if name.startswith("torch.nn.") and short[:1].isupper() and name.count(".") == 2:
             return Call(name, args, kwargs, node)  # a module: a layer, an activation, a loss, Sequential
-        if (name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in (kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT,
-                                             kt.ORDERED_DICT)):
+        if name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in _OTHER_OBJECTS:
             return Call(name, args, kwargs, node)
         return None
 
@@ -246,8 +236,6 @@ class TorchFrontend(Frontend):
 
 
 def _method(base: Value, name: str, node: cst.Attribute) -> Value:
-    from trainlint.analysis.evaluator import Method
-
     return Method(base, name, node.value)
 
 
