@@ -1087,10 +1087,11 @@ class Interpreter:
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
             result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
             return self._new_box(result, state) if box_key(result) is not None else result
-        if name == "numpy.unique" and len(args) == 1:
+        if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
             return Distinct("np.unique(...)", anonymous=True, of=args[0])
-        if name in knowledge.LABEL_SPLITTERS and args:
-            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: same values.
+        if name in knowledge.LABEL_SPLITTERS and args and all(box_key(pick(a, state.scenario)) is None for a in args):
+            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: the same labels.
+            # (A mutable list would come back as new arrays, not as the same list: those stay unknown below.)
             arrays = tuple(a for a in args)
             if name.endswith("train_test_split"):
                 return Seq(tuple(a for array in arrays for a in (array, array)), node)
