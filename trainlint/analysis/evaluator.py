@@ -34,7 +34,9 @@ from trainlint.analysis.values import (
     Choice,
     ClassValue,
     Const,
+    Count,
     Derived,
+    Distinct,
     Function,
     Instance,
     Mapping,
@@ -51,6 +53,7 @@ from trainlint.analysis.values import (
     is_none,
     pick,
 )
+from trainlint.frameworks import frontends
 
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 4
@@ -242,6 +245,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self.frontends = frontends()
+        self.framework_events: list = []
+        """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -297,21 +303,31 @@ class Interpreter:
         """
         frame = Frame(globals_env, function=function)
         env: dict[str, Value] = {}
-        heap: dict[Any, Value] = dict(module_heap)
+        state = State(env, dict(module_heap), Scenario())
         params = list(_all_params(function.params))
         for index, param in enumerate(params):
             name = param.name.value
             if index == 0 and owner is not None and name in ("self", "cls"):
                 owner_value = globals_env.get(owner.name.value)
                 if isinstance(owner_value, ClassValue):
-                    env[name] = self._unknown_instance(owner_value, function, owner, heap)
+                    env[name] = self._standalone_self(owner_value, function, state) or self._unknown_instance(
+                        owner_value, function, owner, state.heap)
                     continue
             env[name] = Sym(name)
         self._call_stack.append(function)
         try:
-            self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
+            self._block(_body_statements(function.body), [state], frame)
         finally:
             self._call_stack.pop()
+
+    def _standalone_self(self, cls: ClassValue, function: cst.FunctionDef, state: State) -> Value | None:
+        """A framework's ``self`` for a method nobody called (a PyTorch module's ``training_step``)."""
+        if function.name.value != "__init__":
+            for frontend in self.frontends:
+                instance = frontend.standalone_self(self, cls, state)
+                if instance is not None:
+                    return instance
+        return None
 
     def _unknown_instance(self, cls: ClassValue, function: cst.FunctionDef, owner: cst.ClassDef,
                           heap: dict) -> Instance:
@@ -611,7 +627,7 @@ class Interpreter:
         # data loop, or one that may stop early, runs once and forgets what it changed.
         items = _iteration_items(iterable, MAX_UNROLL)
         if items is None or _jumps(statement.body):
-            states = self._loop_unknown(statement.body, state, frame, statement.target)
+            states = self._loop_unknown(statement.body, state, frame, statement.target, iterable)
             if statement.orelse is not None:
                 for after in states:
                     for inner in _body_statements(statement.orelse.body):
@@ -631,11 +647,16 @@ class Interpreter:
             states = self._block(_body_statements(statement.orelse.body), states, frame)
         return states
 
-    def _loop_unknown(self, body, state: State, frame: Frame, target) -> list[State]:
+    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
+                      ) -> list[State]:
         """A loop of unknown length: run the body once, then forget what it may have changed."""
         before = state.fork()
         if target is not None:
-            self._assign(target, Sym(_label(target)), state, frame)
+            item = None
+            if iterable is not None:
+                item = next((found for frontend in self.frontends
+                             if (found := frontend.loop_item(iterable)) is not None), None)
+            self._assign(target, item if item is not None else Sym(_label(target)), state, frame)
         after_states = self._block(_body_statements(body), [state], frame)
         for after in after_states:
             after.done = False
@@ -921,7 +942,8 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
-            return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
+            return self._framework_attribute(base, attr, node) or self._resolved(
+                self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
@@ -932,12 +954,24 @@ class Interpreter:
             return Method(base, attr, node.value)
         if isinstance(base, Namespace):
             return self._option(base, attr, node, state)
-        return Sym(attr)
+        return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
+        for frontend in self.frontends:
+            found = frontend.attribute(base, attr, node)
+            if found is not None:
+                return found
+        return None
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = pick(self._eval(node.value, state, frame), state.scenario)
         if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
             return base  # y[:1000] keeps the encoding and the range of the labels
+        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice)
+                and isinstance(node.slice[1].slice, cst.Index)):
+            column = self._eval(node.slice[1].slice.value, state, frame)
+            if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
+                return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
         if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
@@ -1140,6 +1174,10 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
+            for frontend in self.frontends:
+                result = frontend.starred_call(self, function, node, state, frame)
+                if result is not None:
+                    return result
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
         if type(node.func) is cst.Attribute:
@@ -1172,6 +1210,11 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, (Instance, Call)):
+            for frontend in self.frontends:
+                result = frontend.call_object(self, function, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
         if isinstance(function, Function):
@@ -1194,6 +1237,11 @@ class Interpreter:
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
+        for frontend in self.frontends:
+            if frontend.claims(name):
+                result = frontend.outside_call(self, name, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if name.startswith("builtins."):
             args = tuple(pick(a, state.scenario) for a in args)
             if any(isinstance(a, Choice) for a in args) and name != "builtins.print":
@@ -1201,16 +1249,25 @@ class Interpreter:
                 return self._lift(args, state, lambda *each: self._outside_call(function, each, kwargs, node, state))
             if name == "builtins.len" and len(args) == 1 and isinstance(args[0], Span):
                 return self._range_length(args[0], node)
-            result = _builtin(name[9:], args, node, kwargs)
-            if isinstance(result, Sym):
+            result = _class_count(name[9:], args, _builtin(name[9:], args, node, kwargs))
+            if type(result) is Sym:  # not a Count or Distinct, which keep their relation to the labels
                 return self._unknown_call(function, args, kwargs, node, result.label)
             return self._new_box(result, state) if box_key(result) is not None else result
+        if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
+            return Distinct("np.unique(...)", anonymous=True, of=args[0])
+        if name in knowledge.LABEL_SPLITTERS and args and all(box_key(pick(a, state.scenario)) is None for a in args):
+            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: the same labels.
+            # (A mutable list would come back as new arrays, not as the same list: those stay unknown below.)
+            arrays = tuple(a for a in args)
+            if name.endswith("train_test_split"):
+                return Seq(tuple(a for array in arrays for a in (array, array)), node)
+            return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
                 return self._new_box(_copy(passed), state)  # an array copies the list
             return args[0]
-        if name in knowledge.DATASETS:
+        if name in knowledge.DATASETS or name in knowledge.REGRESSION_DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
             return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
         if name == "argparse.ArgumentParser":
@@ -1357,6 +1414,10 @@ class Interpreter:
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
         if isinstance(receiver, ArgumentParser):
             return self._parser_method(receiver, method.name, args, kwargs, state)
+        for frontend in self.frontends:
+            result = frontend.method_call(self, receiver, method.name, args, kwargs, node, state)
+            if result is not None:
+                return result
         if box_key(receiver) is not None:
             if method.name in _READING_METHODS:
                 current = pick(state.heap.get(box_key(receiver), receiver), state.scenario)
@@ -1556,8 +1617,8 @@ class Interpreter:
         return model
 
 
-_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
-    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
+    knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 STANDARD_CONSTANTS: dict[str, object] = {
     f"string.{name}": getattr(string, name)
@@ -2316,6 +2377,23 @@ def _builtin_container(name: str, args: tuple[Value, ...], node: cst.Call, kwarg
             isinstance(i, Const) and isinstance(i.value, (int, float)) for i in value.items):
         return Const({"max": max, "min": min, "sum": sum}[name](i.value for i in value.items), node)
     return None
+
+
+def _class_count(name: str, args: tuple[Value, ...], result: Value) -> Value:
+    """Keep the relation an unknown count has to the labels: ``len(set(y))``, ``len(tokenizer.word_index)``."""
+    if not isinstance(result, Sym) or isinstance(result, (Count, Distinct)) or len(args) != 1:
+        return result
+    (arg,) = args
+    if name == "set" and not isinstance(arg, (Seq, Mapping, Const)):
+        return Distinct(result.label, anonymous=True, of=arg)
+    if name in ("list", "sorted", "tuple") and isinstance(arg, Distinct):
+        return arg
+    if name == "len" and isinstance(arg, Distinct) and arg.of is not None:
+        return Count(result.label, anonymous=True, kind="distinct", of=arg.of)
+    if (name == "len" and isinstance(arg, Method) and arg.name == "word_index" and isinstance(arg.receiver, Call)
+            and arg.receiver.target == "keras.preprocessing.Tokenizer"):
+        return Count(result.label, anonymous=True, kind="word_index", of=arg.receiver)
+    return result
 
 
 def _builtin_scalar(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
