@@ -93,3 +93,26 @@ def test_a_head_sized_from_other_strings_than_the_encoder_saw_is_not_related():
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         model.fit(x, y)
     """) == []
+
+
+def test_unique_with_counts_is_a_pair_not_the_classes():
+    assert codes("""
+        import numpy as np
+        from tensorflow import keras
+        tokenizer = keras.preprocessing.text.Tokenizer()
+        tokenizer.fit_on_texts(labels)
+        y = np.array(tokenizer.texts_to_sequences(labels))
+        model = keras.Sequential([keras.layers.Dense(len(np.unique(labels, return_counts=True)), activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y)
+    """) == []
+    assert codes("""
+        import numpy as np
+        from tensorflow import keras
+        tokenizer = keras.preprocessing.text.Tokenizer()
+        tokenizer.fit_on_texts(labels)
+        y = np.array(tokenizer.texts_to_sequences(labels))
+        model = keras.Sequential([keras.layers.Dense(len(np.unique(labels)), activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        model.fit(x, y)
+    """) == ["TL311"]
