@@ -268,3 +268,14 @@ def test_a_file_without_compile_or_optimizer_is_analysed():
         loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=model(x))
         """
     assert codes(source) == ["TL121"]
+
+
+def test_the_audit_summary_counts_losses_applied_in_loops():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--no-cache", "--summary", str(LOOPS))
+    rows = dict(line.rsplit("  ", 1) for line in result.stdout.splitlines() if line.startswith(
+        ("files scanned", "files parsed", "losses applied in loops", "applied to a model output")))
+    assert {key.strip(): value.strip() for key, value in rows.items()} == {
+        "files scanned": "16", "files parsed": "16",  # a loop with no compile and no optimizer is read too
+        "losses applied in loops": "14", "applied to a model output": "14 of 14 (100%)"}

@@ -185,6 +185,7 @@ def _lint_checkout(spec: RepositorySpec, root: Path, options: AuditOptions) -> l
         "skipped_notebooks": sum(bool(r.notebook and r.notes) for r in results),
         "parsed": stats.parsed, "cached": sum(r.cached for r in results), "models": stats.models,
         "compile_calls": stats.compile_calls, "resolved_compile_calls": stats.resolved_compile_calls,
+        "loss_calls": stats.loss_calls, "bound_loss_calls": stats.bound_loss_calls,
         "findings": len(findings), "findings_by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
     })
     return records

@@ -135,6 +135,7 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         files=total("files"), notebooks=total("notebooks"), skipped_notebooks=total("skipped_notebooks"),
         parsed=total("parsed"), cached=total("cached"), models=total("models"),
         compile_calls=total("compile_calls"), resolved_compile_calls=total("resolved_compile_calls"),
+        loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),

@@ -38,6 +38,10 @@ class AuditSummary:
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    loss_calls: int = 0
+    """Losses applied outside ``compile`` (training loops), by call site."""
+    bound_loss_calls: int = 0
+    """Of those, the ones applied to a model output whose head resolved."""
 
     @property
     def coverage(self) -> float | None:
@@ -55,6 +59,10 @@ class AuditSummary:
             ("models found", str(self.models)),
             ("compile calls", str(self.compile_calls)),
             ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
+            *([("losses applied in loops", str(self.loss_calls)),
+               ("applied to a model output", f"{self.bound_loss_calls} of {self.loss_calls} "
+                                             f"({self.bound_loss_calls / self.loss_calls:.0%})")]
+              if self.loss_calls else []),
             ("findings", str(self.findings)),
         ]
 
@@ -78,6 +86,8 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        loss_calls=stats.loss_calls,
+        bound_loss_calls=stats.bound_loss_calls,
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
