@@ -279,3 +279,28 @@ def test_the_audit_summary_counts_losses_applied_in_loops():
     assert {key.strip(): value.strip() for key, value in rows.items()} == {
         "files scanned": "16", "files parsed": "16",  # a loop with no compile and no optimizer is read too
         "losses applied in loops": "14", "applied to a model output": "14 of 14 (100%)"}
+
+
+def test_a_softmax_applied_only_at_inference_is_not_the_training_head():
+    source = """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Classifier(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.out = keras.layers.Dense(10)
+
+            def call(self, x, training=False):
+                logits = self.out(x)
+                if not training:
+                    return tf.nn.softmax(logits)
+                return logits
+
+        model = Classifier()
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        for x, y in dataset:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+        """
+    assert codes(source) == []  # the default training=False would have made it a softmax head (TL121)

@@ -1256,8 +1256,12 @@ class Interpreter:
         call = _find_method(cls, "call")
         outputs: tuple[Value, ...] = (OPAQUE,)
         if call is not None:
-            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
-                                         state)
+            # fit() and a training loop call it with training=True, predict() with False: a head that depends on
+            # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
+            training = (("training", Sym("training")),) if any(
+                p.name.value == "training" for p in _all_params(call.params)) else ()
+            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
+                                         training, state)
             if isinstance(result, Tensor):
                 outputs = (result,)
         model = self._new_model(node, state, outputs=outputs)
