@@ -304,3 +304,34 @@ def test_a_softmax_applied_only_at_inference_is_not_the_training_head():
                 loss = loss_fn(y, model(x, training=True))
         """
     assert codes(source) == []  # the default training=False would have made it a softmax head (TL121)
+
+
+def test_a_functional_model_subclassed_for_its_train_step():
+    """keras.io's "customizing what happens in fit": ``CustomModel(inputs, outputs)`` adds only a train_step."""
+    source = """
+        import tensorflow as tf
+        import keras
+
+        class CustomModel(keras.Model):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.loss_fn = keras.losses.BinaryCrossentropy()
+
+            def train_step(self, data):
+                x, y = data
+                with tf.GradientTape() as tape:
+                    y_pred = self(x, training=True)
+                    loss = self.loss_fn(y, y_pred)
+                return {"loss": loss}
+
+        inputs = keras.Input(shape=(32,))
+        outputs = keras.layers.Dense(1)(inputs)
+        model = CustomModel(inputs, outputs)
+        model.compile(optimizer="adam")
+        model.fit(x, y, epochs=3)
+        """
+    assert codes(source) == ["TL122"]
+    assert codes(source.replace("BinaryCrossentropy()", "BinaryCrossentropy(from_logits=True)")) == []
+    # A constructor of its own: its arguments are not keras.Model's (inputs, outputs).
+    own = source.replace("def __init__(self, *args, **kwargs):", "def __init__(self, encoder, head, **kwargs):")
+    assert codes(own.replace("super().__init__(*args, **kwargs)", "super().__init__(**kwargs)")) == []

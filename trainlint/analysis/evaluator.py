@@ -1264,6 +1264,13 @@ class Interpreter:
                                          training, state)
             if isinstance(result, Tensor):
                 outputs = (result,)
+        elif _hands_arguments_to_keras(init):
+            # A subclass that only adds methods (train_step) to a functional model: CustomModel(inputs, outputs).
+            given = argument(args, kwargs, "outputs", 1)
+            if isinstance(given, (Seq, Mapping)):
+                outputs = tuple(given.items) if isinstance(given, Seq) else tuple(v for _, v in given.items)
+            elif given is not None:
+                outputs = (given,)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
@@ -1406,6 +1413,15 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
+    """No ``__init__``, or ``__init__(self, *args, **kwargs)``: the constructor's arguments are keras.Model's."""
+    if init is None:
+        return True
+    params = init.params
+    return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
+            and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:
