@@ -20,9 +20,16 @@ notebooks               2 (1 skipped: not Python)
 files parsed            4
 results from cache      0
 models found            8
-compile calls           8
-head and loss resolved  3 of 8 (38%)
+compile calls           8 (8 with a loss)
+head and loss resolved  5 of 8 (62%), 2 with a runtime width
 findings                6
+
+Why compile calls with a loss were not judged (--explain-unresolved lists them)
+
+reason                    calls
+------------------------  -----
+activation: not resolved      2
+loss: unknown value           1
 
 Findings per rule
 
@@ -98,9 +105,11 @@ def test_the_report_is_one_self_contained_page(audited):
     assets.feed(page)
     assert assets.fetched == []
     assert "url(" not in page and "@import" not in page and "http" not in page
-    assert assets.tags.count("svg") == 2 and assets.tags.count("rect") == 6  # two charts: 4 rules, 2 repositories
+    # three charts: 4 rules, 2 repositories, 2 reasons why compile calls were not judged
+    assert assets.tags.count("svg") == 3 and assets.tags.count("rect") == 8
     assert "repo_one/binary_classifier.ipynb:cell 6:3:38" in page
-    for row in ("files scanned", "head and loss resolved", "3 of 8 (38%)", "categorical-crossentropy-on-single-unit"):
+    for row in ("files scanned", "head and loss resolved", "5 of 8 (62%)", "categorical-crossentropy-on-single-unit",
+                "Compile calls not judged", "loss: unknown value"):
         assert row in page
 
 

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 from trainlint import config
 from trainlint.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 from trainlint.findings import Finding
+from trainlint.noqa import unused_code
 from trainlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -104,24 +105,25 @@ def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None
 
 def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | None = None,
         progress_stream: TextIO | None = None, respect_gitignore: bool = True,
-        origins: dict[Finding, Origin] | None = None) -> CheckRun:
+        origins: dict[Finding, Origin] | None = None, unresolved_sites: list | None = None) -> CheckRun:
     """What ``trainlint check`` does before reporting. With ``origins`` (``--dynamic``): one process, no cache,
-    and what each finding rests on is collected there."""
+    and what each finding rests on is collected there; with ``unresolved_sites`` (``--explain-unresolved``), the
+    same, and each compile call no rule could judge is collected there with its reason."""
     from trainlint.batch import lint_sources
     from trainlint.files import lint_source
     from trainlint.progress import Progress
 
     sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
     roots = project_roots(paths)
-    if origins is not None:  # origins hold syntax trees: one process, no cache
+    if origins is not None or unresolved_sites is not None:  # they hold syntax trees: one process, no cache
         from trainlint.analysis.project import Project
 
         project = Project(roots)
-        results = [lint_source(source, settings, origins, project) for source in sources]
+        results = [lint_source(source, settings, origins, project, unresolved_sites) for source in sources]
     else:
         results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
                                roots)
-    findings = _reported((f for r in results for f in r.findings), settings)
+    findings = without_noqa_used_elsewhere(_reported((f for r in results for f in r.findings), settings), results)
     return CheckRun(results, findings, settings)
 
 
@@ -129,3 +131,18 @@ def _reported(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
     # A finding met from two files (a helper's compile reached from two scripts) is reported once.
     return sorted(dict.fromkeys(f for f in findings if settings.enabled_in(f.code, f.filename)),
                   key=lambda f: f.sort_key)
+
+
+def without_noqa_used_elsewhere(findings: list[Finding], results: list[FileResult]) -> list[Finding]:
+    """TL901 judges each file alone: drop its report of a comment that silenced a finding reached from another
+    file of the run (a helper module's line, reported while linting the script that imports it)."""
+    used = {use for result in results for use in result.used_noqa}
+    if not used:
+        return findings
+
+    def used_elsewhere(finding: Finding) -> bool:
+        unused = unused_code(finding)
+        return unused is not None and any(
+            name == unused[0] and line == unused[1] and code.startswith(unused[2]) for name, line, code in used)
+
+    return [finding for finding in findings if not used_elsewhere(finding)]

@@ -95,6 +95,12 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    check.add_argument("--explain-unresolved", action="store_true",
+                       help="list each compile call with a loss whose head or loss the analysis could not resolve, "
+                            "with the reason (no rule judged it); runs in one process without the cache")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write '# noqa: CODE' on the line of every current finding (adopting trainlint on an "
+                            "existing codebase), then exit")
     dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
     dynamic.add_argument("--dynamic", action="store_true",
                          help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
@@ -157,13 +163,16 @@ def _check(args) -> int:
     if getattr(args, "repos", None):
         return run_repository_audit(args, settings, args.jobs or default_jobs())
     origins = {} if args.dynamic else None
-    cache = None if args.no_cache or origins is not None else Cache.open(args.cache_dir)
+    unresolved_sites = [] if args.explain_unresolved else None
+    cache = None if args.no_cache or origins is not None or unresolved_sites is not None else Cache.open(args.cache_dir)
     checked = api.run(args.paths, settings, jobs=args.jobs or default_jobs(), cache=cache, progress_stream=sys.stderr,
-                      respect_gitignore=args.respect_gitignore, origins=origins)
+                      respect_gitignore=args.respect_gitignore, origins=origins, unresolved_sites=unresolved_sites)
     results, findings = checked.results, checked.findings
     for result in results:
         for note in result.notes:
             print(f"trainlint: note: {result.filename}: {note}", file=sys.stderr)
+    if args.add_noqa:
+        return _add_noqa(findings)
     dynamic_failure = None
     if args.dynamic:
         findings, dynamic_failure = _confirm(findings, origins, args, settings)
@@ -177,6 +186,8 @@ def _check(args) -> int:
     REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
     if args.statistics:
         _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
+    if unresolved_sites is not None:
+        _print_unresolved(unresolved_sites, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)
     if dynamic_failure:
         print(f"trainlint: {dynamic_failure}", file=sys.stderr)
         return EXIT_ERROR
@@ -184,6 +195,18 @@ def _check(args) -> int:
         if not _summarise(args, results, findings):
             return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _add_noqa(findings) -> int:
+    from trainlint.add_noqa import add_noqa
+
+    outcome = add_noqa(findings)
+    print(f"Added {outcome.added} noqa {'directive' if outcome.added == 1 else 'directives'} to "
+          f"{outcome.files} {'file' if outcome.files == 1 else 'files'}.", file=sys.stderr)
+    for finding in outcome.left:
+        print(f"trainlint: not silenced (no room for a comment on its line): {finding.filename}:{finding.line}: "
+              f"{finding.code}", file=sys.stderr)
+    return EXIT_ERROR if outcome.left else EXIT_CLEAN
 
 
 def _summarise(args, results, findings) -> bool:
@@ -202,6 +225,15 @@ def _summarise(args, results, findings) -> bool:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)
             return False
     return True
+
+
+def _print_unresolved(sites, out) -> None:
+    """Each compile call with a loss that no rule judged, and why: what a user reads to trust the silence."""
+    unique = sorted(dict.fromkeys(sites), key=lambda s: (s.filename, s.line, s.column))
+    out.write(f"{len(unique)} compile call{'s' if len(unique) != 1 else ''} with a loss not judged "
+              f"(head or loss unresolved):\n")
+    for site in unique:
+        out.write(f"  {site}\n")
 
 
 def _print_statistics(findings, out) -> None:

@@ -12,16 +12,17 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import Interpreter, LossEvent, ModelEvent
-from trainlint.analysis.extract import Extractor, optimizer_calls
-from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.extract import Extractor, describe_receiver, has_loss, optimizer_calls, resolved
+from trainlint.analysis.facts import SourceRef, TrainingSetup, Unresolved
 from trainlint.analysis.positions import StatementPositions
 from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
+from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
 from trainlint.settings import Settings
 from trainlint.source import syntax_hint
-from trainlint.stats import Stats
+from trainlint.stats import Stats, UnresolvedSite
 
 
 def might_have_findings(text: str) -> bool:
@@ -44,6 +45,38 @@ def compiles_something(text: str) -> bool:
     return False
 
 
+class _Site:
+    """One compile call in the code, over every run of it (a helper called twice is one site)."""
+
+    __slots__ = ("node", "loss", "judged", "runtime_width", "why")
+
+    def __init__(self, node):
+        self.node = node
+        self.loss = self.judged = self.runtime_width = False
+        self.why: Unresolved | None = None
+
+    def seen(self, loss: bool, judged: bool, runtime_width: bool, explain) -> None:
+        self.loss |= loss
+        self.runtime_width |= runtime_width
+        if judged:
+            self.judged, self.why = True, None
+        elif loss and not self.judged and self.why is None:
+            self.why = explain() or Unresolved("unknown")
+
+
+def _count(stats: Stats, sites) -> None:
+    for site in sites:
+        stats.compile_calls += 1
+        if not site.loss:
+            continue
+        stats.compile_calls_with_loss += 1
+        if site.judged:
+            stats.resolved_compile_calls += 1
+            stats.runtime_width += site.runtime_width
+        else:
+            stats.unresolved[site.why.reason] = stats.unresolved.get(site.why.reason, 0) + 1
+
+
 @dataclass(frozen=True)
 class Origin:
     """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
@@ -61,9 +94,11 @@ class Analysis:
 
 
 def lint_text(text: str, filename: str, settings: Settings = Settings(),
-              origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> Analysis:
+              origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+              unresolved_sites: list[UnresolvedSite] | None = None) -> Analysis:
     """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path);
-    with ``origins``, what each finding rests on is kept (for ``--dynamic``)."""
+    with ``origins``, what each finding rests on is kept (for ``--dynamic``); with ``unresolved_sites``, the
+    compile calls no rule could judge are listed there with their reasons (``--explain-unresolved``)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
             path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
@@ -82,7 +117,8 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     resolve_import = project.resolver(path, imported) if path is not None else None
     places = _Places(module, filename, project, path, imported, text)
     try:
-        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins), stats,
+        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins,
+                                    unresolved_sites), stats,
                         frozenset(imported))
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
@@ -134,8 +170,10 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None, places: _Places | None = None,
-                origins: dict[Finding, Origin] | None = None) -> list[Finding]:
-    """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
+                origins: dict[Finding, Origin] | None = None,
+                unresolved_sites: list[UnresolvedSite] | None = None) -> list[Finding]:
+    """The findings of one module; with ``origins``, also what each finding rests on (its first setup); with
+    ``unresolved_sites``, each compile call with a loss that no rule could judge, and why (positions cost)."""
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
     extractor = Extractor(filename, settings.keras_version)
@@ -163,21 +201,19 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                     filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
                     code=INTERNAL_ERROR))
 
-    fits: dict[int, list[ModelEvent]] = {}
-    for event in events:
-        if event.method != "compile":
-            fits.setdefault(id(event.model.identity), []).append(event)
-    compile_calls: dict[int, bool] = {}
+    fits = _fits_by_compile(events)
+    sites: dict[int, _Site] = {}
     models: set[int] = set()
     compiled_with: dict[int, Origin] = {}
-    for event in events:
+    for index, event in enumerate(events):
         if event.method != "compile":
             continue
-        setups = extractor.setups(event, tuple(fits.get(id(event.model.identity), ())))
+        setups = extractor.setups(event, tuple(fits.get(index, ())))
         # Re-run statements meet the same call again: count syntax, not runs.
         models.add(id(event.model.node))
-        compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
-            s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
+        site = sites.setdefault(id(event.node), _Site(event.node))
+        site.seen(has_loss(event), any(resolved(s) for s in setups),
+                  any(resolved(s) and s.head.units is None for s in setups), lambda: extractor.unresolved(event, setups))
         optimizer = event.argument("optimizer", 0)
         if setups and optimizer is not None:
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
@@ -194,16 +230,56 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
+    for key, (node, receiver, args, kwargs) in interpreter.unseen_compiles.items():
+        if key not in sites:
+            sites[key] = site = _Site(node)
+            site.seen(argument(args, kwargs, "loss", 1) is not None, False, False, lambda: describe_receiver(receiver))
     if stats is not None:
         stats.models += len(models)
-        stats.compile_calls += len(compile_calls)
-        stats.resolved_compile_calls += sum(compile_calls.values())
+        _count(stats, sites.values())
         stats.loss_calls += len(loss_calls)
         stats.bound_loss_calls += sum(loss_calls.values())
     places = places or _Places(module, filename)
-    if places.text is not None and scenarios:
+    if places.text is not None and (scenarios or unresolved_sites is not None):
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
+    if unresolved_sites is not None:
+        for site in sites.values():
+            if site.why is not None:
+                where, start, _ = places.span(SourceRef(filename, site.node))
+                unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
     return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
+
+
+def _fits_by_compile(events: list[ModelEvent]) -> dict[int, list[ModelEvent]]:
+    """The ``fit`` calls of each ``compile`` (by its index in ``events``), in program order.
+
+    A fit belongs to the latest compile before it on the same model that can hold when the fit runs (one compile per
+    branch of an ``if`` may precede it): labels rebound between two compiles are trained with the second. A fit
+    the evaluator met before any compile of its model stays with the first one.
+    """
+    compiles: dict[int, list[int]] = {}
+    attached: dict[int, list[ModelEvent]] = {}
+    early: dict[int, list[ModelEvent]] = {}
+    for index, event in enumerate(events):
+        model = id(event.model.identity)
+        if event.method == "compile":
+            compiles.setdefault(model, []).append(index)
+            continue
+        if model not in compiles:
+            early.setdefault(model, []).append(event)
+            continue
+        for candidate in reversed(compiles[model]):
+            both = events[candidate].scenario.combined(event.scenario)
+            if both is None:
+                continue
+            attached.setdefault(candidate, []).append(event)
+            if len(both.assumptions) == len(event.scenario.assumptions):  # this compile holds whenever the fit runs
+                break
+    for model, fits in early.items():
+        if model in compiles:
+            first = compiles[model][0]
+            attached[first] = fits + attached.get(first, [])
+    return attached
 
 
 class _Places:
@@ -265,27 +341,54 @@ MAX_APPLICATIONS_SHOWN = 3
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
              origins: dict[Finding, Origin] | None,
              applications: dict[Report, list[tuple[SourceRef, str]]] | None = None) -> list[Finding]:
-    findings = []
+    """One finding per place: reports of one code and message at one place, reached from several models or call
+    paths (a helper that compiles each model it is given), become one finding that says how many."""
+    groups: dict[tuple, _Place] = {}
     for report, seen in reports.items():
-        merged = merge_scenarios(seen)
-        scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
-        rule = RULES_BY_CODE[report.code]
         filename, start, end = places.span(report.primary)
-        message = f"when {scenario}: {report.message}" if scenario else report.message
+        place = groups.setdefault((report.code, filename, start, end, report.message),
+                                  _Place(report, filename, start, end))
+        place.scenarios.extend(seen)
+        place.reports += 1
         applied = (applications or {}).get(report, [])[:MAX_APPLICATIONS_SHOWN]
-        if applied:
-            described = list(dict.fromkeys(place for _, place in applied))
-            message += f" (the loss is applied by {', '.join(described)})"
+        for _, described in applied:
+            if described not in place.applied:
+                place.applied.append(described)
         related_places = [*report.related, *((where, "the loss is applied to the model's output here")
                                              for where, _ in applied if where != report.primary
                                              and all(where != other for other, _ in report.related))]
-        related = []
         for where, note in related_places:
             related_file, related_start, _ = places.span(where)
-            related.append(Related(related_file, *related_start, note))
-        finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                          tuple(related), scenario, name=rule.name)
+            related = Related(related_file, *related_start, note)
+            if related not in place.related:
+                place.related.append(related)
+    findings = []
+    for place in groups.values():
+        report = place.first
+        merged = merge_scenarios(place.scenarios)
+        scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
+        rule = RULES_BY_CODE[report.code]
+        message = f"when {scenario}: {report.message}" if scenario else report.message
+        if place.applied:
+            message += f" (the loss is applied by {', '.join(place.applied[:MAX_APPLICATIONS_SHOWN])})"
+        if place.reports > 1:
+            paths = "models" if rule.FACT is TrainingSetup else "call paths"
+            message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
+        finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
+                          tuple(place.related), scenario, name=rule.name)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+@dataclass
+class _Place:
+    first: Report
+    filename: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    scenarios: list[Scenario] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    reports: int = 0

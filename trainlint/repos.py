@@ -185,6 +185,8 @@ def _lint_checkout(spec: RepositorySpec, root: Path, options: AuditOptions) -> l
         "skipped_notebooks": sum(bool(r.notebook and r.notes) for r in results),
         "parsed": stats.parsed, "cached": sum(r.cached for r in results), "models": stats.models,
         "compile_calls": stats.compile_calls, "resolved_compile_calls": stats.resolved_compile_calls,
+        "compile_calls_with_loss": stats.compile_calls_with_loss, "runtime_width": stats.runtime_width,
+        "unresolved": dict(sorted(stats.unresolved.items())),
         "loss_calls": stats.loss_calls, "bound_loss_calls": stats.bound_loss_calls,
         "findings": len(findings), "findings_by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
     })

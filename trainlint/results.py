@@ -19,7 +19,7 @@ from typing import Iterable, Iterator, TextIO
 
 from trainlint.findings import Confirmation, Finding, Related
 from trainlint.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
-from trainlint.summary import AuditSummary, FolderCount, RuleCount
+from trainlint.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
 
 _DONE = (STATUS_COMPLETE, STATUS_FAILED)
 
@@ -128,6 +128,10 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
     names = {f.code: f.name for f in findings}
     per_rule = Counter(f.code for f in findings)
 
+    unresolved: Counter = Counter()
+    for record in complete.values():
+        unresolved.update({str(k): int(v) for k, v in (record.get("unresolved") or {}).items()})
+
     def total(field: str) -> int:
         return sum(int(r.get(field) or 0) for r in complete.values())
 
@@ -135,8 +139,9 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         files=total("files"), notebooks=total("notebooks"), skipped_notebooks=total("skipped_notebooks"),
         parsed=total("parsed"), cached=total("cached"), models=total("models"),
         compile_calls=total("compile_calls"), resolved_compile_calls=total("resolved_compile_calls"),
+        compile_calls_with_loss=total("compile_calls_with_loss"), runtime_width=total("runtime_width"),
         loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
-        findings=len(findings),
+        unresolved=sorted_reasons(unresolved), findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
         by_folder=tuple(FolderCount(name, int(complete[name].get("files") or 0), per_repository[name])

@@ -34,10 +34,14 @@ class AuditSummary:
     models: int
     compile_calls: int
     resolved_compile_calls: int
-    """Compile calls whose model head (units and activation) and loss were both resolved."""
+    """Compile calls with a loss whose model head (its activation) and loss were both resolved."""
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    compile_calls_with_loss: int = 0
+    runtime_width: int = 0
+    unresolved: tuple[tuple[str, int], ...] = ()
+    """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
     loss_calls: int = 0
     """Losses applied outside ``compile`` (training loops), by call site."""
     bound_loss_calls: int = 0
@@ -45,7 +49,8 @@ class AuditSummary:
 
     @property
     def coverage(self) -> float | None:
-        return self.resolved_compile_calls / self.compile_calls if self.compile_calls else None
+        sites = self.compile_calls_with_loss
+        return self.resolved_compile_calls / sites if sites else None
 
     def overview(self) -> list[tuple[str, str]]:
         coverage = "n/a" if self.coverage is None else f"{self.coverage:.0%}"
@@ -57,8 +62,9 @@ class AuditSummary:
             ("files parsed", str(self.parsed)),
             ("results from cache", str(self.cached)),
             ("models found", str(self.models)),
-            ("compile calls", str(self.compile_calls)),
-            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
+            ("compile calls", f"{self.compile_calls} ({self.compile_calls_with_loss} with a loss)"),
+            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
+             + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
             *([("losses applied in loops", str(self.loss_calls)),
                ("applied to a model output", f"{self.bound_loss_calls} of {self.loss_calls} "
                                              f"({self.bound_loss_calls / self.loss_calls:.0%})")]
@@ -86,6 +92,9 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        compile_calls_with_loss=stats.compile_calls_with_loss,
+        runtime_width=stats.runtime_width,
+        unresolved=sorted_reasons(stats.unresolved),
         loss_calls=stats.loss_calls,
         bound_loss_calls=stats.bound_loss_calls,
         findings=len(findings),
@@ -94,6 +103,10 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder])
                         for folder in sorted(files_per_folder, key=lambda f: (-findings_per_folder[f], f))),
     )
+
+
+def sorted_reasons(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list[str]:
@@ -109,6 +122,9 @@ def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list
 def format_summary(summary: AuditSummary) -> str:
     lines = ["", "Audit summary", ""]
     lines += _table(("", ""), summary.overview(), right=set())[2:]
+    if summary.unresolved:
+        lines += ["", "Why compile calls with a loss were not judged (--explain-unresolved lists them)", ""]
+        lines += _table(("reason", "calls"), list(summary.unresolved), {1})
     if summary.by_rule:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})

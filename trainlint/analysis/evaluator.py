@@ -25,6 +25,8 @@ from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
+    OPAQUE_CALL,
+    OPAQUE_STACK,
     AppliedLoss,
     Call,
     Choice,
@@ -186,6 +188,9 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
+        """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
+        by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
@@ -980,7 +985,28 @@ class Interpreter:
         if arguments is None:
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
+        if type(node.func) is cst.Attribute:
+            if node.func.attr.value == "compile":
+                return self._compile_call(function, args, kwargs, node, state, frame)
+            if node.func.attr.value == "__init__" and _is_super(node.func.value):
+                self._functional_init(args, kwargs, state)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _functional_init(self, args, kwargs, state: State) -> None:
+        """``super().__init__(inputs=..., outputs=...)`` in a Model subclass: the instance is a functional model."""
+        outputs = argument(args, kwargs, "outputs", 1)
+        instance = state.env.get("self")
+        if outputs is not None and isinstance(instance, Instance) and argument(args, kwargs, "inputs", 0) is not None:
+            state.heap[("functional outputs", id(instance))] = outputs
+
+    def _compile_call(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        seen = len(self.events)
+        result = self._call_value(function, args, kwargs, node, state, frame)
+        if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
+            # re.compile, torch.compile are references, not methods: only a method of some object counts.
+            receiver = function.receiver if isinstance(function, Method) else function
+            self.unseen_compiles.setdefault(id(node), (node, receiver, args, kwargs))
+        return result
 
     def _call_value(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
         function = pick(function, state.scenario)
@@ -1031,7 +1057,7 @@ class Interpreter:
             elif isinstance(layers_value, Seq):
                 layers = layers_value.items
             else:
-                layers = (OPAQUE,)
+                layers = (OPAQUE_STACK,)
             return self._new_model(node, state, layers=layers)
         if name == knowledge.MODEL:
             outputs = dict(kwargs).get("outputs", args[1] if len(args) > 1 else None)
@@ -1254,23 +1280,23 @@ class Interpreter:
         if not _derives_from_keras_model(cls):
             return instance
         call = _find_method(cls, "call")
-        outputs: tuple[Value, ...] = (OPAQUE,)
-        if call is not None:
+        functional = state.heap.get(("functional outputs", id(instance)))
+        if call is None and functional is None and _hands_arguments_to_keras(init):
+            # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
+            # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
+            functional = argument(args, kwargs, "outputs", 1)
+        outputs: tuple[Value, ...] = (OPAQUE_CALL,)
+        if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
+            outputs = _outputs_of(functional)
+        elif call is not None:
             # fit() and a training loop call it with training=True, predict() with False: a head that depends on
             # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
             training = (("training", Sym("training")),) if any(
                 p.name.value == "training" for p in _all_params(call.params)) else ()
             result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
                                          training, state)
-            if isinstance(result, Tensor):
-                outputs = (result,)
-        elif _hands_arguments_to_keras(init):
-            # A subclass that only adds methods (train_step) to a functional model: CustomModel(inputs, outputs).
-            given = argument(args, kwargs, "outputs", 1)
-            if isinstance(given, (Seq, Mapping)):
-                outputs = tuple(given.items) if isinstance(given, Seq) else tuple(v for _, v in given.items)
-            elif given is not None:
-                outputs = (given,)
+            if _is_output(result):
+                outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
@@ -1401,6 +1427,29 @@ _EXPRESSIONS = {
     cst.GeneratorExp: Interpreter._comprehension,
     cst.NamedExpr: Interpreter._named,
 }
+
+
+def _is_output(value: Value) -> bool:
+    """A model output: a tensor, tensors in a tuple or dict, or one of them chosen by a condition."""
+    if isinstance(value, Choice):
+        return _is_output(value.if_true) and _is_output(value.if_false)
+    if isinstance(value, Seq):
+        return bool(value.items) and all(_is_output(item) for item in value.items)
+    if isinstance(value, Mapping):
+        return bool(value.items) and all(_is_output(item) for _, item in value.items)
+    return isinstance(value, Tensor)
+
+
+def _outputs_of(value: Value) -> tuple[Value, ...]:
+    if isinstance(value, Seq):
+        return value.items
+    if isinstance(value, Mapping):
+        return tuple(v for _, v in value.items)
+    return (value,)
+
+
+def _is_super(node) -> bool:
+    return type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
 
 
 def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:

@@ -8,12 +8,14 @@ resolve to a known Keras object or a constant becomes ``None`` and the rules sta
 
 from __future__ import annotations
 
+import libcst as cst
+
 from trainlint import knowledge
 import re
 
 from trainlint.analysis.evaluator import LossEvent, ModelEvent
-
-from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
+from trainlint.analysis.facts import (Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup,
+                                      Unresolved)
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     AppliedLoss,
@@ -21,8 +23,11 @@ from trainlint.analysis.values import (
     Choice,
     Const,
     Derived,
+    Function,
+    Instance,
     Mapping,
     ModelValue,
+    Opaque,
     Ref,
     Seq,
     Sym,
@@ -38,6 +43,12 @@ class Extractor:
     def __init__(self, unit: str, keras_version: str):
         self.unit = unit
         self.keras_version = keras_version
+        self.obstacle: Unresolved | None = None
+        """Why the last head walk that failed stopped (for the coverage report, never for a verdict)."""
+
+    def _stuck(self, reason: str, detail: str = "") -> None:
+        if self.obstacle is None:
+            self.obstacle = Unresolved(reason, detail)
 
     def ref(self, node) -> SourceRef:
         return SourceRef(self.unit, node)
@@ -60,6 +71,7 @@ class Extractor:
 
     def heads(self, model: ModelValue, scenario: Scenario, depth: int = 0) -> list[Head | None]:
         if depth > 8:
+            self._stuck("head: models nested too deeply")
             return [None]
         if model.layers is not None:
             return [self._head_of_stack([pick(layer, scenario) for layer in model.layers], scenario, depth)]
@@ -75,6 +87,7 @@ class Extractor:
             if step == "continue":
                 continue
             return self._with_name(step, name)
+        self._stuck("head: no output layer")
         return None
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
@@ -83,6 +96,7 @@ class Extractor:
         for _ in range(64):
             tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
+                self._stuck(*_describe("head", tensor))
                 return None
             producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
@@ -90,6 +104,7 @@ class Extractor:
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
+                    self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
@@ -97,8 +112,10 @@ class Extractor:
                 if step != "continue":
                     return self._with_name(step, name)
             if len(tensor.inputs) != 1:
+                self._stuck("head: merges several tensors")
                 return None
             tensor = tensor.inputs[0]
+        self._stuck("head: too deep")
         return None
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
@@ -107,10 +124,12 @@ class Extractor:
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
+                self._stuck("head: inner model with several outputs")
                 return None
             head = inner[0]
             return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
         if not isinstance(layer, Call):
+            self._stuck(*_describe("head", layer))
             return None
         if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
             return self._step(layer.argument("layer", 0), scenario, after, depth)
@@ -120,6 +139,7 @@ class Extractor:
             fixed = knowledge.ACTIVATION_LAYERS[layer.target]
             activation = fixed or self.activation(layer.argument("activation", 0), scenario)
             if activation is None:
+                self._stuck("activation: not a known activation", layer.short_name)
                 return None
             after.insert(0, (activation, self.ref(layer.node)))
             return "continue"
@@ -137,6 +157,7 @@ class Extractor:
             own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
             where = layer.argument_node("activation", 1) or layer.node
             return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+        self._stuck(*_describe("head", layer))
         return None
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
@@ -291,6 +312,28 @@ class Extractor:
                               explicit_threshold=threshold_value is not None)
         return None
 
+    # --- coverage: why a compile call was not judged -------------------------------------------------------
+
+    def unresolved(self, event: ModelEvent, setups: list[TrainingSetup]) -> Unresolved | None:
+        """Why a compile call with a loss left no judgeable setup; None when one resolved or there is no loss."""
+        if not has_loss(event) or any(resolved(s) for s in setups):
+            return None
+        loss_value = event.argument("loss", 1)
+        scenario = _scenarios(event.scenario, (event.model, loss_value))[0]
+        self.obstacle = None
+        heads = self.heads(event.model, scenario)
+        if not heads:
+            return Unresolved("model: no outputs")
+        found = [h for h in heads if h is not None]
+        if not found:
+            return self.obstacle or Unresolved("head: unknown")
+        head = next((h for h in found if h.activation is None), None)
+        if head is not None:
+            return Unresolved("activation: not resolved", _code_label(head.activation_at.node))
+        index = heads.index(found[0])
+        value = pick(_for_output(pick(loss_value, scenario), index, found[0], len(heads)), scenario)
+        return _loss_obstacle(value, found[0], self.keras_version)
+
     # --- compile events ---------------------------------------------------------------------------------
 
     def setups(self, event: ModelEvent, fits: tuple[ModelEvent, ...] = ()) -> list[TrainingSetup]:
@@ -365,6 +408,91 @@ class Extractor:
         else:
             return (), None
         return tuple(m for m in (self.metric(item, scenario) for item in items) if m is not None), None
+
+
+def _code_label(node) -> str:
+    """A short description of the code at a node, without generating code (``activation``, ``tf.nn.gelu``)."""
+    node = getattr(node, "value", node) if isinstance(node, cst.Arg) else node
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _code_label(node.value)
+        return f"{base}.{node.attr.value}" if base else node.attr.value
+    if isinstance(node, cst.Call):
+        return _code_label(node.func) + "(...)"
+    return ""
+
+
+def has_loss(event: ModelEvent) -> bool:
+    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none)."""
+    value = event.argument("loss", 1)
+    return value is not None and not (isinstance(value, Const) and value.value is None)
+
+
+def resolved(setup: TrainingSetup) -> bool:
+    """Head and loss resolved: the head's activation and the loss are known (its width may be a runtime value)."""
+    return setup.loss is not None and setup.head.activation is not None
+
+
+def _describe(role: str, value) -> tuple[str, str]:
+    """What a value the analysis could not see through is, as a reason to count and a detail to show."""
+    if isinstance(value, Call):
+        category, _, short = value.target.rpartition(".")
+        if category == "keras.layers":
+            return f"{role}: layer {short}", ""
+        if value.target == "keras.models.load_model" or value.target == "keras.saving.load_model":
+            return f"{role}: load_model", ""
+        if category.startswith("keras.applications"):
+            return f"{role}: keras.applications model", value.target
+        return f"{role}: {value.target}", ""
+    if isinstance(value, Opaque):
+        return f"{role}: {value.why}", ""
+    if isinstance(value, Sym):
+        label = value.label
+        if label.endswith("(...)"):
+            return f"{role}: returned by a call not followed", label
+        return f"{role}: unknown value", label
+    if isinstance(value, Choice):
+        return f"{role}: depends on an undecided condition", ""
+    if value is None:
+        return f"{role}: unknown", ""
+    return f"{role}: {type(value).__name__.lower()}", ""
+
+
+def describe_receiver(receiver) -> Unresolved:
+    """Why a ``x.compile(...)`` whose ``x`` is no model the evaluator built is not judged."""
+    if isinstance(receiver, Sym) and receiver.label.endswith(".compile"):
+        owner = receiver.label[:-len(".compile")]
+        if owner.startswith("super(") or owner == "self":
+            return Unresolved("model: subclass compiles itself", owner)
+        return Unresolved("model: not visible", owner)
+    reason, detail = _describe("model", receiver)
+    return Unresolved(reason, detail)
+
+
+def _loss_obstacle(value, head: Head, keras_version: str) -> Unresolved:
+    if value is None:
+        return Unresolved("loss: not matched to this output")
+    if isinstance(value, Const):
+        if isinstance(value.value, str):
+            if knowledge.loss_from_string(value.value, keras_version) == knowledge.AUTO_CROSSENTROPY:
+                return Unresolved("loss: 'crossentropy' chosen from shapes", value.value)
+            return Unresolved("loss: unknown name", value.value)
+        return Unresolved("loss: constant", repr(value.value))
+    if isinstance(value, Ref):
+        return Unresolved("loss: function outside keras.losses", knowledge.canonical_name(value.name))
+    if isinstance(value, Call):
+        category, _, short = value.target.rpartition(".")
+        if category == "keras.losses":
+            return Unresolved("loss: keras.losses class not in the table", short)
+        return Unresolved("loss: object outside keras.losses", value.target)
+    if isinstance(value, Function):
+        node = value.node
+        return Unresolved("loss: user function", node.name.value if node is not None else "")
+    if isinstance(value, Instance):
+        return Unresolved("loss: user object", value.cls.node.name.value)
+    reason, detail = _describe("loss", value)
+    return Unresolved(reason, detail)
 
 
 def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:

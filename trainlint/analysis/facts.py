@@ -47,6 +47,19 @@ class Head:
 
 
 @dataclass(frozen=True)
+class Unresolved:
+    """Why a compile call with a loss gave no setup a rule can judge: for the coverage report, never a verdict."""
+
+    reason: str
+    """What stopped the analysis, in few enough words to count (``head: layer Conv2D``, ``loss: user function``)."""
+    detail: str = ""
+    """The code involved, for a person (``hub.KerasLayer(...)``, ``focal_loss``)."""
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
+
+
+@dataclass(frozen=True)
 class LossSpec:
     name: str
     """Canonical loss (``knowledge.BCE`` ...)."""

@@ -140,13 +140,19 @@ class Tensor(Value):
 class Opaque(Value):
     """A layer we cannot see: appended in a loop of unknown length, or built by code we cannot follow."""
 
-    __slots__ = ()
+    __slots__ = ("why",)
+
+    def __init__(self, why: str):
+        self.why = why
+        """Why it cannot be seen, for the coverage report."""
 
     def __repr__(self) -> str:
-        return "Opaque"
+        return f"Opaque({self.why})"
 
 
-OPAQUE = Opaque()
+OPAQUE = Opaque("layers added in a loop")
+OPAQUE_STACK = Opaque("Sequential of a list not followed")
+OPAQUE_CALL = Opaque("subclass call() not followed")
 
 
 @dataclass(frozen=True, eq=False)

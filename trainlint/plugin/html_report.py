@@ -64,6 +64,20 @@ def _location(finding: Finding) -> str:
     return f"{finding.filename}:{finding.line}:{finding.column}"
 
 
+def unresolved_html(summary: AuditSummary) -> str:
+    """Why compile calls with a loss were not judged: what a reader needs to trust the silence."""
+    if not summary.unresolved:
+        return ""
+    rows = _table(("reason", "compile calls"), [(escape(reason), count) for reason, count in summary.unresolved],
+                  numeric={1})
+    return (f"<h2>Compile calls not judged</h2><p>{summary.compile_calls_with_loss - summary.resolved_compile_calls} "
+            f"of {summary.compile_calls_with_loss} compile calls with a loss: no rule could judge them, because the "
+            f"analysis did not resolve their model's head or their loss. <code>trainlint check --explain-unresolved"
+            f"</code> lists each.</p>"
+            + bar_chart("Why compile calls were not judged", list(summary.unresolved[:20]), colour="#6b7280")
+            + rows)
+
+
 def render_report(summary: AuditSummary, findings: list[Finding], title: str = "trainlint audit") -> str:
     overview = _table(("", ""), [(escape(k), v) for k, v in summary.overview()], numeric={1})
     rules = _table(("code", "rule", "findings"), [(f"<code>{escape(r.code)}</code>", escape(r.name), r.findings)
@@ -85,6 +99,7 @@ def render_report(summary: AuditSummary, findings: list[Finding], title: str = "
 <body><h1>{escape(title)}</h1><p class="meta">trainlint {escape(__version__)}</p>
 <h2>Overview</h2>{overview}
 <h2>Charts</h2><div class="charts">{charts}</div>
+{unresolved_html(summary)}
 <h2>Findings per rule</h2>{rules if summary.by_rule else "<p>No findings.</p>"}
 <h2>Findings per top-level folder</h2>{folders}
 <h2>Findings</h2>{listing if findings else "<p>No findings.</p>"}{more}
