@@ -335,3 +335,26 @@ def test_a_functional_model_subclassed_for_its_train_step():
     # A constructor of its own: its arguments are not keras.Model's (inputs, outputs).
     own = source.replace("def __init__(self, *args, **kwargs):", "def __init__(self, encoder, head, **kwargs):")
     assert codes(own.replace("super().__init__(*args, **kwargs)", "super().__init__(**kwargs)")) == []
+
+
+def test_a_softmax_applied_at_inference_before_a_last_layer():
+    source = """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Classifier(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.out = keras.layers.Dense(10)
+                self.drop = keras.layers.Dropout(0.2)
+
+            def call(self, x, training=None):
+                x = self.out(x)
+                if not training:
+                    x = tf.nn.softmax(x)
+                return self.drop(x)
+
+        model = Classifier()
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x, training=True))
+        """
+    assert codes(source) == []

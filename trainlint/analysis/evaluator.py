@@ -1295,7 +1295,7 @@ class Interpreter:
                 p.name.value == "training" for p in _all_params(call.params)) else ()
             result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
                                          training, state)
-            if _is_output(result):
+            if _is_output(result) and not (training and _depends_on(result, training[0][1])):
                 outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
@@ -1438,6 +1438,27 @@ def _is_output(value: Value) -> bool:
     if isinstance(value, Mapping):
         return bool(value.items) and all(_is_output(item) for _, item in value.items)
     return isinstance(value, Tensor)
+
+
+def _depends_on(value: Value, unknown: Sym) -> bool:
+    """Whether a choice on ``unknown`` picks between alternatives anywhere in an output (tensors followed back)."""
+    pending, seen = [value], set()
+    while pending and len(seen) < 2000:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Choice):
+            if current.condition.subject is unknown:
+                return True
+            pending += (current.if_true, current.if_false)
+        elif isinstance(current, Seq):
+            pending += current.items
+        elif isinstance(current, Mapping):
+            pending += [v for _, v in current.items]
+        elif isinstance(current, Tensor):
+            pending += [current.producer, *current.inputs]
+    return False
 
 
 def _outputs_of(value: Value) -> tuple[Value, ...]:
