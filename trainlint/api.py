@@ -105,15 +105,17 @@ def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None
 
 def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | None = None,
         progress_stream: TextIO | None = None, respect_gitignore: bool = True,
-        origins: dict[Finding, Origin] | None = None, unresolved_sites: list | None = None) -> CheckRun:
+        origins: dict[Finding, Origin] | None = None, unresolved_sites: list | None = None,
+        stdin_filename: str | None = None) -> CheckRun:
     """What ``trainlint check`` does before reporting. With ``origins`` (``--dynamic``): one process, no cache,
     and what each finding rests on is collected there; with ``unresolved_sites`` (``--explain-unresolved``), the
-    same, and each compile call no rule could judge is collected there with its reason."""
+    same, and each compile call no rule could judge is collected there with its reason. ``stdin_filename``
+    ending in ``.ipynb`` reads ``-`` as a notebook."""
     from trainlint.batch import lint_sources
     from trainlint.files import lint_source
     from trainlint.progress import Progress
 
-    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
+    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore, stdin_filename=stdin_filename)
     roots = project_roots(paths)
     if origins is not None or unresolved_sites is not None:  # they hold syntax trees: one process, no cache
         from trainlint.analysis.project import Project

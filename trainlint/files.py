@@ -43,10 +43,12 @@ class SourceFile:
     display: str
     path: Path | None
     group: str = "."
+    notebook: bool | None = None
+    """Whether it is a notebook, where the name cannot say (stdin named by ``--stdin-filename x.ipynb``)."""
 
     @property
     def is_notebook(self) -> bool:
-        return self.display.endswith(NOTEBOOK_SUFFIX)
+        return self.notebook if self.notebook is not None else self.display.endswith(NOTEBOOK_SUFFIX)
 
 
 def might_have_findings_in_bytes(data: bytes) -> bool:
@@ -137,7 +139,8 @@ class _Ignores:
         return bool(verdict)
 
 
-def discover_files(paths: list[str], settings: Settings = Settings(), respect_gitignore: bool = True) -> list[SourceFile]:
+def discover_files(paths: list[str], settings: Settings = Settings(), respect_gitignore: bool = True,
+                   stdin_filename: str | None = None) -> list[SourceFile]:
     """The files to lint, in a stable order. In directories: ``.py``, ``.pyi`` and ``.ipynb`` files, less the
     built-in :data:`DEFAULT_EXCLUDES` (unless ``settings.exclude`` replaces them), the user's ``exclude`` /
     ``extend-exclude`` globs, what ``.gitignore`` files exclude, and virtual environments (any folder with a
@@ -148,7 +151,8 @@ def discover_files(paths: list[str], settings: Settings = Settings(), respect_gi
     seen: set[str] = set()
     for given in paths:
         if given == "-":
-            found.append(SourceFile("-", None))
+            found.append(SourceFile("-", None, notebook=bool(stdin_filename and
+                                                             stdin_filename.endswith(NOTEBOOK_SUFFIX))))
             continue
         path = Path(given)
         if path.is_dir():

@@ -32,7 +32,9 @@ from trainlint.analysis.values import (
     Choice,
     ClassValue,
     Const,
+    Count,
     Derived,
+    Distinct,
     Function,
     Instance,
     Mapping,
@@ -817,6 +819,11 @@ class Interpreter:
         base = pick(self._eval(node.value, state, frame), state.scenario)
         if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
             return base  # y[:1000] keeps the encoding and the range of the labels
+        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice)
+                and isinstance(node.slice[1].slice, cst.Index)):
+            column = self._eval(node.slice[1].slice.value, state, frame)
+            if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
+                return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
         if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
@@ -1037,13 +1044,23 @@ class Interpreter:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
+            result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
             return self._new_box(result, state) if box_key(result) is not None else result
+        if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
+            return Distinct("np.unique(...)", anonymous=True, of=args[0])
+        if name in knowledge.LABEL_SPLITTERS and args and all(box_key(pick(a, state.scenario)) is None for a in args):
+            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: the same labels.
+            # (A mutable list would come back as new arrays, not as the same list: those stay unknown below.)
+            arrays = tuple(a for a in args)
+            if name.endswith("train_test_split"):
+                return Seq(tuple(a for array in arrays for a in (array, array)), node)
+            return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
                 return self._new_box(_copy(passed), state)  # an array copies the list
             return args[0]
-        if name in knowledge.DATASETS:
+        if name in knowledge.DATASETS or name in knowledge.REGRESSION_DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
             return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
         if name.startswith("keras.optimizers."):
@@ -1303,8 +1320,8 @@ class Interpreter:
         return model
 
 
-_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
-    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
+    knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
@@ -1763,6 +1780,23 @@ def _container_mutation(current: Seq | Mapping, operation: str, args: tuple[Valu
                         ) -> tuple[Value, Value] | None:
     """``(new contents, what the call returns)`` for a mutation modelled exactly, else None (unknown)."""
     return None
+
+
+def _class_count(name: str, args: tuple[Value, ...], result: Value) -> Value:
+    """Keep the relation an unknown count has to the labels: ``len(set(y))``, ``len(tokenizer.word_index)``."""
+    if not isinstance(result, Sym) or isinstance(result, (Count, Distinct)) or len(args) != 1:
+        return result
+    (arg,) = args
+    if name == "set" and not isinstance(arg, (Seq, Mapping, Const)):
+        return Distinct(result.label, anonymous=True, of=arg)
+    if name in ("list", "sorted", "tuple") and isinstance(arg, Distinct):
+        return arg
+    if name == "len" and isinstance(arg, Distinct) and arg.of is not None:
+        return Count(result.label, anonymous=True, kind="distinct", of=arg.of)
+    if (name == "len" and isinstance(arg, Method) and arg.name == "word_index" and isinstance(arg.receiver, Call)
+            and arg.receiver.target == "keras.preprocessing.Tokenizer"):
+        return Count(result.label, anonymous=True, kind="word_index", of=arg.receiver)
+    return result
 
 
 def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:

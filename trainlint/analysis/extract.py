@@ -12,6 +12,7 @@ import libcst as cst
 
 from trainlint import knowledge
 import re
+from dataclasses import replace
 
 from trainlint.analysis.evaluator import LossEvent, ModelEvent
 from trainlint.analysis.facts import (Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup,
@@ -22,6 +23,7 @@ from trainlint.analysis.values import (
     Call,
     Choice,
     Const,
+    Count,
     Derived,
     Function,
     Instance,
@@ -127,7 +129,8 @@ class Extractor:
                 self._stuck("head: inner model with several outputs")
                 return None
             head = inner[0]
-            return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            finished = self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            return replace(finished, width_of=head.width_of)
         if not isinstance(layer, Call):
             self._stuck(*_describe("head", layer))
             return None
@@ -156,7 +159,10 @@ class Extractor:
             # An unresolved activation (None) still leaves the width known for the rules that need only that.
             own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
             where = layer.argument_node("activation", 1) or layer.node
-            return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+            head = self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+            if units is None and isinstance(units_value, Count) and units_value.of is not None:
+                head = replace(head, width_of=(units_value.kind, id(units_value.of)))
+            return head
         self._stuck(*_describe("head", layer))
         return None
 
@@ -175,7 +181,7 @@ class Extractor:
         if head is None or head == "continue":
             return None
         if isinstance(name, str):
-            return Head(head.units, head.activation, head.layer, head.activation_at, head.activations, name)
+            return replace(head, output_name=name)
         return head
 
     def activation(self, value: Value | None, scenario: Scenario) -> str | None:
@@ -582,12 +588,50 @@ class LabelReader:
         if isinstance(value, Call):
             return self._call(value, scenario, depth)
         if isinstance(value, Derived):
-            return self._derived(value, scenario)
+            return self._derived(value, scenario, depth)
         return None
 
-    def _labels(self, encoding, first, classes, node, origin, reserved=None) -> Labels:
+    def _column(self, labels: Labels | None, value: Derived) -> Labels | None:
+        """``y[:, k]``: one column of one-hot or multi-hot rows is a 0/1 column; a column of ids stays ids."""
+        if labels is None:
+            return None
+        origin = f"a column of {labels.origin}"
+        if labels.encoding in (knowledge.ONE_HOT, knowledge.MULTI_HOT):
+            return self._labels(knowledge.BINARY, None, 2, value.node, origin)
+        if labels.encoding in (knowledge.IDS, knowledge.BINARY, knowledge.CONTINUOUS):
+            return replace(labels, where=self.x.ref(value.node), origin=origin)
+        return None
+
+    def _labels(self, encoding, first, classes, node, origin, reserved=None, encoder=None, fitted_on=None) -> Labels:
         return Labels(encoding, first, classes if isinstance(classes, int) and not isinstance(classes, bool)
-                      else None, self.x.ref(node), origin, reserved)
+                      else None, self.x.ref(node), origin, reserved,
+                      id(encoder) if encoder is not None else None, id(fitted_on) if fitted_on is not None else None)
+
+    def _random_ids(self, call: Call, scenario: Scenario) -> Labels | None:
+        """``np.random.randint(low, high, size)``: class ids, or multi-hot rows for 0/1 in a 2-D shape."""
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        low, high = constant(call.argument("low", 0)), call.argument("high", 1)
+        high = constant(high) if high is not None else None
+        if high is None and call.argument("high", 1) is None:
+            low, high = 0, low
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or high <= low:
+            return None
+        size = pick(call.argument("size", 2), scenario)
+        columns = 1
+        if isinstance(size, Seq):
+            shape = [constant(item) for item in size.items]
+            if len(shape) == 2:
+                columns = shape[1]
+            elif len(shape) != 1:
+                return None
+        elif size is not None and not isinstance(constant(size), int):
+            return None
+        origin = f"np.random.randint({low}, {high})"
+        if columns == 1:
+            return self._labels(knowledge.IDS, low, high - low, call.node, origin)
+        if isinstance(columns, int) and (low, high) == (0, 2):
+            return self._labels(knowledge.MULTI_HOT, None, columns, call.node, f"{origin} rows of {columns} columns")
+        return None
 
     def _call(self, call: Call, scenario: Scenario, depth: int) -> Labels | None:
         constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
@@ -606,6 +650,10 @@ class LabelReader:
             classes = _distinct(_single_tokens(call.argument("class_names"), scenario))
             return self._mode(mode, {"int": knowledge.IDS, "categorical": knowledge.ONE_HOT,
                                      "binary": knowledge.BINARY}, classes, call.node, f"label_mode={mode!r}")
+        if call.target in knowledge.RANDOM_CLASS_IDS:
+            return self._random_ids(call, scenario)
+        if call.target in knowledge.RANDOM_REALS:
+            return self._labels(knowledge.CONTINUOUS, None, None, call.node, call.target.replace("numpy", "np"))
         if call.target == "tensorflow.data.Dataset.from_tensor_slices" and call.args:
             pair = pick(call.args[0], scenario)
             if isinstance(pair, Seq) and len(pair.items) == 2:
@@ -621,10 +669,17 @@ class LabelReader:
             classes = 2
         return self._labels(encoding, first, classes, node, origin)
 
-    def _derived(self, value: Derived, scenario: Scenario) -> Labels | None:
+    def _derived(self, value: Derived, scenario: Scenario, depth: int = 0) -> Labels | None:
         source, method = value.source, value.method
         target = source.target
         constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if method == "column" and source.args:
+            return self._column(self.read(source.args[0], scenario, depth + 1), value)
+        if method == "labels" and target in knowledge.REGRESSION_DATASETS:
+            dataset = target.split(".")[2]
+            return self._labels(knowledge.CONTINUOUS, None, None, value.node, f"keras.datasets.{dataset} prices")
+        if method == "flow" and target == "keras.preprocessing.ImageDataGenerator":
+            return self.read(value.argument("y", 1), scenario, depth + 1)
         if method == "labels" and target in knowledge.DATASETS:
             dataset = target.split(".")[2]
             return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
@@ -638,14 +693,18 @@ class LabelReader:
         if target == "sklearn.preprocessing.LabelEncoder" and method in ("transform", "fit_transform"):
             return self._labels(knowledge.IDS, 0, fitted, value.node, "LabelEncoder")
         if target == "keras.preprocessing.Tokenizer" and method == "texts_to_sequences":
+            # num_words drops the ids past it: the word index no longer bounds the ids.
+            limited = source.argument("num_words", 0) is not None and constant(source.argument("num_words", 0)) \
+                is not None
             return self._labels(knowledge.IDS, 1, fitted, value.node, "Tokenizer.texts_to_sequences",
-                                "Tokenizer numbers words from 1")
+                                "Tokenizer numbers words from 1", None if limited else source, value.fitted)
         if target == "keras.layers.TextVectorization" and method == "call":
             mode = source.argument("output_mode")
             if mode is not None and constant(mode) != "int":
                 return None
             return self._labels(knowledge.IDS, 2, fitted, value.node, "TextVectorization",
-                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary")
+                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary", source,
+                                value.fitted)
         if target in ("keras.layers.StringLookup", "keras.layers.IntegerLookup") and method == "call":
             return self._lookup(value, source, scenario, fitted)
         if target == "keras.preprocessing.ImageDataGenerator" and method in ("flow_from_directory",
@@ -653,6 +712,10 @@ class LabelReader:
             mode = value.argument("class_mode")
             mode = "categorical" if mode is None else constant(mode)
             classes = _distinct(_single_tokens(value.argument("classes"), scenario))
+            if mode == "binary" and classes is not None and classes > 2 and method == "flow_from_directory":
+                # Verified (Keras 3.15 DirectoryIterator): 'binary' with 3 class folders yields 0.0, 1.0, 2.0.
+                return self._labels(knowledge.IDS, 0, classes, value.node,
+                                    f"class_mode='binary' over {classes} classes")
             return self._mode(mode, {"categorical": knowledge.ONE_HOT, "sparse": knowledge.IDS,
                                      "binary": knowledge.BINARY}, classes, value.node, f"class_mode={mode!r}")
         return None
@@ -679,7 +742,8 @@ class LabelReader:
         if masked:
             reasons.append("a mask token")
         reserved = f"{name} reserves {' and '.join(reasons)} before the vocabulary" if reasons else None
-        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved)
+        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved, source,
+                            value.fitted if vocabulary is None else None)
 
 
 def optimizer_calls(extractor: Extractor, calls) -> list[OptimizerCall]:
