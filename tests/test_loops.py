@@ -275,10 +275,10 @@ def test_the_audit_summary_counts_losses_applied_in_loops():
 
     result = run_trainlint("check", "--no-cache", "--summary", str(LOOPS))
     rows = dict(line.rsplit("  ", 1) for line in result.stdout.splitlines() if line.startswith(
-        ("files scanned", "files parsed", "losses applied in loops", "applied to a model output")))
+        ("files scanned", "files parsed", "losses applied outside compile", "model output resolved")))
     assert {key.strip(): value.strip() for key, value in rows.items()} == {
         "files scanned": "16", "files parsed": "16",  # a loop with no compile and no optimizer is read too
-        "losses applied in loops": "14", "applied to a model output": "14 of 14 (100%)"}
+        "losses applied outside compile": "14", "model output resolved": "14 of 14 (100%)"}
 
 
 def test_a_softmax_applied_only_at_inference_is_not_the_training_head():

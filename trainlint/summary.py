@@ -38,14 +38,15 @@ class AuditSummary:
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    loss_calls: int = 0
+    """Losses applied outside ``compile``: a Keras custom loop's ``loss_fn(y, logits)``, PyTorch's
+    ``criterion(output, target)``."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
     compile_calls_with_loss: int = 0
     runtime_width: int = 0
     unresolved: tuple[tuple[str, int], ...] = ()
     """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
-    loss_calls: int = 0
-    """Losses applied outside ``compile`` (training loops), by call site."""
-    bound_loss_calls: int = 0
-    """Of those, the ones applied to a model output whose head resolved."""
 
     @property
     def coverage(self) -> float | None:
@@ -65,12 +66,16 @@ class AuditSummary:
             ("compile calls", f"{self.compile_calls} ({self.compile_calls_with_loss} with a loss)"),
             ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
              + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
-            *([("losses applied in loops", str(self.loss_calls)),
-               ("applied to a model output", f"{self.bound_loss_calls} of {self.loss_calls} "
-                                             f"({self.bound_loss_calls / self.loss_calls:.0%})")]
-              if self.loss_calls else []),
+            *self._loss_call_rows(),
             ("findings", str(self.findings)),
         ]
+
+    def _loss_call_rows(self) -> list[tuple[str, str]]:
+        if not self.loss_calls:
+            return []
+        share = f"{self.bound_loss_calls / self.loss_calls:.0%}"
+        return [("losses applied outside compile", str(self.loss_calls)),
+                ("model output resolved", f"{self.bound_loss_calls} of {self.loss_calls} ({share})")]
 
 
 def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummary:
@@ -92,11 +97,10 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        loss_calls=stats.loss_calls, bound_loss_calls=stats.bound_loss_calls,
         compile_calls_with_loss=stats.compile_calls_with_loss,
         runtime_width=stats.runtime_width,
         unresolved=sorted_reasons(stats.unresolved),
-        loss_calls=stats.loss_calls,
-        bound_loss_calls=stats.bound_loss_calls,
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),

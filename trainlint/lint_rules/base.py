@@ -84,12 +84,18 @@ class Rule:
         return {k: v.strip() for k, v in sections.items()}
 
     @classmethod
+    def fact_description(cls, name: str) -> str:
+        """What a fact of :data:`FACTS` is, in the words of this rule's framework."""
+        return FACTS[name]
+
+    @classmethod
     def documentation(cls) -> str:
         """The rule's page, in the ruff layout."""
         parts = [f"# {cls.name} ({cls.code})", "", f"Kind: `{cls.kind}` · severity: `{cls.severity}`", ""]
         for title, body in cls.sections().items():
             parts += [f"## {title}", body, ""]
-        parts += ["## Facts the verdict needs", *(f"- {FACTS[name]}" for name in sorted(cls.NEEDS)), ""]
+        parts += ["## Facts the verdict needs", *(f"- {cls.fact_description(name)}" for name in sorted(cls.NEEDS)),
+                  ""]
         if "head.units" not in cls.NEEDS and cls.FACT is TrainingSetup:
             parts += ["The verdict holds for any number of output units: an unresolved width does not silence it.",
                       ""]
