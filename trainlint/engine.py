@@ -213,6 +213,11 @@ class _Places:
         self.fast: StatementPositions | None = None
         """Positions over the top-level statement that holds a node (set once the evaluator ran)."""
 
+    def text_of(self, filename: str) -> str | None:
+        if filename == self.filename:
+            return self.text if self.text is not None else self.module.code
+        return self.project.module_text(filename) if self.project is not None else None
+
     def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
         filename, code_range = self._find(ref.node)
         if code_range is None:
@@ -247,6 +252,16 @@ class _Places:
         return self.filename, self._positions.get(node)
 
 
+def _fix(report: Report, places: _Places, scenario: str | None):
+    """The report's fix as text edits; none for a finding that holds only in some scenarios (the literal a fix
+    rewrites serves the others too)."""
+    if report.fix is None or scenario is not None:
+        return None
+    from trainlint.fixes import resolve
+
+    return resolve(report.fix, places.span, places.text_of)
+
+
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
              origins: dict[Finding, Origin] | None) -> list[Finding]:
     findings = []
@@ -260,8 +275,11 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         for where, note in report.related:
             related_file, related_start, _ = places.span(where)
             related.append(Related(related_file, *related_start, note))
+        fix = _fix(report, places, scenario)
+        if report.fix is not None and scenario is not None:
+            message += "; not fixed automatically: a fix would change the other cases too"
         finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                          tuple(related), scenario, name=rule.name)
+                          tuple(related), scenario, name=rule.name, fix=fix)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]

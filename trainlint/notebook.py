@@ -12,7 +12,7 @@ import json
 import re
 from dataclasses import dataclass, replace
 
-from trainlint.findings import Finding, Related, file_diagnostic
+from trainlint.findings import Edit, Finding, Related, file_diagnostic
 
 # Cell magics whose body is still Python run in the kernel; every other cell magic hands its body elsewhere.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3", "tensorflow_version"})
@@ -46,9 +46,16 @@ class NotebookSource:
         """The finding with its primary and related places pointing at cells (``line`` stays the joined line)."""
         where = self.locate(finding.line)
         related = tuple(self._place_related(r, finding.filename) for r in finding.related)
+        fix = finding.fix
+        if fix is not None:
+            fix = replace(fix, edits=tuple(self._place_edit(e, finding.filename) for e in fix.edits))
         if where is None:
-            return replace(finding, related=related)
-        return replace(finding, cell=where.cell, cell_line=where.line, related=related)
+            return replace(finding, related=related, fix=fix)
+        return replace(finding, cell=where.cell, cell_line=where.line, related=related, fix=fix)
+
+    def _place_edit(self, edit: Edit, filename: str) -> Edit:
+        where = self.locate(edit.line) if edit.filename == filename else None
+        return edit if where is None else replace(edit, cell=where.cell, cell_line=where.line)
 
     def _place_related(self, related: Related, filename: str) -> Related:
         where = self.locate(related.line) if related.filename == filename else None
