@@ -344,16 +344,18 @@ def test_module_constants_decide_branches():
 # --- precision: nothing rests on an unresolved value -------------------------------------------------------------
 
 SILENT = {
-    "units-from-data": """
+    # The verdict needs the width: sparse crossentropy on a softmax is right for n >= 2 (TL103 needs n == 1).
+    "units-from-data-where-the-verdict-needs-them": """
         from tensorflow import keras
         model = keras.Sequential([keras.layers.Dense(y_train.shape[1], activation="softmax")])
-        model.compile(loss="binary_crossentropy")
+        model.compile(loss="sparse_categorical_crossentropy")
     """,
-    "units-from-an-unbound-argument": """
+    # The verdict needs the width: binary crossentropy on a sigmoid is right for any n; only the labels could say.
+    "units-from-an-unbound-argument-where-the-verdict-needs-them": """
         from tensorflow import keras
         def build(n):
             model = keras.Sequential([keras.layers.Dense(n, activation="sigmoid")])
-            model.compile(loss="categorical_crossentropy")
+            model.compile(loss="binary_crossentropy", metrics=["accuracy"])
             return model
     """,
     "model-from-an-unknown-function": """
@@ -404,6 +406,31 @@ def test_unresolved_values_mean_silence(source):
     assert codes(source) == []
 
 
+# These asserted silence once because the width was unknown; the verdict does not need the width.
+ANY_WIDTH = {
+    # binary crossentropy on a softmax: degenerate over 1 unit, a sigmoid loss on softmax logits over more.
+    "units-from-data": ("""
+        from tensorflow import keras
+        model = keras.Sequential([keras.layers.Dense(y_train.shape[1], activation="softmax")])
+        model.compile(loss="binary_crossentropy")
+    """, "TL111"),
+    # categorical crossentropy on a sigmoid: identically 0 over 1 unit, sigmoids that do not sum to 1 over more.
+    "units-from-an-unbound-argument": ("""
+        from tensorflow import keras
+        def build(n):
+            model = keras.Sequential([keras.layers.Dense(n, activation="sigmoid")])
+            model.compile(loss="categorical_crossentropy")
+            return model
+    """, "TL112"),
+}
+
+
+@pytest.mark.parametrize("source, code", ANY_WIDTH.values(), ids=ANY_WIDTH.keys())
+def test_a_verdict_that_holds_for_any_width_is_not_silenced_by_an_unknown_width(source, code):
+    [finding] = lint(source)
+    assert finding.code == code and "for any number of units" in finding.message
+
+
 def test_a_known_head_added_after_an_unknown_loop_is_resolved():
     assert codes("""
         from tensorflow import keras
@@ -422,7 +449,7 @@ def test_recursion_and_deep_call_chains_do_not_crash():
             return f(n - 1)
         model = keras.Sequential([keras.layers.Dense(f(3), activation="softmax")])
         model.compile(loss="binary_crossentropy")
-    """) == []
+    """) == ["TL111"]  # the width stays unknown; binary crossentropy on a softmax is wrong for any width
 
 
 def test_functions_see_globals_bound_after_a_module_level_branch():

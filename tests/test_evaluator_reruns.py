@@ -70,13 +70,16 @@ def test_a_loop_rebinding_a_global_between_two_calls_from_one_place_gets_each_va
 
 
 def test_an_undecidable_conditional_expression_is_unknown_not_an_internal_error():
-    assert lint("""
+    found = lint("""
         from tensorflow import keras
         model = keras.Sequential()
         units = 3 if model.built else 2
         model.add(keras.layers.Dense(units, activation="softmax"))
         model.compile(optimizer="adam", loss="binary_crossentropy")
-    """) == []
+    """)
+    # The width stays unknown (no internal error); binary crossentropy on a softmax is wrong for any width.
+    assert [finding.code for finding in found] == ["TL111"]
+    assert "for any number of units" in found[0].message
 
 
 def test_an_unknown_returned_in_a_tuple_takes_the_callers_name_and_an_argument_keeps_its_own():

@@ -22,21 +22,23 @@ results from cache      0
 models found            8
 compile calls           8
 head and loss resolved  3 of 8 (38%)
-findings                4
+findings                6
 
 Findings per rule
 
 code   rule                                     findings
 -----  ---------------------------------------  --------
 TL102  categorical-crossentropy-on-single-unit         3
+TL111  binary-crossentropy-on-softmax                  1
+TL112  categorical-crossentropy-on-sigmoid             1
 TL201  accuracy-on-multi-label                         1
 
 Findings per top-level folder
 
 folder    files  findings
 --------  -----  --------
+repo_two      3         4
 repo_one      2         2
-repo_two      3         2
 .             1         0
 """
 
@@ -58,7 +60,7 @@ def audited(tmp_path):
 def test_audit_ends_with_the_summary_tables(audited):
     result = run_trainlint("audit", "--no-cache", ".", cwd=audited)
     assert result.returncode == 1, result.stderr
-    assert result.stdout.endswith("Found 4 findings in 6 files checked.\n\n" + EXPECTED_SUMMARY)
+    assert result.stdout.endswith("Found 6 findings in 6 files checked.\n\n" + EXPECTED_SUMMARY)
 
 
 def test_check_summary_is_the_same_table_and_json_output_stays_parseable(audited):
@@ -96,7 +98,7 @@ def test_the_report_is_one_self_contained_page(audited):
     assets.feed(page)
     assert assets.fetched == []
     assert "url(" not in page and "@import" not in page and "http" not in page
-    assert assets.tags.count("svg") == 2 and assets.tags.count("rect") == 4  # two charts: 2 rules, 2 repositories
+    assert assets.tags.count("svg") == 2 and assets.tags.count("rect") == 6  # two charts: 4 rules, 2 repositories
     assert "repo_one/binary_classifier.ipynb:cell 6:3:38" in page
     for row in ("files scanned", "head and loss resolved", "3 of 8 (38%)", "categorical-crossentropy-on-single-unit"):
         assert row in page

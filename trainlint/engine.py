@@ -20,7 +20,7 @@ from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
 from trainlint.settings import Settings
-from trainlint.source import looks_like_python2
+from trainlint.source import syntax_hint
 from trainlint.stats import Stats
 
 
@@ -109,10 +109,8 @@ def _python_rejects(text: str, filename: str) -> Finding | None:
         summary = error.msg or "invalid syntax"
         if "too many nested" in summary:
             return _too_deep(filename)
-        hint = ""
-        if "print" in summary or looks_like_python2(text.encode("utf-8", "replace")):
-            hint = " (this looks like Python 2 code, which trainlint does not analyse)"
-        return file_diagnostic(filename, f"syntax error: {summary}{hint}", error.lineno or 1, error.offset or 1)
+        return file_diagnostic(filename, f"syntax error: {summary}{syntax_hint(summary, text)}", error.lineno or 1,
+                               error.offset or 1)
     except ValueError as error:  # NUL bytes on Python < 3.12
         return file_diagnostic(filename, f"cannot parse the file: {error}")
     return None
@@ -123,9 +121,7 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
     try:
         ast.parse(text)
     except SyntaxError as python_error:
-        hint = ""
-        if "print" in (python_error.msg or "") or looks_like_python2(text.encode("utf-8", "replace")):
-            hint = " (this looks like Python 2 code, which trainlint does not analyse)"
+        hint = syntax_hint(python_error.msg or "", text)
         return file_diagnostic(filename, f"syntax error: {python_error.msg}{hint}",
                                python_error.lineno or 1, python_error.offset or 1)
     except (ValueError, RecursionError, MemoryError):

@@ -276,12 +276,13 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
     analysis = lint_text(notebook.text, source.display, settings, origins)
     findings = without_suppressed(analysis.findings, notebook.text, source.display)
+    cell_errors = [notebook.cell_error] if notebook.cell_error is not None else []
     if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
         for finding in findings:
             if finding in origins:
                 origins[notebook.place(finding)] = origins.pop(finding)
-    return _result(source, [notebook.place(f) for f in findings], analysis.stats,
-                   text=notebook.text if findings else None)
+    return _result(source, cell_errors + [notebook.place(f) for f in findings], analysis.stats,
+                   text=notebook.text if findings or cell_errors else None)
 
 
 def _kept(findings, *_):

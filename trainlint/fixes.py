@@ -172,6 +172,8 @@ def apply_to_notebook(document_text: str, edits: list[Edit]) -> str | None:
         start, end = source.locate(edit.line), source.locate(edit.end_line)
         if start is None or end is None or start.cell != end.cell:
             return None
+        if edit.cell is None:  # columns of the joined code: put back what IPython's transforms removed
+            edit = replace(edit, column=edit.column + start.shift, end_column=edit.end_column + end.shift)
         by_cell.setdefault(start.cell, []).append(replace(edit, line=start.line, end_line=end.line))
     for number, cell_edits in by_cell.items():
         cell = document["cells"][number - 1]

@@ -298,6 +298,9 @@ ONE_HOT: Final = "one-hot"
 MULTI_HOT: Final = "multi-hot"
 BINARY: Final = "binary"
 """One column of 0/1 (``class_mode='binary'``)."""
+CONTINUOUS: Final = "continuous"
+"""Real-valued targets (a regression dataset, ``np.random.rand``): no classes at all."""
+CLASS_ENCODINGS: Final = frozenset({IDS, ONE_HOT, MULTI_HOT, BINARY})
 
 DATASETS: Final = {
     # keras.datasets loaders: (number of classes, labels as class ids from 0)

@@ -47,3 +47,13 @@ def decode(data: bytes, filename: str, max_bytes: int) -> SourceText:
 
 def looks_like_python2(data: bytes) -> bool:
     return any(pattern.search(data) for pattern in _PYTHON2_HINTS)
+
+
+def syntax_hint(message: str, text: str) -> str:
+    """What a syntax error most likely is, when the text says more than Python's message."""
+    if "U+00A0" in message:
+        return (" (a non-breaking space, as text copied from a web page or a PDF carries: replace it with a plain "
+                "space)")
+    if "print" in message or looks_like_python2(text.encode("utf-8", "replace")):
+        return " (this looks like Python 2 code, which trainlint does not analyse)"
+    return ""

@@ -41,6 +41,7 @@ from trainlint.analysis.values import (
     Tensor,
     Value,
     argument,
+    box_key,
     pick,
 )
 
@@ -153,9 +154,10 @@ class Interpreter:
         try:
             finals = self._block(self.module.body, [state], frame)
             module_globals = finals[0].env if finals else globals_env
+            module_heap = finals[0].heap if finals else {}
             for function, owner in self._functions(self.module.body):
                 if id(function) not in self._executed:
-                    self._run_standalone(function, owner, module_globals)
+                    self._run_standalone(function, owner, module_globals, module_heap)
         except (_BudgetExceeded, RecursionError):
             pass
         return self.events
@@ -174,9 +176,14 @@ class Interpreter:
         if len(live) != 1:
             return {}
         final = live[0]
-        # A model is exported as its .add() calls left it.
-        return {key: pick(final.heap.get(("model", value.identity), value), final.scenario)
-                if isinstance(value, ModelValue) else value for key, value in final.env.items()}
+        # A model is exported as its .add() calls left it, a list or dict as its mutations left it; the
+        # module's own functions run later under the importer's heap, so their globals are rewritten too.
+        for key, value in list(final.env.items()):
+            if isinstance(value, ModelValue):
+                final.env[key] = pick(final.heap.get(("model", value.identity), value), final.scenario)
+            elif box_key(value) is not None:
+                final.env[key] = pick(final.heap.get(box_key(value), value), final.scenario)
+        return dict(final.env)
 
     def _functions(self, body: Iterable[cst.CSTNode], owner: cst.ClassDef | None = None):
         for statement in body:
@@ -185,11 +192,14 @@ class Interpreter:
             elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
                 yield from self._functions(statement.body.body, statement)
 
-    def _run_standalone(self, function: cst.FunctionDef, owner: cst.ClassDef | None, globals_env):
-        """Evaluate a function nobody called, its parameters unknown (a ``train(num_classes)`` entry point)."""
+    def _run_standalone(self, function: cst.FunctionDef, owner: cst.ClassDef | None, globals_env, module_heap):
+        """Evaluate a function nobody called, its parameters unknown (a ``train(num_classes)`` entry point).
+
+        It starts from the heap the module's top level left: a global list filled there is read as filled.
+        """
         frame = Frame(globals_env, function=function)
         env: dict[str, Value] = {}
-        heap: dict[Any, Value] = {}
+        heap: dict[Any, Value] = dict(module_heap)
         params = list(_all_params(function.params))
         for index, param in enumerate(params):
             name = param.name.value
@@ -236,6 +246,8 @@ class Interpreter:
         if isinstance(statement, cst.If):
             return self._if(statement, state, frame)
         if isinstance(statement, cst.FunctionDef):
+            if frame.function is not None:  # a closure: it may mutate the enclosing function's containers
+                self._escape_names(statement.body, state, frame)
             state.env[statement.name.value] = Function(statement, self._globals_of(state, frame))
             return [state]
         if isinstance(statement, cst.ClassDef):
@@ -253,6 +265,10 @@ class Interpreter:
             return self._block(_body_statements(statement.body), [state], frame)
         if isinstance(statement, (cst.Try, cst.TryStar)):
             states = self._block(_body_statements(statement.body), [state], frame)
+            for handler in statement.handlers:  # not evaluated: what they may mutate becomes unknown
+                for after in states:
+                    if not after.done:
+                        self._escape_names(handler, after, frame)
             if statement.orelse is not None:
                 states = self._block(_body_statements(statement.orelse.body), states, frame)
             if statement.finalbody is not None:
@@ -275,16 +291,18 @@ class Interpreter:
             if small.value is not None:
                 self._assign(small.target, self._eval(small.value, state, frame), state, frame)
         elif isinstance(small, cst.AugAssign):
-            current = self._eval(small.target, state, frame)
-            operand = self._eval(small.value, state, frame)
-            self._assign(small.target, _arithmetic(small.operator, current, operand) or Sym(_label(small.target)),
-                         state, frame)
+            self._augmented(small, state, frame)
+        elif isinstance(small, cst.Del):
+            self._delete(small.target, state, frame)
         elif isinstance(small, cst.Return):
             state.result = self._eval(small.value, state, frame) if small.value is not None else Const(None)
             state.done = True
         elif isinstance(small, cst.Raise):
             state.done = True
             state.result = None
+        elif isinstance(small, cst.Global) and frame.function is not None:
+            for name in small.names:  # rebound here, in a way the module's own run does not see
+                frame.globals[name.name.value] = Sym(name.name.value)
         elif isinstance(small, cst.Import):
             for alias in small.names:
                 dotted = _dotted(alias.name)
@@ -295,6 +313,109 @@ class Interpreter:
                     state.env[top] = self._import_value(top, small)
         elif isinstance(small, cst.ImportFrom):
             self._import_from(small, state)
+
+    def _augmented(self, small: cst.AugAssign, state: State, frame: Frame) -> None:
+        """``n += 2`` is ``n = n + 2``, except that a list is extended in place (every alias sees it)."""
+        current = self._eval(small.target, state, frame)
+        operand = self._eval(small.value, state, frame)
+        operator = _AUGMENTED.get(type(small.operator))
+        if box_key(current) is not None:
+            in_place = {cst.Add: "+=", cst.Multiply: "*="}.get(type(operator), "?=")
+            self._mutate(current, in_place, (operand,), state, _label(small.target))
+            self._assign(small.target, current, state, frame)
+            return
+        if operator is None:
+            result = None
+        else:
+            result = self._lift((current, operand), state, lambda a, b: self._operation(operator, a, b) or Sym(
+                _label(small.target)))
+        self._assign(small.target, result or Sym(_label(small.target)), state, frame)
+
+    def _operation(self, operator, left: Value, right: Value) -> Value | None:
+        return _arithmetic(operator, left, right)
+
+    def _delete(self, target, state: State, frame: Frame) -> None:
+        if isinstance(target, cst.Name):
+            state.env[target.value] = Sym(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._delete(element.value, state, frame)
+        elif isinstance(target, cst.Subscript):
+            owner = self._eval(target.value, state, frame)
+            if box_key(owner) is not None:
+                self._mutate(owner, "del", (), state, _label(target.value))
+        elif isinstance(target, cst.Attribute):
+            self._assign(target, Sym(_label(target)), state, frame)
+
+    # --- mutable containers -------------------------------------------------------------------------------
+
+    def _mutate(self, container: Value, operation: str, args: tuple[Value, ...], state: State, label: str,
+                kwargs: tuple = ()) -> Value:
+        """Apply a mutation to a list, set or dict in the heap; what is not modelled makes it unknown."""
+        key = box_key(container)
+        current = pick(state.heap.get(key, container), state.scenario)
+        result = _container_mutation(current, operation, args, kwargs) if isinstance(current, (Seq, Mapping)) \
+            else None
+        if result is None:
+            state.heap[key] = Sym(label)
+            return Sym(f"{label}.{operation}(...)")
+        updated, returned = result
+        state.heap[key] = updated
+        return returned
+
+    def _escape(self, values: Iterable[Value], state: State, callables_only: bool = False) -> None:
+        """Code we cannot see receives these values: every list or dict it could mutate becomes unknown.
+
+        ``callables_only``: the callee does not mutate its arguments (Keras, NumPy), but may call a bound
+        method it is given (``model.summary(print_fn=lines.append)``).
+        """
+        pending = list(values)
+        seen: set[int] = set()
+        while pending and len(seen) < 200:
+            value = pending.pop()
+            if id(value) in seen:
+                continue
+            seen.add(id(value))
+            if isinstance(value, Choice):
+                pending += (value.if_true, value.if_false)
+            elif isinstance(value, Method):
+                if box_key(value.receiver) is not None:
+                    state.heap[box_key(value.receiver)] = Sym(_label(value.receiver_node))
+                elif not callables_only:
+                    pending.append(value.receiver)
+            elif callables_only:
+                if isinstance(value, (Seq, Mapping)):
+                    pending += _contents(pick(state.heap.get(box_key(value), value), state.scenario))
+            elif box_key(value) is not None:
+                current = pick(state.heap.get(box_key(value), value), state.scenario)
+                state.heap[box_key(value)] = Sym(_box_label(value))
+                if isinstance(current, (Seq, Mapping)):
+                    pending += _contents(current)
+            elif isinstance(value, (Seq, Mapping)):
+                pending += _contents(value)
+            elif isinstance(value, Instance):
+                for key, attribute in list(state.heap.items()):
+                    if key[0] == id(value) and box_key(attribute) is not None:
+                        pending.append(attribute)
+
+    def _escape_names(self, node: cst.CSTNode, state: State, frame: Frame) -> None:
+        """A lambda, an unmodelled comprehension, a nested function or an except clause may mutate any
+        container its code names: make those unknown."""
+        values = []
+        for name in _names_in(node):
+            value = state.env.get(name, frame.globals.get(name))
+            if isinstance(value, (Function, ClassValue, Instance)):
+                self._escape_everything(state)  # a function of ours may mutate any global container
+                return
+            if value is not None:
+                values.append(self._resolved(value, state))
+        self._escape(values, state)
+
+    @staticmethod
+    def _escape_everything(state: State) -> None:
+        for key, value in list(state.heap.items()):
+            if key[0] == "box":
+                state.heap[key] = Sym(_box_label(value) if isinstance(value, (Seq, Mapping)) else "container")
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
@@ -339,14 +460,14 @@ class Interpreter:
             taken = self._truth(statement.test, state, frame)
         except _Split as split:
             if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
-                self._forget_assigned(statement, state)
+                self._forget_assigned(statement, state, frame)
                 return [state]
             condition = split.condition
             holds = self._if(statement, state.fork(state.scenario.assume(condition, True)), frame)
             fails = self._if(statement, state.fork(state.scenario.assume(condition, False)), frame)
             return _join(condition, holds, fails, state)
         except _Undecidable:
-            self._forget_assigned(statement, state)
+            self._forget_assigned(statement, state, frame)
             return [state]
         if taken:
             return self._block(_body_statements(statement.body), [state], frame)
@@ -390,16 +511,34 @@ class Interpreter:
                     previous = before.heap.get(key)
                     layers = previous.layers if isinstance(previous, ModelValue) else ()
                     after.heap[key] = ModelValue(value.identity, value.node, (*(layers or ()), OPAQUE))
+                elif key[0] == "box":  # a list filled by the loop: its length is the loop's
+                    after.heap[key] = Sym(_box_label(value) if isinstance(value, (Seq, Mapping)) else "container")
                 else:
                     after.heap[key] = Sym("attribute")
         return after_states
 
-    def _forget_assigned(self, node: cst.CSTNode, state: State) -> None:
+    def _forget_assigned(self, node: cst.CSTNode, state: State, frame: Frame) -> None:
+        """A block that is not evaluated: the names it binds and the containers it names become unknown."""
         names = self._assigned.get(node)
         if names is None:
             names = self._assigned[node] = _assigned_names(node)
+        self._escape_names(node, state, frame)
         for name in names:
             state.env[name] = Sym(name)
+
+    def _forget_object(self, obj: Value, state: State) -> None:
+        """An outside object changed after it was built: every binding of it, and every model holding it as
+        a layer, no longer says what it is."""
+        for env in (state.env,):
+            for name, value in list(env.items()):
+                if value is obj:
+                    env[name] = Sym(name)
+        for key, value in list(state.heap.items()):
+            if isinstance(value, ModelValue) and value.layers and any(layer is obj for layer in value.layers):
+                state.heap[key] = ModelValue(value.identity, value.node,
+                                             tuple(OPAQUE if layer is obj else layer for layer in value.layers))
+            elif value is obj:
+                state.heap[key] = Sym("attribute")
 
     def _assign(self, target, value: Value, state: State, frame: Frame) -> None:
         if isinstance(target, cst.Name):
@@ -426,6 +565,19 @@ class Interpreter:
             owner = self._eval(target.value, state, frame)
             if isinstance(owner, Instance):
                 state.heap[(id(owner), target.attr.value)] = value
+            elif isinstance(owner, Call) and target.attr.value != "trainable":
+                self._forget_object(owner, state)  # ``dense.activation = ...``: the call no longer says it
+            elif not isinstance(owner, (ModelValue, Sym, Ref, ModuleValue)):
+                self._escape((value,), state)
+        elif isinstance(target, cst.Subscript):
+            owner = self._eval(target.value, state, frame)
+            if box_key(owner) is not None:
+                key = None
+                if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                    key = self._eval(target.slice[0].slice.value, state, frame)
+                self._mutate(owner, "[]=", (key, value) if key is not None else (), state, _label(target.value))
+            else:
+                self._escape((value,), state)  # stored into something we cannot see
         elif isinstance(target, cst.StarredElement):
             self._assign(target.value, Sym(_label(target.value)), state, frame)
 
@@ -452,23 +604,63 @@ class Interpreter:
         return Const(value, node) if isinstance(value, (int, float, str)) else Sym("literal")
 
     def _sequence(self, node, state: State, frame: Frame) -> Value:
-        if any(isinstance(e, cst.StarredElement) for e in node.elements):
-            return Sym("starred")
-        return Seq(tuple(self._eval(e.value, state, frame) for e in node.elements), node)
+        items: list[Value] = []
+        known = True
+        for element in node.elements:
+            value = self._eval(element.value, state, frame)
+            if isinstance(element, cst.StarredElement):
+                spread = pick(value, state.scenario)
+                if isinstance(spread, Seq) and spread.kind != "set":
+                    items.extend(spread.items)
+                    continue
+                known = False
+            items.append(value)
+        if isinstance(node, cst.Tuple):
+            return Seq(tuple(items), node) if known else Sym("starred")
+        kind = "set" if isinstance(node, cst.Set) else "list"
+        contents = _distinct(items) if kind == "set" else tuple(items)
+        if not known or contents is None:
+            return Sym(kind)
+        return self._new_box(Seq(contents, node, object(), kind), state)
 
     def _dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
-        items = []
+        items: list[tuple[Value, Value]] = []
         for element in node.elements:
-            if not isinstance(element, cst.DictElement):
-                return Sym("dict")
-            items.append((self._eval(element.key, state, frame), self._eval(element.value, state, frame)))
-        return Mapping(tuple(items), node)
+            if isinstance(element, cst.DictElement):
+                items = _dict_set(items, self._eval(element.key, state, frame), self._eval(element.value, state, frame))
+            else:
+                spread = pick(self._eval(element.value, state, frame), state.scenario)
+                if not isinstance(spread, Mapping):
+                    return Sym("dict")
+                for key, value in spread.items:
+                    items = _dict_set(items, key, value)
+        return self._new_box(Mapping(tuple(items), node, object()), state)
+
+    @staticmethod
+    def _new_box(container: Seq | Mapping, state: State) -> Value:
+        """A new list, set or dict; its contents live in the heap from the start, so that a branch or a loop
+        that mutates it joins against what it held before."""
+        state.heap[box_key(container)] = container
+        return container
 
     def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
         return self._lift((left, right), state, lambda a, b: _arithmetic(node.operator, a, b) or Sym(
             f"{_label(node.left)} ... {_label(node.right)}", anonymous=True))
+
+    def _lambda(self, node: cst.Lambda, state: State, frame: Frame) -> Value:
+        self._escape_names(node, state, frame)  # it may be called where we cannot see
+        return Sym("lambda")
+
+    def _comprehension(self, node, state: State, frame: Frame) -> Value:
+        self._escape_names(node, state, frame)
+        return Sym(type(node).__name__)
+
+    def _named(self, node: cst.NamedExpr, state: State, frame: Frame) -> Value:
+        value = self._eval(node.value, state, frame)
+        self._assign(node.target, value, state, frame)
+        return value
 
     def _conditional(self, node: cst.IfExp, state: State, frame: Frame) -> Value:
         try:
@@ -502,6 +694,10 @@ class Interpreter:
                 return Const(constant, node)
         elif isinstance(value, ModelValue):
             return state.heap.get(("model", value.identity), value)
+        elif isinstance(value, (Seq, Mapping)) and value.identity is not None:
+            current = state.heap.get(("box", value.identity))
+            if current is not None and current is not value:
+                return self._resolved(current, state, node)
         return value
 
     def _derived(self, base: Value, suffix: str, label: str) -> Sym:
@@ -537,6 +733,8 @@ class Interpreter:
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
+        if box_key(base) is not None:
+            return Method(base, attr, node.value)
         return Sym(attr)
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
@@ -556,11 +754,11 @@ class Interpreter:
         if isinstance(key, Const):
             if isinstance(base, Seq) and isinstance(key.value, int) and -len(base.items) <= key.value < len(
                     base.items):
-                return base.items[key.value]
+                return self._resolved(base.items[key.value], state, node)
             if isinstance(base, Mapping):
                 found = base.get(key.value)
                 if found is not None:
-                    return found
+                    return self._resolved(found, state, node)
             if isinstance(base, Sym):
                 return self._resolved(self._derived(base, f"[{key.value!r}]", f"{base.label}[{key.value!r}]"),
                                       state, node)
@@ -731,13 +929,18 @@ class Interpreter:
         if isinstance(function, (Call, ModelValue)) and args:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
+        self._escape((*args, *(v for _, v in kwargs)), state)
         return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
-            return _builtin(name[9:], args, node)
+            result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
+            return self._new_box(result, state) if box_key(result) is not None else result
         if name in knowledge.LABEL_PASS_THROUGH and args:
+            passed = pick(args[0], state.scenario)
+            if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
+                return self._new_box(_copy(passed), state)  # an array copies the list
             return args[0]
         if name in knowledge.DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
@@ -767,7 +970,9 @@ class Interpreter:
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
         if knowledge.is_keras_name(name) or name in _OUTSIDE_OBJECTS:
+            self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
             return Call(name, args, kwargs, node)
+        self._escape((*args, *(v for _, v in kwargs)), state, callables_only=_leaves_arguments_alone(name))
         return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _new_model(self, node: cst.Call, state: State, **parts) -> ModelValue:
@@ -777,6 +982,16 @@ class Interpreter:
 
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
+        self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
+        if box_key(receiver) is not None:
+            if method.name in _READING_METHODS:
+                current = pick(state.heap.get(box_key(receiver), receiver), state.scenario)
+                read = _container_read(current, method.name, args, kwargs, node) if isinstance(
+                    current, (Seq, Mapping)) else None
+                if read is not None:
+                    return self._resolved(read, state, node) if box_key(read) is None else self._new_box(read, state)
+                return Sym(f"{_label(method.receiver_node)}.{method.name}(...)", anonymous=True)
+            return self._mutate(receiver, method.name, args, state, _label(method.receiver_node), kwargs)
         if isinstance(receiver, (Call, Derived)):
             return self._object_method(receiver, method.name, args, kwargs, node, state)
         if isinstance(receiver, ModelValue):
@@ -815,15 +1030,19 @@ class Interpreter:
 
     def _function_call(self, function: Function, args, kwargs, state: State) -> Value:
         node = function.node
+        # A callee we do not run may mutate what it is given and any global container.
         if node is None:  # a deferred function libcst cannot parse: an unknown callee
+            self._escape_everything(state)
             return Sym(f"{function.definition.name}(...)", anonymous=True)
         if node in self._call_stack or len(self._call_stack) >= MAX_CALL_DEPTH:
+            self._escape_everything(state)
             return Sym(node.name.value + "(...)")
         if function.bound_self is not None:
             args = (function.bound_self, *args)
         frame = Frame(function.globals, function=node)
         env = self._bind(node, args, kwargs, state, frame)
         if env is None:
+            self._escape_everything(state)
             return Sym(node.name.value + "(...)")
         self._executed.add(id(node))
         self._call_stack.append(node)
@@ -877,8 +1096,10 @@ class Interpreter:
             name = param.name.value
             if name not in env:
                 if param.default is not None:
-                    env[name] = self._eval(param.default, State(dict(frame.globals), state.heap, state.scenario),
-                                           frame)
+                    default = self._eval(param.default, State(dict(frame.globals), state.heap, state.scenario),
+                                         frame)
+                    # A mutable default is one object shared by every call, filled by the earlier ones.
+                    env[name] = Sym(name) if box_key(default) is not None else default
                 else:
                     env[name] = Sym(name)
         if isinstance(params.star_arg, cst.Param) and params.star_arg.name.value not in env:
@@ -905,6 +1126,16 @@ class Interpreter:
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
     "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
+_PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
+                          "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
+_MUTATING_OUTSIDE = frozenset({"numpy.random.shuffle", "random.shuffle", "numpy.random.Generator.shuffle"})
+
+
+def _leaves_arguments_alone(name: str) -> bool:
+    """Outside callables known not to mutate a list or dict they are given (they may call a callable)."""
+    return name not in _MUTATING_OUTSIDE and name.startswith(_PURE_OUTSIDE_PREFIXES)
+
+
 _DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "unbatch"})
 
 
@@ -1007,6 +1238,13 @@ _EXPRESSIONS = {
     cst.Comparison: Interpreter._comparison,
     cst.BooleanOperation: Interpreter._boolean,
     cst.IfExp: Interpreter._conditional,
+    cst.Set: Interpreter._sequence,
+    cst.Lambda: Interpreter._lambda,
+    cst.ListComp: Interpreter._comprehension,
+    cst.SetComp: Interpreter._comprehension,
+    cst.DictComp: Interpreter._comprehension,
+    cst.GeneratorExp: Interpreter._comprehension,
+    cst.NamedExpr: Interpreter._named,
 }
 
 
@@ -1186,10 +1424,117 @@ def _arithmetic(operator, left: Value, right: Value) -> Value | None:
         return None
 
 
+_AUGMENTED = {
+    cst.AddAssign: cst.Add(),
+    cst.SubtractAssign: cst.Subtract(),
+    cst.MultiplyAssign: cst.Multiply(),
+    cst.DivideAssign: cst.Divide(),
+    cst.FloorDivideAssign: cst.FloorDivide(),
+    cst.ModuloAssign: cst.Modulo(),
+}
+
+
+def _copy(container: Seq | Mapping, kind: str | None = None) -> Seq | Mapping:
+    """A new list, set or dict holding the same items (``list(x)``, ``x.copy()``, ``np.array(x)``)."""
+    if isinstance(container, Mapping):
+        return Mapping(container.items, container.node, object())
+    return Seq(container.items, container.node, object(), kind or container.kind)
+
+
+def _contents(value: Value) -> list[Value]:
+    if isinstance(value, Seq):
+        return list(value.items)
+    if isinstance(value, Mapping):
+        return [v for pair in value.items for v in pair]
+    return []
+
+
+def _box_label(value: Value) -> str:
+    return value.kind if isinstance(value, Seq) else "dict"
+
+
+def _root_name(node) -> str | None:
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _names_in(node: cst.CSTNode) -> set[str]:
+    """The names code we do not evaluate could mutate through: receivers of method calls, arguments of
+    calls other than pure builtins, called functions, targets of item and attribute assignment and ``del``,
+    and every name a lambda mentions. A plain walk: a libcst visitor costs more than the parse."""
+    names: set[str] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Lambda):
+            inner = [current.body]
+            while inner:
+                item = inner.pop()
+                if isinstance(item, cst.Name):
+                    names.add(item.value)
+                else:
+                    inner.extend(item.children)
+            continue
+        if isinstance(current, cst.Call):
+            func = current.func
+            if isinstance(func, cst.Attribute):
+                names.add(_root_name(func.value) or "")
+            elif isinstance(func, cst.Name):
+                names.add(func.value)
+            if not (isinstance(func, cst.Name) and func.value in BUILTINS):
+                names.update(_root_name(arg.value) or "" for arg in current.args)
+        elif isinstance(current, (cst.AssignTarget, cst.AugAssign, cst.Del)):
+            if isinstance(current.target, (cst.Attribute, cst.Subscript)):
+                names.add(_root_name(current.target) or "")
+            elif isinstance(current, cst.AugAssign):
+                names.add(_root_name(current.target) or "")
+        pending.extend(current.children)
+    names.discard("")
+    return names
+
+
+def _distinct(items: Iterable[Value]) -> tuple[Value, ...] | None:
+    """A set's items in first-seen order; None when an item is not a constant (two unknowns may be equal)."""
+    seen: dict[Any, Value] = {}
+    for item in items:
+        if not isinstance(item, Const):
+            return None
+        try:
+            seen.setdefault((type(item.value) if isinstance(item.value, str) else 0, item.value), item)
+        except TypeError:
+            return None
+    return tuple(seen.values())
+
+
+def _dict_set(items: list[tuple[Value, Value]], key: Value, value: Value) -> list[tuple[Value, Value]]:
+    """``d[key] = value`` on a dict's items: a constant key replaces its entry in place, as Python does."""
+    if isinstance(key, Const):
+        for index, (existing, _) in enumerate(items):
+            if isinstance(existing, Const) and existing.value == key.value:
+                return [*items[:index], (existing, value), *items[index + 1:]]
+    return [*items, (key, value)]
+
+
+_READING_METHODS = frozenset({"index", "count", "copy", "get", "keys", "values", "items"})
+
+
+def _container_read(current: Seq | Mapping, name: str, args: tuple[Value, ...], kwargs: tuple,
+                    node: cst.Call) -> Value | None:
+    """What a method that leaves the container as it is returns (None: unknown)."""
+    return None
+
+
+def _container_mutation(current: Seq | Mapping, operation: str, args: tuple[Value, ...], kwargs: tuple
+                        ) -> tuple[Value, Value] | None:
+    """``(new contents, what the call returns)`` for a mutation modelled exactly, else None (unknown)."""
+    return None
+
+
 def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
     if name == "len" and len(args) == 1:
         value = args[0]
-        if isinstance(value, (Seq, Mapping)):
+        if isinstance(value, Seq) or isinstance(value, Mapping) and all(isinstance(k, Const) for k, _ in value.items):
             return Const(len(value.items), node)
         if isinstance(value, Const) and isinstance(value.value, str):
             return Const(len(value.value), node)
@@ -1204,8 +1549,10 @@ def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
         numbers = range(*bounds)
         if len(numbers) <= MAX_UNROLL:
             return Seq(tuple(Const(n) for n in numbers), node)
-    if name in ("list", "tuple") and len(args) == 1 and isinstance(args[0], Seq):
-        return args[0]
+    if name == "list" and len(args) == 1 and isinstance(args[0], Seq):
+        return _copy(args[0], "list")  # a new list: mutating it leaves the argument alone
+    if name == "tuple" and len(args) == 1 and isinstance(args[0], Seq):
+        return Seq(args[0].items, node)
     if name in ("max", "min") and args and all(isinstance(a, Const) for a in args):
         try:
             return Const({"max": max, "min": min}[name](a.value for a in args), node)

@@ -12,7 +12,7 @@ from trainlint.analysis.evaluator import ModelEvent
 import re
 
 from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
-from trainlint.analysis.scenario import Scenario
+from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     Call,
     Choice,
@@ -121,9 +121,14 @@ class Extractor:
             after.insert(0, (activation, self.ref(layer.node)))
             return "continue"
         if layer.target in knowledge.DENSE_LAYERS:
-            units = self.constant(layer.argument("units", 0), scenario)
+            units_value = pick(layer.argument("units", 0), scenario)
+            units = self.constant(units_value, scenario)
             if not isinstance(units, int) or isinstance(units, bool):
                 units = None
+                if isinstance(units_value, Sym) and scenario.decide(Condition(units_value, ">=", 2)) is False:
+                    # A scenario that leaves the output fewer than 2 units (num_classes != 2 and <= 2) is no
+                    # path a classifier takes, and no width is pinned: judging "any width" there is noise.
+                    return None
             activation_value = layer.argument("activation", 1)
             # An unresolved activation (None) still leaves the width known for the rules that need only that.
             own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)

@@ -74,7 +74,7 @@ class Labels:
     """How the targets passed to ``fit`` were made, as far as the code shows."""
 
     encoding: str
-    """``knowledge.IDS`` | ``ONE_HOT`` | ``MULTI_HOT`` | ``BINARY``."""
+    """``knowledge.IDS`` | ``ONE_HOT`` | ``MULTI_HOT`` | ``BINARY`` | ``CONTINUOUS``."""
     first_id: int | None
     """For class ids: the smallest id the encoder produces (1 for ``Tokenizer``, 2 for ``TextVectorization``)."""
     num_classes: int | None
@@ -84,6 +84,16 @@ class Labels:
     """How they were made, for messages: ``"to_categorical(num_classes=10)"``, ``"Tokenizer.texts_to_sequences"``."""
     reserved: str | None = None
     """Why ids start above 0, for messages."""
+
+    @property
+    def multi_label(self) -> bool | None:
+        """True for multi-hot rows (several classes per sample), False for one class per sample (one-hot rows,
+        class ids, a 0/1 column), None when the labels are not classes (continuous targets)."""
+        if self.encoding == "multi-hot":
+            return True
+        if self.encoding in ("one-hot", "ids", "binary"):
+            return False
+        return None
 
     @property
     def last_id(self) -> int | None:

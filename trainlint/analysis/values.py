@@ -55,10 +55,23 @@ class Const(Value):
 
 @dataclass(frozen=True)
 class Seq(Value):
-    """A tuple or list literal (or the result of one)."""
+    """A tuple, list or set (or the result of one), as its items were at one point of the run.
+
+    A list or set has an ``identity``: the evaluator keeps its current contents in the heap under
+    :func:`box_key`, so that every name aliasing it sees a mutation, and a mutation it does not model makes
+    the contents unknown everywhere at once. A set keeps its distinct items in first-seen order, which is
+    not Python's iteration order: only its size and membership are read.
+    """
 
     items: tuple[Value, ...]
     node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+    identity: object | None = field(default=None, compare=False, hash=False, repr=False)
+    kind: str = field(default="tuple", compare=False, hash=False, repr=False)
+    """``tuple``, ``list`` or ``set``."""
+
+    def version(self, items: tuple[Value, ...]) -> Seq:
+        """The same container holding ``items``."""
+        return Seq(items, self.node, self.identity, self.kind)
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,11 @@ class Mapping(Value):
 
     items: tuple[tuple[Value, Value], ...]
     node: cst.CSTNode | None = field(default=None, compare=False, hash=False, repr=False)
+    identity: object | None = field(default=None, compare=False, hash=False, repr=False)
+    """Like a list's (:class:`Seq`): a dict is mutable, its current contents live in the heap."""
+
+    def version(self, items: tuple[tuple[Value, Value], ...]) -> Mapping:
+        return Mapping(items, self.node, self.identity)
 
     def get(self, key: object) -> Value | None:
         for k, v in self.items:
@@ -181,6 +199,12 @@ class Instance(Value):
 
     cls: ClassValue
     attributes: dict[str, Value]
+
+
+def box_key(value: Value) -> tuple | None:
+    """Where the heap keeps a mutable container's current contents (None: the value is not one)."""
+    identity = getattr(value, "identity", None) if isinstance(value, (Seq, Mapping)) else None
+    return None if identity is None else ("box", identity)
 
 
 def is_none(value: Value | None) -> bool:

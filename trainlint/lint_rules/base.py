@@ -18,6 +18,20 @@ from trainlint.lint_rules.fixes import FixSpec
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?")
 
+FACTS: dict[str, str] = {
+    # The facts a verdict can rest on, by the name a rule's ``NEEDS`` uses; each may be unresolved.
+    "loss": "the loss",
+    "loss.from_logits": "the loss's `from_logits`",
+    "head.activation": "the final activation of the output",
+    "head.units": "the number of output units",
+    "metrics": "the metrics",
+    "labels": "how the labels passed to `fit` were made",
+    "labels.num_classes": "the number of classes the labels show",
+    "labels.first_id": "the smallest class id the label encoder produces",
+    "optimizer": "the optimizer's arguments",
+}
+"""What each fact is, for the rule pages."""
+
 
 @dataclass(frozen=True)
 class RuleContext:
@@ -48,6 +62,10 @@ class Rule:
     EXAMPLE_KERAS_VERSION: ClassVar[str] = "3"
     FIX: ClassVar[tuple[str, str] | None] = None
     """``(applicability, what the fix does and when it is offered)`` for a rule that attaches fixes."""
+    NEEDS: ClassVar[frozenset[str]]
+    """The facts (keys of :data:`FACTS`) the verdict rests on: the rule is silent while one is unresolved, and
+    any other fact may be unknown without silencing it (its message then says the verdict holds whatever that
+    value is, e.g. "for any number of units"). ``tests/test_verdict_needs.py`` holds every rule to it."""
 
     def check(self, fact: TrainingSetup | OptimizerCall, context: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
@@ -82,6 +100,10 @@ class Rule:
             parts += ["## Fix", f"Sometimes available ({applicability}: `trainlint check {option}`). {what}", ""]
         else:
             parts += ["## Fix", "No automatic fix.", ""]
+        parts += ["## Facts the verdict needs", *(f"- {FACTS[name]}" for name in sorted(cls.NEEDS)), ""]
+        if "head.units" not in cls.NEEDS and cls.FACT is TrainingSetup:
+            parts += ["The verdict holds for any number of output units: an unresolved width does not silence it.",
+                      ""]
         parts += ["## Example", "```python", textwrap.dedent(cls.INVALID[0]).strip(), "```", "",
                   "## Use instead", "```python", textwrap.dedent(cls.VALID[0]).strip(), "```", ""]
         if cls.EXAMPLE_KERAS_VERSION != "3":
@@ -91,6 +113,14 @@ class Rule:
 
 def width(units: int) -> str:
     return "1 unit" if units == 1 else f"{units} units"
+
+
+def units_phrase(units: int | None, noun: str) -> str:
+    """``"a 3-unit softmax"``, or ``"a softmax head (for any number of units)"`` when the width is unresolved."""
+    if units is None:
+        return f"a {noun} head (for any number of units)"
+    article = "an" if str(units)[0] == "8" or units in (11, 18) else "a"
+    return f"{article} {units}-unit {noun}"
 
 
 def head_note(setup: TrainingSetup) -> tuple[SourceRef, str]:

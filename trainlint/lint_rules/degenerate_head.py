@@ -26,6 +26,7 @@ class SoftmaxOnSingleUnit(Rule):
     name = "softmax-on-single-unit"
     kind = "degenerate-head"
     summary = "softmax over one output unit always outputs 1.0"
+    NEEDS = frozenset({'head.activation', 'head.units'})
     INVALID = (
         """
         from tensorflow import keras
@@ -82,6 +83,7 @@ class CategoricalCrossentropyOnSingleUnit(Rule):
     name = "categorical-crossentropy-on-single-unit"
     kind = "degenerate-head"
     summary = "categorical crossentropy over one output unit is identically 0"
+    NEEDS = frozenset({'loss', 'head.units'})
     INVALID = (
         """
         from keras.models import Sequential
@@ -133,6 +135,7 @@ class SparseCategoricalCrossentropyOnSingleUnit(Rule):
     name = "sparse-categorical-crossentropy-on-single-unit"
     kind = "degenerate-head"
     summary = "sparse categorical crossentropy with one unit: every label >= 1 is out of range"
+    NEEDS = frozenset({'loss', 'head.units'})
     INVALID = (
         """
         import tensorflow as tf

@@ -7,11 +7,17 @@ from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule, head_note
 
 
+_MATCHING_ACTIVATION = {True: knowledge.SIGMOID, False: knowledge.SOFTMAX}
+"""The activation a crossentropy family expects (binary: sigmoid; categorical and sparse: softmax)."""
+
+
 class FromLogitsOnProbabilities(Rule):
     """
     ## What it does
-    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through softmax
-    or sigmoid.
+    Checks for a crossentropy loss with ``from_logits=True`` on an output that already went through the
+    activation the loss applies itself: sigmoid under binary crossentropy, softmax under categorical or
+    sparse categorical crossentropy. (The crossed pairs are wrong with or without ``from_logits`` and are
+    reported as ``binary-crossentropy-on-softmax`` / ``categorical-crossentropy-on-sigmoid``.)
 
     ## Why is this bad?
     ``from_logits=True`` tells the loss to apply the softmax / sigmoid itself. On JAX, or with
@@ -26,6 +32,7 @@ class FromLogitsOnProbabilities(Rule):
     name = "from-logits-on-probabilities"
     kind = "from-logits-mismatch"
     summary = "from_logits=True after a softmax or sigmoid"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import tensorflow as tf
@@ -48,7 +55,9 @@ class FromLogitsOnProbabilities(Rule):
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
         if loss and loss.name in knowledge.PROBABILITY_LOSSES and loss.from_logits is True \
-                and head.activation in knowledge.PROBABILITY_ACTIVATIONS:
+                and head.activation == _MATCHING_ACTIVATION[loss.name in knowledge.BINARY_LOSSES]:
+            # A softmax under a binary loss, or a sigmoid under a categorical one, is wrong with or without
+            # from_logits: binary-crossentropy-on-softmax / categorical-crossentropy-on-sigmoid say so.
             yield self.report(
                 loss.where,
                 f"from_logits=True, but the output already went through {head.activation}: the loss applies it "
@@ -75,6 +84,7 @@ class ProbabilityLossOnLogits(Rule):
     name = "probability-loss-on-logits"
     kind = "from-logits-mismatch"
     summary = "crossentropy expecting probabilities on a linear (logits) output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         from tensorflow import keras
@@ -122,6 +132,7 @@ class FromLogitsOnBoundedActivation(Rule):
     kind = "from-logits-mismatch"
     severity = "warning"
     summary = "from_logits=True on a relu or tanh output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation'})
     INVALID = (
         """
         import keras

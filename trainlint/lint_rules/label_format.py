@@ -30,6 +30,7 @@ class OneHotLabelsWithSparseLoss(Rule):
     name = "one-hot-labels-with-sparse-loss"
     kind = "label-format-mismatch"
     summary = "one-hot labels with a sparse (class id) loss"
+    NEEDS = frozenset({'loss', 'labels'})
     INVALID = (
         """
         from tensorflow import keras
@@ -68,8 +69,8 @@ class ClassIdsWithCategoricalLoss(Rule):
     """
     ## What it does
     Checks for class-id labels (a ``LabelEncoder``, a ``keras.datasets`` loader, ``label_mode='int'``,
-    ``class_mode='binary'`` ...) passed to ``fit`` when the loss is ``categorical_crossentropy`` on a head of
-    several units.
+    ``class_mode='binary'`` ...) passed to ``fit`` when the loss is ``categorical_crossentropy``, whatever the
+    head's width (one unit is reported as a degenerate head).
 
     ## Why is this bad?
     Categorical crossentropy expects one-hot rows as wide as the output. With class ids Keras fails at the
@@ -81,6 +82,7 @@ class ClassIdsWithCategoricalLoss(Rule):
     name = "class-ids-with-categorical-loss"
     kind = "label-format-mismatch"
     summary = "class-id labels with a categorical (one-hot) loss"
+    NEEDS = frozenset({'loss', 'labels'})
     INVALID = (
         """
         from tensorflow import keras
@@ -103,11 +105,13 @@ class ClassIdsWithCategoricalLoss(Rule):
 
     def check(self, setup, context):
         loss, labels, head = setup.loss, setup.labels, setup.head
+        # One unit is the degenerate head (TL102); any other width, known or not, fails on class ids.
         if labels and loss and loss.name in knowledge.CATEGORICAL_LOSSES and labels.encoding in (
-                knowledge.IDS, knowledge.BINARY) and head.units is not None and head.units >= 2:
+                knowledge.IDS, knowledge.BINARY) and head.units != 1:
+            wide = f"{head.units} wide" if head.units is not None else "as wide as the output"
             yield self.report(
                 loss.where,
-                f"{loss.name} expects one-hot labels {head.units} wide, but the labels are "
+                f"{loss.name} expects one-hot labels {wide}, but the labels are "
                 f"{_ENCODED[labels.encoding]} ({labels.origin}): the first step fails with a shape error; use "
                 "sparse_categorical_crossentropy, or one-hot encode the labels with to_categorical",
                 labels_note(setup), head_note(setup),
@@ -130,6 +134,7 @@ class ClassIdsWithBinaryCrossentropy(Rule):
     name = "class-ids-with-binary-crossentropy"
     kind = "label-format-mismatch"
     summary = "class-id labels with binary crossentropy on several units"
+    NEEDS = frozenset({'loss', 'labels', 'head.units'})
     INVALID = (
         """
         import keras

@@ -23,6 +23,7 @@ class LabelIdsPastTheHead(Rule):
     name = "label-ids-past-the-head"
     kind = "label-range"
     summary = "label ids start above 0 and overflow the output units"
+    NEEDS = frozenset({'loss', 'labels', 'labels.first_id', 'labels.num_classes', 'head.units'})
     INVALID = (
         """
         import numpy as np

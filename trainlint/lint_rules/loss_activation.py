@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from trainlint import knowledge
 from trainlint.lint_rules import fixes
-from trainlint.lint_rules.base import Rule, head_note, loss_note
+from trainlint.lint_rules.base import Rule, head_note, loss_note, units_phrase
 
 # The categorical loss that a label encoding calls for (a softmax head's single-label classes).
 _CATEGORICAL_LOSS_FOR_LABELS = {knowledge.ONE_HOT: "categorical_crossentropy", knowledge.IDS: "sparse_categorical_crossentropy"}
@@ -13,13 +13,15 @@ _CATEGORICAL_LOSS_FOR_LABELS = {knowledge.ONE_HOT: "categorical_crossentropy", k
 class BinaryCrossentropyOnSoftmax(Rule):
     """
     ## What it does
-    Checks for ``binary_crossentropy`` on a softmax output of two or more units.
+    Checks for ``binary_crossentropy`` on a softmax output, whatever its width (one unit is reported as
+    ``softmax-on-single-unit`` instead), and whatever ``from_logits`` says.
 
     ## Why is this bad?
     Binary crossentropy scores each unit as an independent yes/no probability; softmax makes the units
     compete. On TensorFlow, Keras silently computes the loss as a per-unit sigmoid loss on the pre-softmax
     logits, so the objective is not the one the model's probabilities express (and under Keras <= 2.3 the
-    ``'accuracy'`` it reports is inflated ``binary_accuracy``).
+    ``'accuracy'`` it reports is inflated ``binary_accuracy``). Over one unit the softmax is constant 1.0.
+    The verdict therefore holds for any width: ``Dense(y.shape[1], activation='softmax')`` is judged too.
     """
 
     FIX = ("unsafe", "Writes the categorical loss the labels passed to `fit` call for (`categorical_crossentropy` "
@@ -28,7 +30,8 @@ class BinaryCrossentropyOnSoftmax(Rule):
     code = "TL111"
     name = "binary-crossentropy-on-softmax"
     kind = "loss-activation-mismatch"
-    summary = "binary crossentropy on a multi-unit softmax head"
+    summary = "binary crossentropy on a softmax head"
+    NEEDS = frozenset({"loss", "head.activation"})
     INVALID = (
         """
         from tensorflow.keras import layers, models
@@ -46,8 +49,9 @@ class BinaryCrossentropyOnSoftmax(Rule):
 
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
-        if (loss and loss.name in knowledge.BINARY_LOSSES and loss.from_logits is False
-                and head.activation == knowledge.SOFTMAX and head.units is not None and head.units >= 2):
+        # One unit is the degenerate head (TL101); any other width, known or not, is this mismatch.
+        if (loss and loss.name in knowledge.BINARY_LOSSES and head.activation == knowledge.SOFTMAX
+                and head.units != 1):
             labels = setup.labels
             wanted = _CATEGORICAL_LOSS_FOR_LABELS.get(labels.encoding) if labels is not None else None
             if wanted is not None and labels.encoding == knowledge.IDS and labels.first_id not in (None, 0):
@@ -60,9 +64,10 @@ class BinaryCrossentropyOnSoftmax(Rule):
                 " (not fixed automatically: the labels passed to fit do not show which)")
             yield self.report(
                 loss.where,
-                f"{loss.name} on a {head.units}-unit softmax trains a per-unit sigmoid loss on the pre-softmax "
-                "logits, not the probabilities the model outputs; use categorical_crossentropy (one-hot labels) "
-                f"or sparse_categorical_crossentropy (class ids), or a sigmoid head for multi-label targets{why_not}",
+                f"{loss.name} on {units_phrase(head.units, 'softmax')} trains a per-unit sigmoid loss on the "
+                "pre-softmax logits, not the probabilities the model outputs; use categorical_crossentropy "
+                "(one-hot labels) or sparse_categorical_crossentropy (class ids), or a sigmoid head for "
+                f"multi-label targets{why_not}",
                 head_note(setup), fix=fix,
             )
 
@@ -70,19 +75,23 @@ class BinaryCrossentropyOnSoftmax(Rule):
 class CategoricalCrossentropyOnSigmoid(Rule):
     """
     ## What it does
-    Checks for categorical or sparse categorical crossentropy on a sigmoid output of two or more units.
+    Checks for categorical or sparse categorical crossentropy on a sigmoid output, whatever its width (one
+    unit is reported as a degenerate head instead) and whatever ``from_logits`` says.
 
     ## Why is this bad?
     Categorical crossentropy expects a probability distribution over classes. Independent sigmoid outputs do
     not sum to 1: Keras renormalises them (or, on TensorFlow, trains a softmax loss on the hidden logits
     while ``predict`` still returns sigmoid scores). For multi-label targets the objective is simply wrong:
-    this is the 416-category multi-label model whose loss "gets stuck".
+    this is the 416-category multi-label model whose loss "gets stuck". ``from_logits=True`` does not help:
+    it takes a softmax of the sigmoid outputs. Over one unit the loss is 0 (or every label >= 1 is out of
+    range), so the verdict holds for any width: ``Dense(len(class_index), activation='sigmoid')`` is judged.
     """
 
     code = "TL112"
     name = "categorical-crossentropy-on-sigmoid"
     kind = "loss-activation-mismatch"
-    summary = "categorical crossentropy on a multi-unit sigmoid head"
+    summary = "categorical crossentropy on a sigmoid head"
+    NEEDS = frozenset({"loss", "head.activation"})
     INVALID = (
         """
         import keras
@@ -110,12 +119,16 @@ class CategoricalCrossentropyOnSigmoid(Rule):
 
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
+        # One unit is the degenerate head (TL102 / TL103); any other width, known or not, is this mismatch.
         if (loss and loss.name in knowledge.CATEGORICAL_LOSSES | knowledge.SPARSE_LOSSES
-                and loss.from_logits is False and head.activation == knowledge.SIGMOID
-                and head.units is not None and head.units >= 2):
+                and head.activation == knowledge.SIGMOID and head.units != 1):
+            outputs = "sigmoid outputs" if head.units is None else f"{head.units} sigmoid outputs"
+            any_width = " (for any number of units)" if head.units is None else ""
+            logits = (", and from_logits=True takes a softmax of the sigmoids" if loss.from_logits is True
+                      else "")
             yield self.report(
                 loss.where,
-                f"{loss.name} expects a softmax distribution, but {head.units} sigmoid outputs do not sum to 1; "
+                f"{loss.name} expects a softmax distribution, but {outputs} do not sum to 1{any_width}{logits}; "
                 "use softmax for single-label classes, or binary_crossentropy for multi-label targets",
                 head_note(setup),
             )
@@ -137,6 +150,7 @@ class ProbabilityLossOnUnboundedActivation(Rule):
     name = "probability-loss-on-unbounded-activation"
     kind = "loss-activation-mismatch"
     summary = "crossentropy on a relu / tanh / other non-probability output"
+    NEEDS = frozenset({"loss", "loss.from_logits", "head.activation"})
     INVALID = (
         """
         from keras import layers, models
@@ -184,6 +198,7 @@ class HingeOnProbabilities(Rule):
     kind = "loss-activation-mismatch"
     severity = "warning"
     summary = "hinge loss on a bounded (sigmoid / softmax / relu) output"
+    NEEDS = frozenset({"loss", "head.activation"})
     INVALID = (
         """
         from tensorflow import keras
@@ -214,7 +229,8 @@ class HingeOnProbabilities(Rule):
 class MeanSquaredErrorOnSoftmax(Rule):
     """
     ## What it does
-    Checks for a squared-error loss on a softmax classifier of two or more units.
+    Checks for a squared-error loss on a softmax classifier, whatever its width (one unit is reported as
+    ``softmax-on-single-unit``).
 
     ## Why is this bad?
     Mean squared error on class probabilities has tiny gradients when the model is confidently wrong, so a
@@ -226,6 +242,7 @@ class MeanSquaredErrorOnSoftmax(Rule):
     kind = "loss-activation-mismatch"
     severity = "warning"
     summary = "mean squared error on a softmax classifier"
+    NEEDS = frozenset({"loss", "head.activation"})
     INVALID = (
         """
         import keras
@@ -243,11 +260,12 @@ class MeanSquaredErrorOnSoftmax(Rule):
 
     def check(self, setup, context):
         loss, head = setup.loss, setup.head
-        if (loss and loss.name == knowledge.MSE and head.activation == knowledge.SOFTMAX
-                and head.units is not None and head.units >= 2):
+        if loss and loss.name == knowledge.MSE and head.activation == knowledge.SOFTMAX and head.units != 1:
+            any_width = " (for any number of units)" if head.units is None else ""
             yield self.report(
                 loss.where,
-                "mean squared error on softmax probabilities learns slowly when the model is confidently wrong; "
+                f"mean squared error on softmax probabilities learns slowly when the model is confidently wrong"
+                f"{any_width}; "
                 "use categorical_crossentropy (one-hot labels) or sparse_categorical_crossentropy (class ids)",
                 head_note(setup),
             )
@@ -267,6 +285,7 @@ class DoubleSoftmax(Rule):
     name = "double-softmax"
     kind = "loss-activation-mismatch"
     summary = "softmax applied twice"
+    NEEDS = frozenset({"head.activation"})
     INVALID = (
         """
         from tensorflow.keras import layers, Model, Input

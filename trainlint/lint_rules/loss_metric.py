@@ -22,6 +22,7 @@ class SparseMetricWithCategoricalLoss(Rule):
     name = "sparse-metric-with-categorical-loss"
     kind = "loss-metric-mismatch"
     summary = "sparse accuracy metric beside a categorical (one-hot) loss"
+    NEEDS = frozenset({'loss', 'metrics'})
     INVALID = (
         """
         import tensorflow as tf
@@ -69,6 +70,7 @@ class CategoricalMetricWithSparseLoss(Rule):
     name = "categorical-metric-with-sparse-loss"
     kind = "loss-metric-mismatch"
     summary = "one-hot accuracy metric beside a sparse (class id) loss"
+    NEEDS = frozenset({'loss', 'metrics'})
     INVALID = (
         """
         import keras
@@ -103,7 +105,8 @@ class CategoricalAccuracyOnMultiLabel(Rule):
     """
     ## What it does
     Checks for ``categorical_accuracy`` / ``top_k_categorical_accuracy`` on a multi-label model: a sigmoid
-    head of several units trained with binary crossentropy.
+    head trained with binary crossentropy, of several units or of a width not visible (over one unit the
+    metric is always 1.0), unless the labels passed to ``fit`` are visibly single-label.
 
     ## Why is this bad?
     Categorical accuracy only asks whether the highest score is a positive label. With several positive
@@ -114,6 +117,7 @@ class CategoricalAccuracyOnMultiLabel(Rule):
     name = "categorical-accuracy-on-multi-label"
     kind = "loss-metric-mismatch"
     summary = "categorical accuracy on a multi-label sigmoid head"
+    NEEDS = frozenset({'loss', 'head.activation', 'metrics'})
     INVALID = (
         """
         import keras
@@ -133,15 +137,17 @@ class CategoricalAccuracyOnMultiLabel(Rule):
         loss, head = setup.loss, setup.head
         if not loss or loss.name not in knowledge.BINARY_LOSSES or head.activation != knowledge.SIGMOID:
             return
-        if head.units is None or head.units < 2:
+        if head.units == 1 or (setup.labels is not None and setup.labels.multi_label is not True):
             return
-        if setup.labels is not None and setup.labels.encoding != knowledge.MULTI_HOT:
-            return
+        # Unseen width: one unit makes categorical accuracy always 1.0 (the argmax of one column is 0), several
+        # make it check only the top score; either way it does not measure the model.
+        outputs = (f"the {head.units} sigmoid outputs" if head.units is not None
+                   else "the sigmoid outputs (for any number of units; over one it is always 1.0)")
         for metric in setup.metrics:
             if metric.name in knowledge.ONE_HOT_METRICS:
                 yield self.report(
                     metric.where,
-                    f"{metric.name} only checks the top score of the {head.units} sigmoid outputs, which is "
+                    f"{metric.name} only checks the top score of {outputs}, which is "
                     "meaningless for multi-label targets; use 'binary_accuracy'",
                     head_note(setup), loss_note(setup),
                 )
@@ -150,8 +156,10 @@ class CategoricalAccuracyOnMultiLabel(Rule):
 class AccuracyWithRegressionLoss(Rule):
     """
     ## What it does
-    Checks for ``metrics=['accuracy']`` on a regression model: a linear or relu output trained with a
-    regression loss (``mse``, ``mae``, ``huber`` ...).
+    Checks for ``metrics=['accuracy']`` on a regression model: a regression loss (``mse``, ``mae``,
+    ``huber`` ...) with visibly continuous targets (a regression dataset, ``np.random.rand``), or on a
+    linear or relu output when the targets are not visible. Targets that are visibly 0/1 or class ids
+    silence it: there ``'accuracy'`` is binary or class accuracy and measures the task.
 
     ## Why is this bad?
     Keras resolves ``'accuracy'`` from shapes to a classification accuracy; on continuous targets it
@@ -163,6 +171,8 @@ class AccuracyWithRegressionLoss(Rule):
     kind = "loss-metric-mismatch"
     severity = "warning"
     summary = "'accuracy' on a regression model"
+    NEEDS = frozenset({'loss', 'metrics', 'head.activation'})
+    """The head's activation is not needed when the targets are visibly continuous."""
     INVALID = (
         """
         from tensorflow import keras
@@ -179,18 +189,24 @@ class AccuracyWithRegressionLoss(Rule):
     )
 
     def check(self, setup, context):
-        loss, head = setup.loss, setup.head
+        loss, head, labels = setup.loss, setup.head, setup.labels
         if not loss or loss.name not in knowledge.REGRESSION_LOSSES:
             return
-        if head.activation not in (knowledge.LINEAR, knowledge.RELU):
+        continuous = labels is not None and labels.encoding == knowledge.CONTINUOUS
+        if not continuous and (head.activation not in (knowledge.LINEAR, knowledge.RELU) or labels is not None):
+            # Visible 0/1 labels or class ids make this a classifier trained with a regression loss, where
+            # 'accuracy' does measure the task; only unseen or visibly continuous targets make it a regression.
             return
+        related = [loss_note(setup)]
+        if continuous:
+            related.append((labels.where, f"the targets are continuous here ({labels.origin})"))
         for metric in setup.metrics:
             if metric.name == knowledge.ACCURACY_AUTO:
                 yield self.report(
                     metric.where,
                     f"'accuracy' is a classification metric and means nothing for a regression trained with "
                     f"{loss.name}; use 'mae' or keras.metrics.RootMeanSquaredError()",
-                    loss_note(setup),
+                    *related,
                 )
 
 
@@ -209,6 +225,7 @@ class ExactAccuracyOnProbabilities(Rule):
     name = "exact-accuracy-on-probabilities"
     kind = "loss-metric-mismatch"
     summary = "keras.metrics.Accuracy() compares probabilities for exact equality"
+    NEEDS = frozenset({'head.activation', 'metrics'})
     INVALID = (
         """
         import keras

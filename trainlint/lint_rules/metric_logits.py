@@ -29,6 +29,7 @@ class ThresholdMetricOnLogits(Rule):
     name = "threshold-metric-on-logits"
     kind = "metric-logits-mismatch"
     summary = "threshold metric at 0.5 on a logits output"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation', 'metrics'})
     INVALID = (
         """
         import tensorflow as tf

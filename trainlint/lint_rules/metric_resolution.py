@@ -26,8 +26,10 @@ def _explicit_accuracy(metric, setup, name: str):
 class AccuracyOnMultiLabel(Rule):
     """
     ## What it does
-    Checks for ``metrics=['accuracy']`` on a multi-label model: a sigmoid head of several units trained
-    with binary crossentropy (unless the labels passed to ``fit`` are visibly single-label).
+    Checks for ``metrics=['accuracy']`` on a multi-label model: a sigmoid head trained with binary
+    crossentropy whose labels are multi-hot (``MultiLabelBinarizer``, ``output_mode='multi_hot'``), or, where
+    the labels are not visible, whose head has several units. Visibly single-label labels (one-hot, class
+    ids) silence it: ``CategoricalAccuracy`` is then the right metric, and the loss is what is wrong.
 
     ## Why is this bad?
     Keras 3 and tf.keras >= 2.2 resolve ``'accuracy'`` from shapes only: for an output of several units it
@@ -41,6 +43,7 @@ class AccuracyOnMultiLabel(Rule):
     name = "accuracy-on-multi-label"
     kind = "metric-resolution"
     summary = "'accuracy' on a multi-label sigmoid head resolves to categorical accuracy"
+    NEEDS = frozenset({'loss', 'head.activation', 'metrics'})
     INVALID = (
         """
         from keras.models import Sequential
@@ -49,6 +52,15 @@ class AccuracyOnMultiLabel(Rule):
         model.add(Dense(512, activation="relu", input_dim=4096))
         model.add(Dense(416, activation="sigmoid"))
         model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        """,
+        """
+        from sklearn.preprocessing import MultiLabelBinarizer
+        from tensorflow import keras
+        y = MultiLabelBinarizer().fit_transform(tags)
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"),
+                                  keras.layers.Dense(20, activation="sigmoid")])
+        model.compile(loss="binary_crossentropy", optimizer="adam", metrics=["accuracy"])
+        model.fit(x, y)
         """,
     )
     VALID = (
@@ -63,18 +75,24 @@ class AccuracyOnMultiLabel(Rule):
     )
 
     def check(self, setup, context):
-        loss, head = setup.loss, setup.head
+        loss, head, labels = setup.loss, setup.head, setup.labels
         if context.keras_version == "legacy" or not loss or loss.name not in knowledge.BINARY_LOSSES:
             return
-        if head.activation != knowledge.SIGMOID or head.units is None or head.units < 2:
+        if head.activation != knowledge.SIGMOID or head.units == 1:
             return
-        if setup.labels is not None and setup.labels.encoding != knowledge.MULTI_HOT:
-            return  # sigmoid + binary crossentropy suggests multi-label; visible labels say otherwise
+        # The task must show it is multi-label: multi-hot labels, or (labels unseen) a sigmoid head of several
+        # units under binary crossentropy. Visibly single-label labels make CategoricalAccuracy the right metric.
+        if labels is not None and labels.multi_label is not True:
+            return
+        if labels is None and head.units is None:
+            return  # one sigmoid unit would make 'accuracy' BinaryAccuracy, which is right: the verdict needs it
         resolved = knowledge.RESOLVED_ACCURACY_NAME[context.keras_version][knowledge.CATEGORICAL_ACCURACY]
+        described = (f"a {head.units}-unit sigmoid head" if head.units is not None
+                     else "a sigmoid head (for any number of units)")
         for metric in _accuracy_metrics(setup):
             yield self.report(
                 metric.where,
-                f"'accuracy' on a {head.units}-unit sigmoid head becomes {resolved} (is the top score a label?), "
+                f"'accuracy' on {described} becomes {resolved} (is the top score a label?), "
                 "which is meaningless for multi-label targets; use metrics=['binary_accuracy']",
                 head_note(setup), loss_note(setup), fix=_explicit_accuracy(metric, setup, "binary_accuracy"),
             )
@@ -84,7 +102,8 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
     """
     ## What it does
     Under ``keras-version = "legacy"`` (standalone Keras <= 2.3, tf.keras <= 2.1, TF1 graph mode), checks for
-    ``metrics=['accuracy']`` with binary crossentropy on a softmax head of several units.
+    ``metrics=['accuracy']`` with binary crossentropy on a softmax head, whatever its width (one unit is
+    reported as ``softmax-on-single-unit``).
 
     ## Why is this bad?
     Old Keras chose the accuracy from the loss: with binary crossentropy it reports ``binary_accuracy``,
@@ -98,6 +117,7 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
     name = "accuracy-inflated-by-binary-crossentropy"
     kind = "metric-resolution"
     summary = "legacy Keras: 'accuracy' with binary crossentropy is binary_accuracy"
+    NEEDS = frozenset({'loss', 'head.activation', 'metrics'})
     EXAMPLE_KERAS_VERSION = "legacy"
     INVALID = (
         """
@@ -120,13 +140,15 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
         loss, head = setup.loss, setup.head
         if context.keras_version != "legacy" or not loss or loss.name not in knowledge.BINARY_LOSSES:
             return
-        if head.activation != knowledge.SOFTMAX or head.units is None or head.units < 2:
-            return
+        if head.activation != knowledge.SOFTMAX or head.units == 1:
+            return  # one softmax unit is the degenerate head; any other width, known or not, is this
+        units = "softmax units" if head.units is None else f"{head.units} softmax units"
+        any_width = " (for any number of units)" if head.units is None else ""
         for metric in _accuracy_metrics(setup):
             yield self.report(
                 metric.where,
-                f"with {loss.name}, this Keras resolves 'accuracy' to binary_accuracy, which scores each of the "
-                f"{head.units} softmax units separately and looks high on a useless model; use "
+                f"with {loss.name}, this Keras resolves 'accuracy' to binary_accuracy whatever the width, which "
+                f"scores each of the {units} separately and looks high on a useless model{any_width}; use "
                 "categorical_crossentropy, or metrics=['categorical_accuracy']",
                 loss_note(setup), head_note(setup), fix=_explicit_accuracy(metric, setup, "categorical_accuracy"),
             )
@@ -148,6 +170,7 @@ class AccuracyOnLogits(Rule):
     name = "accuracy-on-logits"
     kind = "metric-resolution"
     summary = "'accuracy' thresholds a logit / hinge score at 0.5"
+    NEEDS = frozenset({'loss', 'loss.from_logits', 'head.activation', 'head.units', 'metrics'})
     INVALID = (
         """
         import tensorflow as tf
@@ -200,6 +223,7 @@ class MetricsNotAList(Rule):
     name = "metrics-not-a-list"
     kind = "metric-resolution"
     summary = "metrics given as a bare string (Keras 3 raises)"
+    NEEDS = frozenset({'metrics'})
     INVALID = (
         """
         import keras

@@ -29,6 +29,7 @@ class OptimizerLrArgument(Rule):
     name = "optimizer-lr-argument"
     kind = "optimizer-api"
     summary = "optimizer built with lr= (rejected by Keras 3, ignored by tf.keras >= 2.11)"
+    NEEDS = frozenset({"optimizer"})
     INVALID = (
         """
         from tensorflow.keras.optimizers import Adam
@@ -80,6 +81,7 @@ class OptimizerDecayArgument(Rule):
     name = "optimizer-decay-argument"
     kind = "optimizer-api"
     summary = "optimizer built with decay= (ignored by Keras 3, rejected by tf.keras >= 2.11)"
+    NEEDS = frozenset({"optimizer"})
     INVALID = (
         """
         import keras
@@ -125,6 +127,7 @@ class LegacyOptimizerUnderKeras3(Rule):
     name = "legacy-optimizer-under-keras-3"
     kind = "optimizer-api"
     summary = "keras.optimizers.legacy does not exist in Keras 3"
+    NEEDS = frozenset({"optimizer"})
     INVALID = (
         """
         import tensorflow as tf

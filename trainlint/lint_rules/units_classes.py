@@ -23,6 +23,7 @@ class UnitsDifferFromClasses(Rule):
     name = "units-differ-from-classes"
     kind = "units-classes-mismatch"
     summary = "head units differ from the visible number of classes"
+    NEEDS = frozenset({'labels', 'labels.num_classes', 'head.units'})
     INVALID = (
         """
         from tensorflow import keras
