@@ -126,8 +126,8 @@ def test_a_pyproject_without_the_table_is_passed_over(project):
 
 
 def test_bad_command_line_codes_exit_2(project):
-    result = run_trainlint("check", "--select", "TL9", "train.py", cwd=project)
-    assert result.returncode == 2 and "TL9" in result.stderr
+    result = run_trainlint("check", "--select", "TL8", "train.py", cwd=project)
+    assert result.returncode == 2 and "TL8" in result.stderr
 
 
 def test_noqa_on_the_reported_line_is_honoured_by_the_cli():

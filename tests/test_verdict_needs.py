@@ -28,7 +28,8 @@ def setups(source: str, keras_version: str) -> list[TrainingSetup]:
     fits = tuple(event for event in events if event.method != "compile")
     extractor = Extractor("example.py", keras_version)
     return [setup for event in events if event.method == "compile"
-            for setup in extractor.setups(event, tuple(f for f in fits if f.model.identity is event.model.identity))]
+            for setup in extractor.setups(event, tuple(f for f in fits if f.model.identity is event.model.identity))
+            ] + [setup for applied in interpreter.losses for setup in extractor.applied_setups(applied)]
 
 
 def unresolved(setup: TrainingSetup, fact: str) -> TrainingSetup | None:

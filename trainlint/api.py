@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 from trainlint import config
 from trainlint.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 from trainlint.findings import Finding
+from trainlint.noqa import unused_code
 from trainlint.settings import Settings
 
 if TYPE_CHECKING:
@@ -121,7 +122,7 @@ def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | N
     else:
         results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
                                roots)
-    findings = _reported((f for r in results for f in r.findings), settings)
+    findings = without_noqa_used_elsewhere(_reported((f for r in results for f in r.findings), settings), results)
     return CheckRun(results, findings, settings)
 
 
@@ -197,7 +198,7 @@ def fix_paths(paths: Iterable[str | Path], *, unsafe: bool = False, write: bool 
         results = [lint_decoded(source, overlay[source.display], settings, project=project)
                    if source.display in overlay else lint_source(source, settings, None, project)
                    for source in sources]
-        return _reported((f for r in results for f in r.findings), settings)
+        return without_noqa_used_elsewhere(_reported((f for r in results for f in r.findings), settings), results)
 
     fixed = fix_files(checked.findings, lint, unsafe, read)
     if write and fixed.changed:
@@ -207,3 +208,18 @@ def fix_paths(paths: Iterable[str | Path], *, unsafe: bool = False, write: bool 
 
         forget_projects()  # the modules this process parsed before the fixes are out of date
     return fixed
+
+
+def without_noqa_used_elsewhere(findings: list[Finding], results: list[FileResult]) -> list[Finding]:
+    """TL901 judges each file alone: drop its report of a comment that silenced a finding reached from another
+    file of the run (a helper module's line, reported while linting the script that imports it)."""
+    used = {use for result in results for use in result.used_noqa}
+    if not used:
+        return findings
+
+    def used_elsewhere(finding: Finding) -> bool:
+        unused = unused_code(finding)
+        return unused is not None and any(
+            name == unused[0] and line == unused[1] and code.startswith(unused[2]) for name, line, code in used)
+
+    return [finding for finding in findings if not used_elsewhere(finding)]

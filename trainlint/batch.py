@@ -17,6 +17,7 @@ from trainlint.cache import Cache
 from trainlint.files import (FileResult, SourceFile, compiles_something_in_bytes, lint_bytes,
                              might_have_findings_in_bytes, read_source)
 from trainlint.findings import INTERNAL_ERROR, file_diagnostic
+from trainlint.noqa import mentions_noqa
 from trainlint.progress import Progress
 from trainlint.settings import Settings
 
@@ -70,7 +71,8 @@ def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots
         # Keras) depends on modules that the cache key does not cover.
         if source.path is None or not compiles_something_in_bytes(data):
             result = lint_bytes(source, data, settings)
-            result.plain = not result.findings and not result.notes
+            # A file that mentions noqa is not "plain" whatever the settings: TL901 may read it.
+            result.plain = not result.findings and not result.notes and not mentions_noqa(data)
             return result
         return lint_bytes(source, data, settings, project=_project(roots))
     if cache is None or source.path is None:

@@ -121,6 +121,7 @@ def _result_to_dict(result: FileResult) -> dict:
     return {
         "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
         "group": result.group, "stats": asdict(result.stats), "text": result.text,
+        "used_noqa": [list(use) for use in result.used_noqa],
         "findings": [finding.to_dict() for finding in result.findings],
     }
 
@@ -130,4 +131,5 @@ def _result_from_dict(data: dict) -> FileResult:
     stats = Stats(**data["stats"])
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,
-                      group=data["group"], text=data["text"], imported=tuple(data["imported"]))
+                      group=data["group"], text=data["text"], imported=tuple(data["imported"]),
+                      used_noqa=tuple(tuple(use) for use in data.get("used_noqa", ())))

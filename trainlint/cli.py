@@ -94,6 +94,9 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--statistics", action="store_true", help="count the findings of each code")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even when there are findings")
     check.add_argument("--stdin-filename", help="the name to report for '-'")
+    check.add_argument("--add-noqa", action="store_true",
+                       help="write '# noqa: CODE' on the line of every current finding (adopting trainlint on an "
+                            "existing codebase), then exit")
     dynamic = check.add_argument_group("dynamic mode (needs TensorFlow: pip install 'trainlint[dynamic]')")
     dynamic.add_argument("--dynamic", action="store_true",
                          help="confirm or refute each finding by rebuilding its model with TensorFlow and running it "
@@ -178,6 +181,8 @@ def _check(args) -> int:
     for result in results:
         for note in result.notes:
             print(f"trainlint: note: {result.filename}: {note}", file=sys.stderr)
+    if args.add_noqa:
+        return _add_noqa(findings)
     dynamic_failure = None
     if args.dynamic:
         findings, dynamic_failure = _confirm(findings, origins, args, settings)
@@ -242,6 +247,18 @@ def _print_fixable(findings, unsafe: bool) -> None:
         print(f"{safe} fixable with `trainlint check --fix`{more}.")
     elif hidden:
         print(f"{hidden} fixable with `trainlint check --fix --unsafe-fixes`.")
+
+
+def _add_noqa(findings) -> int:
+    from trainlint.add_noqa import add_noqa
+
+    outcome = add_noqa(findings)
+    print(f"Added {outcome.added} noqa {'directive' if outcome.added == 1 else 'directives'} to "
+          f"{outcome.files} {'file' if outcome.files == 1 else 'files'}.", file=sys.stderr)
+    for finding in outcome.left:
+        print(f"trainlint: not silenced (no room for a comment on its line): {finding.filename}:{finding.line}: "
+              f"{finding.code}", file=sys.stderr)
+    return EXIT_ERROR if outcome.left else EXIT_CLEAN
 
 
 def _summarise(args, results, findings) -> bool:

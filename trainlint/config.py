@@ -19,7 +19,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR
+from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.settings import Settings
 
@@ -139,7 +139,7 @@ def known_codes() -> tuple[str, ...]:
     # Imported on first use: the rules pull in libcst, which a cached run without --select never needs.
     from trainlint.lint_rules import ALL_RULES
 
-    return (PARSE_ERROR, INTERNAL_ERROR, *(rule.code for rule in ALL_RULES))
+    return (PARSE_ERROR, INTERNAL_ERROR, *(rule.code for rule in ALL_RULES), UNUSED_NOQA)
 
 
 def check_selector(code: str) -> str:

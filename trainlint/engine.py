@@ -11,7 +11,7 @@ from pathlib import Path
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from trainlint.analysis.evaluator import Interpreter, ModelEvent
+from trainlint.analysis.evaluator import Interpreter, LossEvent, ModelEvent
 from trainlint.analysis.extract import Extractor, optimizer_calls
 from trainlint.analysis.facts import SourceRef, TrainingSetup
 from trainlint.analysis.positions import StatementPositions
@@ -25,8 +25,10 @@ from trainlint.stats import Stats
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call or optimizer, no Keras)."""
-    return ("compile" in text or "optimizers" in text) and ("keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding (no compile call, optimizer or crossentropy,
+    no Keras)."""
+    return ("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
+        "keras" in text or "tensorflow" in text)
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -47,7 +49,7 @@ class Origin:
     """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
 
     setup: TrainingSetup
-    event: ModelEvent
+    event: ModelEvent | LossEvent
 
 
 @dataclass
@@ -141,15 +143,19 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
     first_origin: dict[Report, Origin] = {}
+    applications: dict[Report, list[tuple[SourceRef, str]]] = {}
+    """Where each report's loss meets the model output, when it is applied outside compile."""
     errors: list[Finding] = []
 
-    def check(fact, scenario: Scenario, origin: Origin | None) -> None:
+    def check(fact, scenario: Scenario, origin: Origin | None, applied: tuple[SourceRef, str] | None = None) -> None:
         for rule in rules:
             if not isinstance(fact, rule.FACT):
                 continue
             try:
                 for report in rule.check(fact, context):
                     scenarios.setdefault(report, []).append(scenario)
+                    if applied is not None and applied not in applications.setdefault(report, []):
+                        applications[report].append(applied)
                     if origins is not None and origin is not None:
                         first_origin.setdefault(report, origin)
             except Exception as error:  # a bug in one rule must not end the run
@@ -157,17 +163,14 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                     filename, f"internal error in rule {rule.code}: {type(error).__name__}: {error}",
                     code=INTERNAL_ERROR))
 
-    fits: dict[int, list[ModelEvent]] = {}
-    for event in events:
-        if event.method != "compile":
-            fits.setdefault(id(event.model.identity), []).append(event)
+    fits = _fits_by_compile(events)
     compile_calls: dict[int, bool] = {}
     models: set[int] = set()
     compiled_with: dict[int, Origin] = {}
-    for event in events:
+    for index, event in enumerate(events):
         if event.method != "compile":
             continue
-        setups = extractor.setups(event, tuple(fits.get(id(event.model.identity), ())))
+        setups = extractor.setups(event, tuple(fits.get(index, ())))
         # Re-run statements meet the same call again: count syntax, not runs.
         models.add(id(event.model.node))
         compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
@@ -177,6 +180,14 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
         for setup in setups:
             check(setup, setup.scenario, Origin(setup, event))
+    loss_calls: dict[int, bool] = {}
+    for loss_event in interpreter.losses:
+        setups = extractor.applied_setups(loss_event)
+        loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
+        for setup in setups:
+            # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
+            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
+            check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
@@ -184,10 +195,44 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         stats.models += len(models)
         stats.compile_calls += len(compile_calls)
         stats.resolved_compile_calls += sum(compile_calls.values())
+        stats.loss_calls += len(loss_calls)
+        stats.bound_loss_calls += sum(loss_calls.values())
     places = places or _Places(module, filename)
     if places.text is not None and scenarios:
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
-    return _resolve(scenarios, places, first_origin, origins) + errors[:1]
+    return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
+
+
+def _fits_by_compile(events: list[ModelEvent]) -> dict[int, list[ModelEvent]]:
+    """The ``fit`` calls of each ``compile`` (by its index in ``events``), in program order.
+
+    A fit belongs to the latest compile before it on the same model that can hold when the fit runs (one compile per
+    branch of an ``if`` may precede it): labels rebound between two compiles are trained with the second. A fit
+    the evaluator met before any compile of its model stays with the first one.
+    """
+    compiles: dict[int, list[int]] = {}
+    attached: dict[int, list[ModelEvent]] = {}
+    early: dict[int, list[ModelEvent]] = {}
+    for index, event in enumerate(events):
+        model = id(event.model.identity)
+        if event.method == "compile":
+            compiles.setdefault(model, []).append(index)
+            continue
+        if model not in compiles:
+            early.setdefault(model, []).append(event)
+            continue
+        for candidate in reversed(compiles[model]):
+            both = events[candidate].scenario.combined(event.scenario)
+            if both is None:
+                continue
+            attached.setdefault(candidate, []).append(event)
+            if len(both.assumptions) == len(event.scenario.assumptions):  # this compile holds whenever the fit runs
+                break
+    for model, fits in early.items():
+        if model in compiles:
+            first = compiles[model][0]
+            attached[first] = fits + attached.get(first, [])
+    return attached
 
 
 class _Places:
@@ -258,25 +303,63 @@ def _fix(report: Report, places: _Places, scenario: str | None):
     return resolve(report.fix, places.span, places.text_of)
 
 
+MAX_APPLICATIONS_SHOWN = 3
+
+
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
-             origins: dict[Finding, Origin] | None) -> list[Finding]:
-    findings = []
+             origins: dict[Finding, Origin] | None,
+             applications: dict[Report, list[tuple[SourceRef, str]]] | None = None) -> list[Finding]:
+    """One finding per place: reports of one code and message at one place, reached from several models or call
+    paths (a helper that compiles each model it is given), become one finding that says how many."""
+    groups: dict[tuple, _Place] = {}
     for report, seen in reports.items():
-        merged = merge_scenarios(seen)
+        filename, start, end = places.span(report.primary)
+        place = groups.setdefault((report.code, filename, start, end, report.message),
+                                  _Place(report, filename, start, end))
+        place.scenarios.extend(seen)
+        place.reports += 1
+        applied = (applications or {}).get(report, [])[:MAX_APPLICATIONS_SHOWN]
+        for _, described in applied:
+            if described not in place.applied:
+                place.applied.append(described)
+        related_places = [*report.related, *((where, "the loss is applied to the model's output here")
+                                             for where, _ in applied if where != report.primary
+                                             and all(where != other for other, _ in report.related))]
+        for where, note in related_places:
+            related_file, related_start, _ = places.span(where)
+            related = Related(related_file, *related_start, note)
+            if related not in place.related:
+                place.related.append(related)
+    findings = []
+    for place in groups.values():
+        report = place.first
+        merged = merge_scenarios(place.scenarios)
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
-        filename, start, end = places.span(report.primary)
         message = f"when {scenario}: {report.message}" if scenario else report.message
-        related = []
-        for where, note in report.related:
-            related_file, related_start, _ = places.span(where)
-            related.append(Related(related_file, *related_start, note))
         fix = _fix(report, places, scenario)
         if report.fix is not None and scenario is not None:
             message += "; not fixed automatically: a fix would change the other cases too"
-        finding = Finding(report.code, rule.kind, rule.severity, message, filename, *start, *end,
-                          tuple(related), scenario, name=rule.name, fix=fix)
+        if place.applied:
+            message += f" (the loss is applied by {', '.join(place.applied[:MAX_APPLICATIONS_SHOWN])})"
+        if place.reports > 1:
+            paths = "models" if rule.FACT is TrainingSetup else "call paths"
+            message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
+        finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
+                          tuple(place.related), scenario, name=rule.name, fix=fix)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]
     return sorted(findings, key=lambda f: f.sort_key)
+
+
+@dataclass
+class _Place:
+    first: Report
+    filename: str
+    start: tuple[int, int]
+    end: tuple[int, int]
+    scenarios: list[Scenario] = field(default_factory=list)
+    related: list[Related] = field(default_factory=list)
+    applied: list[str] = field(default_factory=list)
+    reports: int = 0

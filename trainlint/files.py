@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
-from trainlint.findings import Finding, file_diagnostic
-from trainlint.noqa import without_suppressed as _without_suppressed
+from trainlint.findings import UNUSED_NOQA, Finding, file_diagnostic
+from trainlint.noqa import Suppression, UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
 from trainlint.notebook import read_notebook
 from trainlint.settings import Settings
 from trainlint.source import decode
@@ -85,6 +85,9 @@ class FileResult:
     """The project modules the result also depends on (a cached result is stale when one of them changes)."""
     plain: bool = False
     """The byte pre-filter ruled the file out: no finding is possible whatever the settings."""
+    used_noqa: tuple[UsedNoqa, ...] = ()
+    """The ``# noqa`` comments of other files (imported modules) that silenced a finding of this analysis: TL901
+    must not call them unused."""
 
 
 # A .gitignore in effect: its patterns, and how a path relative to the walked root becomes relative to the
@@ -238,14 +241,16 @@ def _too_large(filename: str, size: int, limit: int) -> Finding:
 
 def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
                origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
-    """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed.
+    """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed
+    (unless TL901 is selected and they mention ``noqa``).
 
     With a ``project``, a file that compiles something without naming Keras is read too: the model may come from
     a project module that does (``lint_text`` decides).
     """
     project = project if source.path is not None and not source.is_notebook else None
+    judge_noqa = settings.enabled_in(UNUSED_NOQA, source.display) and mentions_noqa(data)
     if not might_have_findings_in_bytes(data) and not (project is not None and compiles_something_in_bytes(data)):
-        return _result(source, [])
+        return _noqa_only(source, data, settings) if judge_noqa else _result(source, [])
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
@@ -260,22 +265,29 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
     plugin and the language server."""
     from trainlint.engine import lint_text
 
-    without_suppressed = _without_suppressed if noqa else _kept
+    suppress = apply_noqa if noqa else _kept
+    # TL901 needs the comments' uses, which only our own reading of # noqa knows.
+    judge_noqa = noqa and settings.enabled_in(UNUSED_NOQA, source.display) and "noqa" in text.lower()
 
     project = project if source.path is not None and not source.is_notebook else None
     if not source.is_notebook:
         analysis = lint_text(text, source.display, settings, origins, project)
-        findings = without_suppressed(analysis.findings, text, source.display,
-                                      project.module_text if project is not None else None)
+        suppression = suppress(analysis.findings, text, source.display,
+                               project.module_text if project is not None else None)
+        findings = suppression.kept + (_unused_noqa(text, source.display, suppression.used, settings)
+                                       if judge_noqa else [])
         return _result(source, findings, analysis.stats, text=text if findings else None,
-                       imported=tuple(sorted(str(path) for path in analysis.imported)))
+                       imported=tuple(sorted(str(path) for path in analysis.imported)),
+                       used_noqa=tuple(use for use in suppression.used if use[0] != source.display))
     notebook = read_notebook(text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
     analysis = lint_text(notebook.text, source.display, settings, origins)
-    findings = without_suppressed(analysis.findings, notebook.text, source.display)
+    suppression = suppress(analysis.findings, notebook.text, source.display)
+    findings = suppression.kept + (_unused_noqa(notebook.text, source.display, suppression.used, settings)
+                                   if judge_noqa else [])
     cell_errors = [notebook.cell_error] if notebook.cell_error is not None else []
     if origins is not None:  # the dynamic mode finds a finding's origin by the finding: keep the key in step
         for finding in findings:
@@ -285,14 +297,39 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
                    text=notebook.text if findings or cell_errors else None)
 
 
-def _kept(findings, *_):
-    return list(findings)
+def _kept(findings, *_) -> Suppression:
+    return Suppression(list(findings), [])
+
+
+def _unused_noqa(text: str, filename: str, used: list[UsedNoqa], settings: Settings) -> list[Finding]:
+    from trainlint.config import known_codes
+
+    def could_report(code: str) -> bool:
+        return all(settings.enabled_in(known, filename) for known in known_codes() if known.startswith(code))
+
+    return unused_noqa(noqa_comments(text), used, filename, could_report)
+
+
+def _noqa_only(source: SourceFile, data: bytes, settings: Settings) -> FileResult:
+    """TL901 on a file that cannot hold a finding: every ``TL`` code of its ``# noqa`` comments is unused."""
+    text = decode(data, source.display, settings.max_file_bytes)
+    if text.text is None:
+        return _result(source, [])
+    if not source.is_notebook:
+        findings = _unused_noqa(text.text, source.display, [], settings)
+        return _result(source, findings, text=text.text if findings else None)
+    notebook = read_notebook(text.text, source.display)
+    if notebook.text is None:
+        return _result(source, [])
+    findings = _unused_noqa(notebook.text, source.display, [], settings)
+    return _result(source, [notebook.place(f) for f in findings], text=notebook.text if findings else None)
 
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,
-            notes: tuple[str, ...] = (), text: str | None = None, imported: tuple[str, ...] = ()) -> FileResult:
+            notes: tuple[str, ...] = (), text: str | None = None, imported: tuple[str, ...] = (),
+            used_noqa: tuple[UsedNoqa, ...] = ()) -> FileResult:
     return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group,
-                      text=text, imported=imported)
+                      text=text, imported=imported, used_noqa=used_noqa)
 
 
 def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,

@@ -114,16 +114,21 @@ def _without_cell_if_none(data: dict) -> dict:
 
 PARSE_ERROR = "TL001"
 INTERNAL_ERROR = "TL002"
+UNUSED_NOQA = "TL901"
 PARSE_ERROR_KIND = "parse-error"
 INTERNAL_ERROR_KIND = "internal-error"
+OPT_IN_PREFIXES = ("TL9",)
+"""Families reported only when selected by a prefix at least this specific (``--extend-select TL9``): they
+report on the comments around the code, not on training code."""
 
 
 def file_diagnostic(filename: str, message: str, line: int = 1, column: int = 1,
                     code: str = PARSE_ERROR) -> Finding:
-    """One diagnostic for a file that could not be read, decoded or parsed (never fatal to the run)."""
-    kind = PARSE_ERROR_KIND if code == PARSE_ERROR else INTERNAL_ERROR_KIND
-    name = "parse-error" if code == PARSE_ERROR else "internal-error"
-    return Finding(code, kind, "error", message, filename, line, column, line, column, name=name)
+    """One diagnostic about a file rather than its training code: it could not be read, decoded or parsed
+    (never fatal to the run), trainlint failed on it, or a ``# noqa`` in it silences nothing."""
+    diagnostic = DIAGNOSTICS_BY_CODE[code]
+    return Finding(code, diagnostic.kind, diagnostic.severity, message, filename, line, column, line, column,
+                   name=diagnostic.name)
 
 
 @dataclass(frozen=True)
@@ -136,10 +141,11 @@ class FileDiagnostic:
     summary: str
     what: str
     fix: str
+    severity: str = "error"
 
     def documentation(self) -> str:
         return "\n".join([
-            f"# {self.name} ({self.code})", "", f"Kind: `{self.kind}` · severity: `error`", "",
+            f"# {self.name} ({self.code})", "", f"Kind: `{self.kind}` · severity: `{self.severity}`", "",
             "## What it does", self.what, "", "## What to do", self.fix, "",
         ])
 
@@ -155,5 +161,14 @@ FILE_DIAGNOSTICS = (
         INTERNAL_ERROR, "internal-error", INTERNAL_ERROR_KIND, "trainlint itself failed on a file",
         "Reports a file on which trainlint (or one of its rules) failed. The rest of the run goes on.",
         "This is a bug in trainlint: please report it with the file that triggered it."),
+    FileDiagnostic(
+        UNUSED_NOQA, "unused-noqa", "unused-noqa", "a `# noqa` code that silences nothing (opt-in)",
+        "Reports each `TL` code of a `# noqa: ...` comment (or a whole-file `# trainlint: noqa: ...`) that "
+        "silences no finding, like ruff's RUF100, so that suppressions do not outlive the code they were written "
+        "for. Only `TL` codes are judged (other tools' codes are theirs), a bare `# noqa` is never reported, and "
+        "a code is not reported while one of the rules it names is turned off for the file. A `# noqa` that "
+        "silences a finding reached from another file (a helper module) counts as used when that file is in the "
+        "same run. Off by default: select it with `--extend-select TL901` (or `TL9`); `TL` alone does not.",
+        "Remove the code from the comment (and the comment once it names nothing).", severity="warning"),
 )
 DIAGNOSTICS_BY_CODE = {diagnostic.code: diagnostic for diagnostic in FILE_DIAGNOSTICS}

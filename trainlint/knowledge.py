@@ -338,3 +338,68 @@ OPTIMIZER_DEFAULT_LEARNING_RATES: Final = {
     "Adam": 0.001, "AdamW": 0.001, "Adamax": 0.001, "Nadam": 0.001, "RMSprop": 0.001, "Adagrad": 0.001,
     "Adadelta": 0.001, "Ftrl": 0.001, "SGD": 0.01, "Lion": 0.001, "Adafactor": 0.001,
 }
+
+# --- losses applied outside compile ---------------------------------------------------------------------------
+
+
+class LossSignature:
+    """How a loss callable takes its arguments when applied directly: ``loss(y_true, y_pred)``.
+
+    ``from_logits`` is fixed for the ``tf.nn.*_with_logits`` functions (they always apply the activation
+    themselves); ``None`` means it is read from the call (the ``from_logits`` keyword, or position
+    ``from_logits_position``), defaulting to ``False``.
+    """
+
+    __slots__ = ("loss", "target", "prediction", "from_logits", "from_logits_position")
+
+    def __init__(self, loss: str | None, target: tuple[str, int], prediction: tuple[str, int],
+                 from_logits: bool | None = None, from_logits_position: int | None = None):
+        self.loss = loss
+        self.target = target
+        self.prediction = prediction
+        self.from_logits = from_logits
+        self.from_logits_position = from_logits_position
+
+
+LOSS_OBJECT_CALL: Final = LossSignature(None, ("y_true", 0), ("y_pred", 1))
+"""``keras.losses.Loss.__call__(y_true, y_pred, sample_weight=None)``; the loss and ``from_logits`` are the
+object's."""
+
+_FROM_LOGITS_THIRD: Final = frozenset({BCE, CCE, SCCE})
+"""Loss functions whose third positional parameter is ``from_logits`` (the focal ones take others first)."""
+
+APPLIED_LOSS_FUNCTIONS: Final = {
+    # keras.losses.<function>(y_true, y_pred, from_logits=False, ...); keras-semantics.md §1.2 for the names.
+    **{f"keras.losses.{name}": LossSignature(loss, ("y_true", 0), ("y_pred", 1),
+                                             from_logits_position=2 if loss in _FROM_LOGITS_THIRD else None)
+       for name, loss in LOSS_FUNCTIONS.items()},
+    # keras.backend.<crossentropy>(target, output, from_logits=False) (tf.keras / Keras 2); keras.ops (Keras 3).
+    **{f"keras.{module}.{loss}": LossSignature(loss, ("target", 0), ("output", 1), from_logits_position=2)
+       for module in ("backend", "ops") for loss in (BCE, CCE, SCCE)},
+    # tf.nn.*_with_logits(labels, logits): the activation is always applied by the loss itself, and TensorFlow
+    # never swaps in cached logits for them (keras-semantics.md §1.5 is about Keras losses only).
+    "tensorflow.nn.softmax_cross_entropy_with_logits": LossSignature(CCE, ("labels", 0), ("logits", 1), True),
+    "tensorflow.nn.softmax_cross_entropy_with_logits_v2": LossSignature(CCE, ("labels", 0), ("logits", 1), True),
+    "tensorflow.nn.sparse_softmax_cross_entropy_with_logits": LossSignature(SCCE, ("labels", 0), ("logits", 1),
+                                                                            True),
+    "tensorflow.nn.sigmoid_cross_entropy_with_logits": LossSignature(BCE, ("labels", 0), ("logits", 1), True),
+}
+WITH_LOGITS_FUNCTIONS: Final = frozenset(name for name in APPLIED_LOSS_FUNCTIONS if name.startswith("tensorflow.nn."))
+
+
+def applied_loss_function(canonical: str) -> LossSignature | None:
+    """The signature of a loss function called directly (``tf.compat.v1.nn.X`` is ``tf.nn.X``)."""
+    if canonical.startswith("tensorflow.compat."):
+        parts = canonical.split(".")
+        canonical = ".".join(["tensorflow", *parts[3:]])
+    if canonical.startswith("tensorflow.losses.") or canonical.startswith("tensorflow.keras.losses."):
+        canonical = "keras.losses." + canonical.rsplit(".", 1)[-1]
+    return APPLIED_LOSS_FUNCTIONS.get(canonical)
+
+
+def keras_loss_class(canonical: str) -> str | None:
+    """``keras.losses.X`` for a loss class, also when written ``tf.losses.X`` (TF 2's alias of tf.keras.losses)."""
+    category, _, short = canonical.rpartition(".")
+    if short in LOSS_CLASSES and category in ("keras.losses", "tensorflow.losses"):
+        return f"keras.losses.{short}"
+    return None

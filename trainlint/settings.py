@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
+from trainlint.findings import OPT_IN_PREFIXES
 from trainlint.knowledge import KERAS_VERSIONS
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -32,7 +33,8 @@ class Settings:
         """Prefix matching as in ruff and flake8: the most specific matching prefix decides."""
         selected = max((len(p) for p in (*self.select, *self.extend_select) if code.startswith(p)), default=-1)
         ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
-        return selected > ignored
+        opt_in = max((len(p) for p in OPT_IN_PREFIXES if code.startswith(p)), default=-1)
+        return selected > ignored and selected >= opt_in
 
     def enabled_in(self, code: str, filename: str) -> bool:
         """``enabled``, less the codes that ``per-file-ignores`` turns off for this file."""

@@ -13,6 +13,10 @@ class Stats:
     models: int = 0
     compile_calls: int = 0
     resolved_compile_calls: int = 0
+    loss_calls: int = 0
+    """Losses applied outside ``compile`` (``loss_fn(y, logits)``), by call site."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
 
     def add(self, other: Stats) -> None:
         for name in vars(self):

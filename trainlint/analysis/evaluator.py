@@ -16,7 +16,7 @@ names it assigns become unknown: silence, never a guess.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any, ClassVar, Iterable, Iterator
 
 import libcst as cst
 
@@ -25,6 +25,7 @@ from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
+    AppliedLoss,
     Call,
     Choice,
     ClassValue,
@@ -89,6 +90,51 @@ class ModelEvent:
         return argument(self.args, self.kwargs, name, position)
 
 
+@dataclass(frozen=True)
+class LossEvent:
+    """A loss applied outside ``compile`` (``loss_fn(y, logits)`` in a training loop), whatever it is applied to.
+
+    The extractor binds it to a model only when the prediction argument is that model's output, seen through
+    nothing but activations (``model(x, training=True)``, ``tf.nn.softmax(model(x))``, ``self(x)`` in a Keras
+    model's ``train_step``): the result of calling a :class:`ModelValue` is a :class:`Tensor` whose producer is
+    that model, so the output remembers its model wherever it flows. Each bound event gives a ``TrainingSetup``
+    like ``compile`` does, and every rule runs on it unchanged.
+
+    Another framework produces the same two things: its front end makes calling a model (a ``torch.nn.Module``
+    instance) return a ``Tensor`` produced by the model's value, and records a ``LossEvent`` when a loss meets
+    it (``criterion(out, y)``: an :class:`AppliedLoss` whose ``signature`` names PyTorch's argument order,
+    prediction first); its extractor reads the head of that model and the loss with PyTorch's semantics.
+    """
+
+    applied: AppliedLoss
+    scenario: Scenario
+    place: str
+    """Where the loss is applied, for messages: ``"loss_fn(...) in train_step()"``."""
+    method: ClassVar[str] = "loss"
+
+    @property
+    def node(self) -> cst.Call:
+        return self.applied.node
+
+    @property
+    def model(self) -> ModelValue | None:
+        """The model whose output the prediction is, looking through activations only (any scenario)."""
+        tensor = self.applied.prediction
+        for _ in range(16):
+            if not isinstance(tensor, Tensor):
+                return None
+            if isinstance(tensor.producer, ModelValue):
+                return tensor.producer
+            if len(tensor.inputs) != 1:
+                return None
+            tensor = tensor.inputs[0]
+        return None
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        """A loss application has none of ``compile``'s arguments (the optimizer is applied elsewhere)."""
+        return None
+
+
 class _Split(Exception):
     """A test needs a condition the scenario leaves open: the caller evaluates both polarities."""
 
@@ -133,6 +179,12 @@ class Interpreter:
         self.module = module
         self.unit = unit
         self.events: list[ModelEvent] = []
+        self.losses: list[LossEvent] = []
+        """Every loss applied outside ``compile``, in evaluation order (a statement re-run meets it again)."""
+        self._model_of_instance: dict[int, tuple[Instance, ModelValue]] = {}
+        self._instance_of_model: dict[int, Instance] = {}
+        """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
+        self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
@@ -206,7 +258,7 @@ class Interpreter:
             if index == 0 and owner is not None and name in ("self", "cls"):
                 owner_value = globals_env.get(owner.name.value)
                 if isinstance(owner_value, ClassValue):
-                    env[name] = Instance(owner_value, {})
+                    env[name] = self._unknown_instance(owner_value, function, owner, heap)
                     continue
             env[name] = Sym(name)
         self._call_stack.append(function)
@@ -214,6 +266,25 @@ class Interpreter:
             self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
         finally:
             self._call_stack.pop()
+
+    def _unknown_instance(self, cls: ClassValue, function: cst.FunctionDef, owner: cst.ClassDef,
+                          heap: dict) -> Instance:
+        """``self`` for a method run standalone: for a Keras model's ``train_step`` and the like, an instance
+        built with every ``__init__`` parameter unknown (defaults too: a caller may pass others), so that
+        ``self(x)`` is the model's output and ``self.loss_fn`` what ``__init__`` stored."""
+        if function.name.value in ("__init__", "call", "build") or not _derives_from_keras_model(cls):
+            return Instance(cls, {})
+        if id(cls) not in self._unknown_instances:
+            init = _find_method(cls, "__init__")
+            kwargs = tuple((p.name.value, Sym(p.name.value)) for p in (
+                *(init.params.params[1:] if init is not None else ()), *(init.params.kwonly_params if init else ())))
+            state = State({}, {}, Scenario())
+            model = self._instantiate(cls, (), kwargs, owner, state)
+            instance = self._instance_of_model.get(id(model.identity)) if isinstance(model, ModelValue) else None
+            self._unknown_instances[id(cls)] = (instance or Instance(cls, {}), state.heap)
+        instance, instance_heap = self._unknown_instances[id(cls)]
+        heap.update(instance_heap)
+        return instance
 
     # --- statements -------------------------------------------------------------------------------------
 
@@ -924,6 +995,10 @@ class Interpreter:
             return self._function_call(function, args, kwargs, state)
         if isinstance(function, ClassValue):
             return self._instantiate(function, args, kwargs, node, state)
+        if isinstance(function, Call) and (args or kwargs) and knowledge.keras_loss_class(function.target):
+            return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
+        if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
+            return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -969,11 +1044,25 @@ class Interpreter:
             return self._new_model(node, state, outputs=(outputs,))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
+        signature = knowledge.applied_loss_function(name)
+        if signature is not None and len(args) + len(kwargs) >= 2:
+            return self._apply_loss(Ref(name, node.func), signature, args, kwargs, node, state)
+        name = knowledge.keras_loss_class(name) or name  # tf.losses.X is tf.keras.losses.X
         if knowledge.is_keras_name(name) or name in _OUTSIDE_OBJECTS:
             self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
             return Call(name, args, kwargs, node)
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=_leaves_arguments_alone(name))
         return Sym(_label(node.func) + "(...)", anonymous=True)
+
+    def _apply_loss(self, loss: Value, signature, args, kwargs, node: cst.Call, state: State) -> AppliedLoss:
+        target = argument(args, kwargs, *signature.target)
+        prediction = argument(args, kwargs, *signature.prediction)
+        applied = AppliedLoss(loss, signature, target, prediction, args, kwargs, node)
+        place = _label(node.func) + "(...)"
+        if self._call_stack:
+            place += f" in {self._call_stack[-1].name.value}()"
+        self.losses.append(LossEvent(applied, state.scenario, place))
+        return applied
 
     def _new_model(self, node: cst.Call, state: State, **parts) -> ModelValue:
         model = ModelValue(object(), node, **parts)
@@ -1001,16 +1090,67 @@ class Interpreter:
                     method, args, kwargs, node, state), Sym(f"{method.name}(...)"))
             if not isinstance(model, ModelValue):
                 return Sym(f"{method.name}(...)")
+            instance = self._instance_of_model.get(id(model.identity))
+            own = _find_method(instance.cls, method.name) if instance is not None else None
+            if own is not None:
+                # A method the model's class defines runs (a compile override stores what train_step reads).
+                result = self._function_call(Function(own, instance.cls.globals, bound_self=instance), args,
+                                             kwargs, state)
+                if method.name not in _TRAINING_METHODS:
+                    return result
             if method.name == "add" and args:
                 state.heap[("model", model.identity)] = model.with_layer(args[0])
                 return Const(None)
-            if method.name in ("compile", "fit", "fit_generator", "train_on_batch"):
+            if method.name in _TRAINING_METHODS:
+                if method.name == "compile":
+                    args, kwargs = self._loss_functions_resolved(args, kwargs, state)
                 self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                step = _find_method(instance.cls, "train_step") if instance is not None else None
+                if step is not None and method.name != "compile":  # Keras calls it on every batch
+                    self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
+                                        (), state)
                 return Sym("history") if method.name != "compile" else Const(None)
             if method.name == "pop" and model.layers:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
         return Sym(f"{method.name}(...)")
+
+    def _loss_functions_resolved(self, args, kwargs, state: State):
+        """``compile(loss=my_loss)``: a user function that returns exactly a known loss of its own
+        ``(y_true, y_pred)`` stands for that loss; any other function stays what it is (unknown to the rules)."""
+
+        def resolve(value: Value) -> Value:
+            value = pick(value, state.scenario)
+            if isinstance(value, Function):
+                return self._loss_of_function(value, state) or value
+            if isinstance(value, Seq):
+                return Seq(tuple(resolve(item) for item in value.items), value.node)
+            if isinstance(value, Mapping):
+                return Mapping(tuple((key, resolve(item)) for key, item in value.items), value.node)
+            return value
+
+        kwargs = tuple((key, resolve(value) if key == "loss" else value) for key, value in kwargs)
+        if len(args) > 1:
+            args = (args[0], resolve(args[1]), *args[2:])
+        return args, kwargs
+
+    def _loss_of_function(self, function: Function, state: State) -> AppliedLoss | None:
+        node = function.node
+        if node is None:
+            return None
+        params = [*node.params.posonly_params, *node.params.params][1 if function.bound_self is not None else 0:]
+        if len(params) < 2:
+            return None
+        y_true, y_pred = Sym(params[0].name.value), Sym(params[1].name.value)
+        heap, seen = state.heap, len(self.losses)
+        try:
+            result = self._function_call(function, (y_true, y_pred), (), state)
+        finally:
+            state.heap = heap
+            del self.losses[seen:]  # applied to placeholders, not to a model output
+        if isinstance(result, AppliedLoss) and result.target is y_true and result.prediction is y_pred:
+            return result
+        return None
 
     def _object_method(self, receiver, name: str, args, kwargs, node: cst.Call, state: State) -> Value:
         """Methods of outside objects that matter for labels: fitting, transforming, passing data through."""
@@ -1120,12 +1260,16 @@ class Interpreter:
                                          state)
             if isinstance(result, Tensor):
                 outputs = (result,)
-        return self._new_model(node, state, outputs=outputs)
+        model = self._new_model(node, state, outputs=outputs)
+        self._model_of_instance[id(instance)] = (instance, model)
+        self._instance_of_model[id(model.identity)] = instance
+        return model
 
 
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
     "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
+_TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
                           "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
 _MUTATING_OUTSIDE = frozenset({"numpy.random.shuffle", "random.shuffle", "numpy.random.Generator.shuffle"})

@@ -1,19 +1,22 @@
 """From what the evaluator saw to the facts the rules read.
 
 Each ``compile(...)`` event on a visible model becomes one :class:`TrainingSetup` per model output: the
-output's :class:`Head`, the loss and metrics that apply to it, and the scenario. Anything that does not
+output's :class:`Head`, the loss and metrics that apply to it, and the scenario. A loss applied to a model's
+output outside ``compile`` (a :class:`LossEvent`) becomes one the same way, with no metrics. Anything that does not
 resolve to a known Keras object or a constant becomes ``None`` and the rules stay silent on it.
 """
 
 from __future__ import annotations
 
 from trainlint import knowledge
-from trainlint.analysis.evaluator import ModelEvent
 import re
+
+from trainlint.analysis.evaluator import LossEvent, ModelEvent
 
 from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
+    AppliedLoss,
     Call,
     Choice,
     Const,
@@ -174,6 +177,8 @@ class Extractor:
 
     def loss(self, value: Value | None, head: Head, scenario: Scenario) -> LossSpec | None:
         value = pick(value, scenario)
+        if isinstance(value, AppliedLoss):
+            return self._applied_loss(value, head, scenario)
         if isinstance(value, Const):
             if not isinstance(value.value, str):
                 return None
@@ -198,6 +203,57 @@ class Extractor:
                 from_logits = None
             where = value.argument_node("from_logits") if from_logits else value.node
             return LossSpec(knowledge.LOSS_CLASSES[short], from_logits, self.ref(where), "object")
+        return None
+
+    def _applied_loss(self, value: AppliedLoss, head: Head, scenario: Scenario) -> LossSpec | None:
+        loss = pick(value.loss, scenario)
+        if isinstance(loss, Call):  # a loss object: its own class and from_logits
+            return self.loss(loss, head, scenario)
+        signature = value.signature
+        if signature.loss is None:
+            return None
+        if signature.from_logits is not None:
+            return LossSpec(signature.loss, signature.from_logits, self.ref(value.node), "tf.nn")
+        position = signature.from_logits_position
+        written = value.argument("from_logits", position)
+        if written is None:
+            # Positional arguments past (y_true, y_pred) of a function whose from_logits is keyword-only here
+            # (the focal losses) may be anything: unknown.
+            from_logits = None if len(value.args) > 2 and position is None else False
+        else:
+            from_logits = self.constant(written, scenario)
+            if not isinstance(from_logits, bool):
+                from_logits = None
+        where = value.argument_node("from_logits", position) if from_logits else value.node
+        return LossSpec(signature.loss, from_logits, self.ref(where), "function")
+
+    def prediction_head(self, prediction: Value | None, scenario: Scenario) -> Head | None:
+        """The head of the model whose output ``prediction`` is, seen through activations only; None when it is
+        anything else (a slice, a sum, a layer that is not an activation, another model's output of many)."""
+        after: list[tuple[str, SourceRef]] = []
+        tensor = prediction
+        for _ in range(16):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor):
+                return None
+            producer = pick(tensor.producer, scenario)
+            if isinstance(producer, ModelValue):
+                heads = self.heads(producer, scenario)
+                if len(heads) != 1 or heads[0] is None:
+                    return None
+                head = heads[0]
+                return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            if isinstance(producer, Ref):
+                activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
+            elif isinstance(producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS:
+                activation = knowledge.ACTIVATION_LAYERS[producer.target] or self.activation(
+                    producer.argument("activation", 0), scenario)
+            else:
+                return None
+            if activation is None or len(tensor.inputs) != 1:
+                return None
+            after.insert(0, (activation, self.ref(tensor.node)))
+            tensor = tensor.inputs[0]
         return None
 
     def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
@@ -253,6 +309,20 @@ class Extractor:
                                                   setup.metrics_written_as_string, setup.compile_at, scenario, labels))
             # Visible labels refine the setup: rules that would otherwise assume an encoding see the real one.
             setups += labelled or [setup]
+        return setups
+
+    def applied_setups(self, event: LossEvent) -> list[TrainingSetup]:
+        """One setup per scenario in which the loss's prediction argument is a model's output; the labels are
+        read from the target argument when it shows them."""
+        applied = event.applied
+        setups = []
+        for scenario in _scenarios(event.scenario, (applied.loss, applied.prediction, applied.target)):
+            head = self.prediction_head(applied.prediction, scenario)
+            if head is None:
+                continue
+            where = self.ref(applied.node)
+            setups.append(TrainingSetup(head, self.loss(applied, head, scenario), (), None, where, scenario,
+                                        LabelReader(self).read(applied.target, scenario), applied_at=where))
         return setups
 
     def labels(self, fit: ModelEvent, scenario: Scenario) -> Labels | None:

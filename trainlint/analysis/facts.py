@@ -54,7 +54,8 @@ class LossSpec:
     """``None`` when written but unresolved; ``False`` for the string and function forms."""
     where: SourceRef
     form: str
-    """``string`` | ``function`` | ``object``."""
+    """``string`` | ``function`` | ``object`` | ``tf.nn`` (``tf.nn.*_with_logits``: always from logits, and
+    TensorFlow never swaps in the logits Keras caches behind a softmax or sigmoid)."""
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,8 @@ class OptimizerCall:
 
 @dataclass(frozen=True)
 class TrainingSetup:
-    """One model output tied to the ``compile(...)`` call that configures it, in one scenario."""
+    """One model output tied to the ``compile(...)`` call that configures it, or to a loss applied to it in a
+    training loop, in one scenario."""
 
     head: Head
     loss: LossSpec | None
@@ -131,3 +133,6 @@ class TrainingSetup:
     scenario: Scenario
     labels: Labels | None = None
     """The targets of a ``fit`` on the same model, when their encoding is visible."""
+    applied_at: SourceRef | None = None
+    """For a loss applied outside ``compile`` (``loss_fn(y, model(x))``): where it meets the model's output
+    (``compile_at`` is then the same place)."""

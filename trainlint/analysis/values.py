@@ -255,3 +255,28 @@ class Derived(Value):
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
+
+
+@dataclass(frozen=True, eq=False)
+class AppliedLoss(Value):
+    """What a loss returns when applied to ``(target, prediction)``: ``loss_fn(y, logits)``,
+    ``keras.losses.categorical_crossentropy(y, p)``, ``tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=z)``.
+
+    ``loss`` is the loss object (a :class:`Call`) or the loss function (a :class:`Ref`); ``signature`` says how
+    it reads its arguments (``knowledge.LossSignature``). A user function whose return is exactly such a value
+    on its own two parameters stands for that loss (``compile(loss=my_loss)``).
+    """
+
+    loss: Value
+    signature: Any
+    target: Value | None
+    prediction: Value | None
+    args: tuple[Value, ...]
+    kwargs: tuple[tuple[str, Value], ...]
+    node: cst.Call
+
+    def argument(self, name: str, position: int | None = None) -> Value | None:
+        return argument(self.args, self.kwargs, name, position)
+
+    def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
+        return Call("", self.args, self.kwargs, self.node).argument_node(name, position)

@@ -23,7 +23,11 @@ class FromLogitsOnProbabilities(Rule):
     ``from_logits=True`` tells the loss to apply the softmax / sigmoid itself. On JAX, or with
     ``tf.nn.softmax`` in eager mode, the activation is applied twice and the model is trained on squashed
     probabilities; on TensorFlow with Keras activations, Keras warns and quietly substitutes the cached
-    logits, so the code only works by accident of the backend.
+    logits, so the code only works by accident of the backend. ``tf.nn.softmax_cross_entropy_with_logits``,
+    ``tf.nn.sparse_softmax_cross_entropy_with_logits`` and ``tf.nn.sigmoid_cross_entropy_with_logits``
+    always take logits and never substitute anything: on a softmax or sigmoid output they train on a
+    double activation, eager or in a ``tf.function``. The same holds wherever the loss meets the output:
+    in ``compile`` or applied to ``model(x)`` in a custom training loop.
     """
 
     FIX = ("unsafe", "Drops `from_logits=True` from the loss, so that it reads the probabilities the model "
@@ -41,6 +45,17 @@ class FromLogitsOnProbabilities(Rule):
                       loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         """,
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10, activation="softmax")])
+
+        @tf.function
+        def train_step(images, labels):
+            with tf.GradientTape() as tape:
+                probabilities = model(images, training=True)
+                loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=probabilities)
+            return tape.gradient(loss, model.trainable_variables)
+        """,
     )
     VALID = (
         """
@@ -50,6 +65,17 @@ class FromLogitsOnProbabilities(Rule):
                       loss=tf.keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                       metrics=["accuracy"])
         """,
+        """
+        import tensorflow as tf
+        model = tf.keras.Sequential([tf.keras.layers.Dense(10)])
+
+        @tf.function
+        def train_step(images, labels):
+            with tf.GradientTape() as tape:
+                logits = model(images, training=True)
+                loss = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            return tape.gradient(loss, model.trainable_variables)
+        """,
     )
 
     def check(self, setup, context):
@@ -58,6 +84,16 @@ class FromLogitsOnProbabilities(Rule):
                 and head.activation == _MATCHING_ACTIVATION[loss.name in knowledge.BINARY_LOSSES]:
             # A softmax under a binary loss, or a sigmoid under a categorical one, is wrong with or without
             # from_logits: binary-crossentropy-on-softmax / categorical-crossentropy-on-sigmoid say so.
+            if loss.form == "tf.nn":
+                yield self.report(
+                    loss.where,
+                    f"this tf.nn loss applies {head.activation} to what it is given, but the output already went "
+                    f"through {head.activation}: it trains on {head.activation} of probabilities (TensorFlow uses "
+                    "no cached logits here); pass the logits of a linear last layer, or use the Keras loss "
+                    "without from_logits",
+                    head_note(setup),
+                )
+                return
             yield self.report(
                 loss.where,
                 f"from_logits=True, but the output already went through {head.activation}: the loss applies it "

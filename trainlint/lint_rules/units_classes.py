@@ -60,7 +60,8 @@ class UnitsDifferFromClasses(Rule):
             head.layer,
             f"the head has {units} units but the labels have {classes} classes ({labels.origin}): {effect}; "
             f"give the last layer {classes} units",
-            (labels.where, f"{classes} classes here"), head_note(setup), (setup.compile_at, "compiled here"),
+            (labels.where, f"{classes} classes here"), head_note(setup),
+            (setup.compile_at, "compiled here" if setup.applied_at is None else "the loss is applied here"),
         )
 
 

@@ -9,6 +9,7 @@ from trainlint import __version__
 from trainlint.analysis.project import Project
 from trainlint.api import check_source
 from trainlint.engine import compiles_something, might_have_findings
+from trainlint.noqa import file_exemption
 from trainlint.settings import Settings
 
 
@@ -42,9 +43,13 @@ class TrainlintChecker:
         if TrainlintChecker.project is None:
             TrainlintChecker.project = Project()
         settings = Settings(keras_version=self.keras_version)
-        # flake8 owns # noqa (and --disable-noqa): the API's own reading of it is left out.
+        # flake8 owns # noqa and # flake8: noqa (and --disable-noqa): the API's own reading of them is left out;
+        # '# trainlint: noqa[: CODES]' is ours to honour.
+        exempt = file_exemption(self.lines)
         for finding in check_source(source, self.filename, settings=settings, project=TrainlintChecker.project,
                                     noqa=False):
+            if exempt is not None and (not exempt or finding.code.startswith(tuple(exempt))):
+                continue
             line, column, message = finding.line, finding.column, finding.message
             if finding.filename != self.filename:
                 # flake8 reports only on the file it checks: show a finding whose line to change is in another

@@ -42,7 +42,7 @@ def _descriptor(code: str, name: str, kind: str, severity: str, short: str, full
 def rule_descriptors() -> list[dict]:
     """Every code trainlint can report, its documentation included, in code order."""
     file_diagnostics = [
-        _descriptor(d.code, d.name, d.kind, "error", d.summary, d.what, d.documentation(), rule_help_uri(d.code))
+        _descriptor(d.code, d.name, d.kind, d.severity, d.summary, d.what, d.documentation(), rule_help_uri(d.code))
         for d in FILE_DIAGNOSTICS
     ]
     rules = [
