@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code")
     commands.add_parser("rules", help="list every rule")
+    commands.add_parser("server", help="run the language server (LSP over stdio; needs 'trainlint[server]')")
     return parser
 
 
@@ -141,6 +142,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CLEAN
     if args.command == "report":
         return run_report(args)
+    if args.command == "server":
+        return _serve()
     try:
         return _check(args)  # check and audit
     except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
@@ -259,6 +262,16 @@ def _add_noqa(findings) -> int:
         print(f"trainlint: not silenced (no room for a comment on its line): {finding.filename}:{finding.line}: "
               f"{finding.code}", file=sys.stderr)
     return EXIT_ERROR if outcome.left else EXIT_CLEAN
+
+
+def _serve() -> int:
+    try:
+        from trainlint.server import main as serve
+    except ImportError as error:
+        print(f"trainlint: the language server needs pygls ({error}); install it with: pip install 'trainlint[server]'",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
 
 
 def _summarise(args, results, findings) -> bool:
