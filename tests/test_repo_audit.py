@@ -472,7 +472,7 @@ def test_report_rebuilds_the_summary_and_the_html_page_from_the_records(audit_ro
 def re_count(summary: str, label: str) -> int:
     import re
 
-    [value] = re.findall(rf"^{label} +(\d+)$", summary, re.M)
+    [value] = re.findall(rf"^{label} +(\d+)(?: \(.*\))?$", summary, re.M)
     return int(value)
 
 

@@ -105,20 +105,23 @@ def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None
 
 def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | None = None,
         progress_stream: TextIO | None = None, respect_gitignore: bool = True,
-        origins: dict[Finding, Origin] | None = None) -> CheckRun:
+        origins: dict[Finding, Origin] | None = None, unresolved_sites: list | None = None,
+        stdin_filename: str | None = None) -> CheckRun:
     """What ``trainlint check`` does before reporting. With ``origins`` (``--dynamic``): one process, no cache,
-    and what each finding rests on is collected there."""
+    and what each finding rests on is collected there; with ``unresolved_sites`` (``--explain-unresolved``), the
+    same, and each compile call no rule could judge is collected there with its reason. ``stdin_filename``
+    ending in ``.ipynb`` reads ``-`` as a notebook."""
     from trainlint.batch import lint_sources
     from trainlint.files import lint_source
     from trainlint.progress import Progress
 
-    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
+    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore, stdin_filename=stdin_filename)
     roots = project_roots(paths)
-    if origins is not None:  # origins hold syntax trees: one process, no cache
+    if origins is not None or unresolved_sites is not None:  # they hold syntax trees: one process, no cache
         from trainlint.analysis.project import Project
 
         project = Project(roots)
-        results = [lint_source(source, settings, origins, project) for source in sources]
+        results = [lint_source(source, settings, origins, project, unresolved_sites) for source in sources]
     else:
         results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
                                roots)

@@ -3,6 +3,12 @@
 A second run over an unchanged tree reads each file and hashes it, but parses nothing. Entries are small JSON
 files written atomically, so concurrent workers and concurrent runs never see half an entry; a damaged or
 unreadable entry is a miss, never an error.
+
+Each trainlint build (its version and the state of its modules) keeps its entries in its own folder, as ruff keeps
+one per version. Unlike ruff, the folders of other builds are removed once they have gone unused for
+:data:`STALE_AFTER_SECONDS` (an edited checkout is a new build at every edit): two builds used in turn (a
+pre-commit environment and a development checkout) keep their entries, and a run of another build in progress
+loses at most cache hits, never its results.
 """
 
 from __future__ import annotations
@@ -10,7 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +30,8 @@ from trainlint.findings import Finding
 from trainlint.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
+STALE_AFTER_SECONDS = 24 * 3600
+_BUILD_FOLDER = re.compile(r"[0-9a-f]{16}")
 _CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is trainlint's cache; see https://bford.info/cachedir/\n"
 
 
@@ -51,8 +62,10 @@ class Cache:
                     (root / name).write_text(text)
             folder = root / code_fingerprint()
             folder.mkdir(exist_ok=True)
+            os.utime(folder)  # the folder's time says when this build last used it
         except OSError:
             return None
+        remove_stale_builds(root, keep=folder.name)
         return cls(folder)
 
     @staticmethod
@@ -108,6 +121,25 @@ class Cache:
             os.replace(temporary, entry)
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+def remove_stale_builds(root: Path, keep: str, now: float | None = None) -> list[str]:
+    """Remove the folders of other trainlint builds unused for :data:`STALE_AFTER_SECONDS`; their names."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = [entry for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)
+                      and entry.name != keep and _BUILD_FOLDER.fullmatch(entry.name)]
+    except OSError:
+        return removed
+    for entry in candidates:
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_SECONDS:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.name)
+        except OSError:
+            continue
+    return removed
 
 
 def _digest(path: str) -> str | None:

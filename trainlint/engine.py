@@ -12,16 +12,17 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import Interpreter, LossEvent, ModelEvent
-from trainlint.analysis.extract import Extractor, optimizer_calls
-from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.extract import Extractor, describe_receiver, has_loss, optimizer_calls, resolved
+from trainlint.analysis.facts import SourceRef, TrainingSetup, Unresolved
 from trainlint.analysis.positions import StatementPositions
 from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
+from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
 from trainlint.settings import Settings
 from trainlint.source import syntax_hint
-from trainlint.stats import Stats
+from trainlint.stats import Stats, UnresolvedSite
 
 
 def might_have_findings(text: str) -> bool:
@@ -44,6 +45,38 @@ def compiles_something(text: str) -> bool:
     return False
 
 
+class _Site:
+    """One compile call in the code, over every run of it (a helper called twice is one site)."""
+
+    __slots__ = ("node", "loss", "judged", "runtime_width", "why")
+
+    def __init__(self, node):
+        self.node = node
+        self.loss = self.judged = self.runtime_width = False
+        self.why: Unresolved | None = None
+
+    def seen(self, loss: bool, judged: bool, runtime_width: bool, explain) -> None:
+        self.loss |= loss
+        self.runtime_width |= runtime_width
+        if judged:
+            self.judged, self.why = True, None
+        elif loss and not self.judged and self.why is None:
+            self.why = explain() or Unresolved("unknown")
+
+
+def _count(stats: Stats, sites) -> None:
+    for site in sites:
+        stats.compile_calls += 1
+        if not site.loss:
+            continue
+        stats.compile_calls_with_loss += 1
+        if site.judged:
+            stats.resolved_compile_calls += 1
+            stats.runtime_width += site.runtime_width
+        else:
+            stats.unresolved[site.why.reason] = stats.unresolved.get(site.why.reason, 0) + 1
+
+
 @dataclass(frozen=True)
 class Origin:
     """What a finding rests on, kept only on request (``--dynamic`` rebuilds the model from it)."""
@@ -61,9 +94,11 @@ class Analysis:
 
 
 def lint_text(text: str, filename: str, settings: Settings = Settings(),
-              origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> Analysis:
+              origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+              unresolved_sites: list[UnresolvedSite] | None = None) -> Analysis:
     """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path);
-    with ``origins``, what each finding rests on is kept (for ``--dynamic``)."""
+    with ``origins``, what each finding rests on is kept (for ``--dynamic``); with ``unresolved_sites``, the
+    compile calls no rule could judge are listed there with their reasons (``--explain-unresolved``)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
             path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
@@ -82,7 +117,8 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     resolve_import = project.resolver(path, imported) if path is not None else None
     places = _Places(module, filename, project, path, imported, text)
     try:
-        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins), stats,
+        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins,
+                                    unresolved_sites), stats,
                         frozenset(imported))
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
@@ -134,8 +170,10 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None, places: _Places | None = None,
-                origins: dict[Finding, Origin] | None = None) -> list[Finding]:
-    """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
+                origins: dict[Finding, Origin] | None = None,
+                unresolved_sites: list[UnresolvedSite] | None = None) -> list[Finding]:
+    """The findings of one module; with ``origins``, also what each finding rests on (its first setup); with
+    ``unresolved_sites``, each compile call with a loss that no rule could judge, and why (positions cost)."""
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
     extractor = Extractor(filename, settings.keras_version)
@@ -164,7 +202,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                     code=INTERNAL_ERROR))
 
     fits = _fits_by_compile(events)
-    compile_calls: dict[int, bool] = {}
+    sites: dict[int, _Site] = {}
     models: set[int] = set()
     compiled_with: dict[int, Origin] = {}
     for index, event in enumerate(events):
@@ -173,8 +211,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         setups = extractor.setups(event, tuple(fits.get(index, ())))
         # Re-run statements meet the same call again: count syntax, not runs.
         models.add(id(event.model.node))
-        compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
-            s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
+        site = sites.setdefault(id(event.node), _Site(event.node))
+        site.seen(has_loss(event), any(resolved(s) for s in setups),
+                  any(resolved(s) and s.head.units is None for s in setups), lambda: extractor.unresolved(event, setups))
         optimizer = event.argument("optimizer", 0)
         if setups and optimizer is not None:
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
@@ -191,15 +230,23 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
+    for key, (node, receiver, args, kwargs) in interpreter.unseen_compiles.items():
+        if key not in sites:
+            sites[key] = site = _Site(node)
+            site.seen(argument(args, kwargs, "loss", 1) is not None, False, False, lambda: describe_receiver(receiver))
     if stats is not None:
         stats.models += len(models)
-        stats.compile_calls += len(compile_calls)
-        stats.resolved_compile_calls += sum(compile_calls.values())
+        _count(stats, sites.values())
         stats.loss_calls += len(loss_calls)
         stats.bound_loss_calls += sum(loss_calls.values())
     places = places or _Places(module, filename)
-    if places.text is not None and scenarios:
+    if places.text is not None and (scenarios or unresolved_sites is not None):
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
+    if unresolved_sites is not None:
+        for site in sites.values():
+            if site.why is not None:
+                where, start, _ = places.span(SourceRef(filename, site.node))
+                unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
     return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
 
 

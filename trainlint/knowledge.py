@@ -311,12 +311,24 @@ DATASETS: Final = {
     "keras.datasets.reuters.load_data": 46,
     "keras.datasets.imdb.load_data": 2,
 }
+REGRESSION_DATASETS: Final = frozenset({"keras.datasets.boston_housing.load_data",
+                                        "keras.datasets.california_housing.load_data"})
+"""keras.datasets loaders whose targets are continuous (house prices)."""
 ONE_HOT_FUNCTIONS: Final = frozenset({"keras.utils.to_categorical", "tensorflow.one_hot"})
 LABEL_PASS_THROUGH: Final = frozenset({
     # Calls that keep the labels as they are (values, encoding, range).
     "numpy.array", "numpy.asarray", "numpy.squeeze", "numpy.ravel", "tensorflow.convert_to_tensor",
     "tensorflow.constant", "tensorflow.cast", "tensorflow.squeeze", "pandas.Series", "numpy.concatenate",
+    # pad_sequences pads with 0 and keeps every id: the top id, which decides an overflow, is unchanged.
+    "keras.utils.pad_sequences", "keras.preprocessing.pad_sequences",
 })
+LABEL_SPLITTERS: Final = frozenset({"sklearn.model_selection.train_test_split", "sklearn.utils.shuffle"})
+"""Calls that return their arrays (split or shuffled) with the labels unchanged."""
+RANDOM_CLASS_IDS: Final = frozenset({"numpy.random.randint"})
+"""``np.random.randint(low, high, size)``: integers in ``[low, high)``."""
+RANDOM_REALS: Final = frozenset({"numpy.random.rand", "numpy.random.random", "numpy.random.randn",
+                                 "numpy.random.normal", "numpy.random.uniform", "numpy.random.random_sample"})
+"""Real-valued random arrays: as targets they are continuous."""
 LABEL_PASS_THROUGH_METHODS: Final = frozenset({"astype", "reshape", "squeeze", "ravel", "flatten", "copy",
                                               "to_numpy", "numpy", "values"})
 FIT_METHODS: Final = frozenset({"fit", "fit_on_texts", "adapt"})

@@ -34,14 +34,19 @@ class AuditSummary:
     models: int
     compile_calls: int
     resolved_compile_calls: int
-    """Compile calls whose model head (units and activation) and loss were both resolved."""
+    """Compile calls with a loss whose model head (its activation) and loss were both resolved."""
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    compile_calls_with_loss: int = 0
+    runtime_width: int = 0
+    unresolved: tuple[tuple[str, int], ...] = ()
+    """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
 
     @property
     def coverage(self) -> float | None:
-        return self.resolved_compile_calls / self.compile_calls if self.compile_calls else None
+        sites = self.compile_calls_with_loss
+        return self.resolved_compile_calls / sites if sites else None
 
     def overview(self) -> list[tuple[str, str]]:
         coverage = "n/a" if self.coverage is None else f"{self.coverage:.0%}"
@@ -53,8 +58,9 @@ class AuditSummary:
             ("files parsed", str(self.parsed)),
             ("results from cache", str(self.cached)),
             ("models found", str(self.models)),
-            ("compile calls", str(self.compile_calls)),
-            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
+            ("compile calls", f"{self.compile_calls} ({self.compile_calls_with_loss} with a loss)"),
+            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
+             + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
             ("findings", str(self.findings)),
         ]
 
@@ -78,12 +84,19 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        compile_calls_with_loss=stats.compile_calls_with_loss,
+        runtime_width=stats.runtime_width,
+        unresolved=sorted_reasons(stats.unresolved),
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
         by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder])
                         for folder in sorted(files_per_folder, key=lambda f: (-findings_per_folder[f], f))),
     )
+
+
+def sorted_reasons(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list[str]:
@@ -99,6 +112,9 @@ def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list
 def format_summary(summary: AuditSummary) -> str:
     lines = ["", "Audit summary", ""]
     lines += _table(("", ""), summary.overview(), right=set())[2:]
+    if summary.unresolved:
+        lines += ["", "Why compile calls with a loss were not judged (--explain-unresolved lists them)", ""]
+        lines += _table(("reason", "calls"), list(summary.unresolved), {1})
     if summary.by_rule:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})

@@ -25,12 +25,16 @@ from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
+    OPAQUE_CALL,
+    OPAQUE_STACK,
     AppliedLoss,
     Call,
     Choice,
     ClassValue,
     Const,
+    Count,
     Derived,
+    Distinct,
     Function,
     Instance,
     Mapping,
@@ -186,6 +190,9 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
+        """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
+        by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
@@ -812,6 +819,11 @@ class Interpreter:
         base = pick(self._eval(node.value, state, frame), state.scenario)
         if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
             return base  # y[:1000] keeps the encoding and the range of the labels
+        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice)
+                and isinstance(node.slice[1].slice, cst.Index)):
+            column = self._eval(node.slice[1].slice.value, state, frame)
+            if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
+                return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
         if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
@@ -980,7 +992,28 @@ class Interpreter:
         if arguments is None:
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
+        if type(node.func) is cst.Attribute:
+            if node.func.attr.value == "compile":
+                return self._compile_call(function, args, kwargs, node, state, frame)
+            if node.func.attr.value == "__init__" and _is_super(node.func.value):
+                self._functional_init(args, kwargs, state)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _functional_init(self, args, kwargs, state: State) -> None:
+        """``super().__init__(inputs=..., outputs=...)`` in a Model subclass: the instance is a functional model."""
+        outputs = argument(args, kwargs, "outputs", 1)
+        instance = state.env.get("self")
+        if outputs is not None and isinstance(instance, Instance) and argument(args, kwargs, "inputs", 0) is not None:
+            state.heap[("functional outputs", id(instance))] = outputs
+
+    def _compile_call(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        seen = len(self.events)
+        result = self._call_value(function, args, kwargs, node, state, frame)
+        if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
+            # re.compile, torch.compile are references, not methods: only a method of some object counts.
+            receiver = function.receiver if isinstance(function, Method) else function
+            self.unseen_compiles.setdefault(id(node), (node, receiver, args, kwargs))
+        return result
 
     def _call_value(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
         function = pick(function, state.scenario)
@@ -1011,13 +1044,23 @@ class Interpreter:
         name = knowledge.canonical_name(function.name)
         if name.startswith("builtins."):
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
+            result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
             return self._new_box(result, state) if box_key(result) is not None else result
+        if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
+            return Distinct("np.unique(...)", anonymous=True, of=args[0])
+        if name in knowledge.LABEL_SPLITTERS and args and all(box_key(pick(a, state.scenario)) is None for a in args):
+            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: the same labels.
+            # (A mutable list would come back as new arrays, not as the same list: those stay unknown below.)
+            arrays = tuple(a for a in args)
+            if name.endswith("train_test_split"):
+                return Seq(tuple(a for array in arrays for a in (array, array)), node)
+            return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
                 return self._new_box(_copy(passed), state)  # an array copies the list
             return args[0]
-        if name in knowledge.DATASETS:
+        if name in knowledge.DATASETS or name in knowledge.REGRESSION_DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
             return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
         if name.startswith("keras.optimizers."):
@@ -1031,7 +1074,7 @@ class Interpreter:
             elif isinstance(layers_value, Seq):
                 layers = layers_value.items
             else:
-                layers = (OPAQUE,)
+                layers = (OPAQUE_STACK,)
             return self._new_model(node, state, layers=layers)
         if name == knowledge.MODEL:
             outputs = dict(kwargs).get("outputs", args[1] if len(args) > 1 else None)
@@ -1254,20 +1297,25 @@ class Interpreter:
         if not _derives_from_keras_model(cls):
             return instance
         call = _find_method(cls, "call")
-        outputs: tuple[Value, ...] = (OPAQUE,)
-        if call is not None:
+        functional = state.heap.get(("functional outputs", id(instance)))
+        if init is None and call is None:  # keras.Model's own constructor: CustomModel(inputs, outputs)
+            functional = argument(args, kwargs, "outputs", 1)
+        outputs: tuple[Value, ...] = (OPAQUE_CALL,)
+        if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
+            outputs = _outputs_of(functional)
+        elif call is not None:
             result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
                                          state)
-            if isinstance(result, Tensor):
-                outputs = (result,)
+            if _is_output(result):
+                outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
         return model
 
 
-_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
-    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
+    knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
@@ -1390,6 +1438,29 @@ _EXPRESSIONS = {
     cst.GeneratorExp: Interpreter._comprehension,
     cst.NamedExpr: Interpreter._named,
 }
+
+
+def _is_output(value: Value) -> bool:
+    """A model output: a tensor, tensors in a tuple or dict, or one of them chosen by a condition."""
+    if isinstance(value, Choice):
+        return _is_output(value.if_true) and _is_output(value.if_false)
+    if isinstance(value, Seq):
+        return bool(value.items) and all(_is_output(item) for item in value.items)
+    if isinstance(value, Mapping):
+        return bool(value.items) and all(_is_output(item) for _, item in value.items)
+    return isinstance(value, Tensor)
+
+
+def _outputs_of(value: Value) -> tuple[Value, ...]:
+    if isinstance(value, Seq):
+        return value.items
+    if isinstance(value, Mapping):
+        return tuple(v for _, v in value.items)
+    return (value,)
+
+
+def _is_super(node) -> bool:
+    return type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
 
 
 def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
@@ -1673,6 +1744,23 @@ def _container_mutation(current: Seq | Mapping, operation: str, args: tuple[Valu
                         ) -> tuple[Value, Value] | None:
     """``(new contents, what the call returns)`` for a mutation modelled exactly, else None (unknown)."""
     return None
+
+
+def _class_count(name: str, args: tuple[Value, ...], result: Value) -> Value:
+    """Keep the relation an unknown count has to the labels: ``len(set(y))``, ``len(tokenizer.word_index)``."""
+    if not isinstance(result, Sym) or isinstance(result, (Count, Distinct)) or len(args) != 1:
+        return result
+    (arg,) = args
+    if name == "set" and not isinstance(arg, (Seq, Mapping, Const)):
+        return Distinct(result.label, anonymous=True, of=arg)
+    if name in ("list", "sorted", "tuple") and isinstance(arg, Distinct):
+        return arg
+    if name == "len" and isinstance(arg, Distinct) and arg.of is not None:
+        return Count(result.label, anonymous=True, kind="distinct", of=arg.of)
+    if (name == "len" and isinstance(arg, Method) and arg.name == "word_index" and isinstance(arg.receiver, Call)
+            and arg.receiver.target == "keras.preprocessing.Tokenizer"):
+        return Count(result.label, anonymous=True, kind="word_index", of=arg.receiver)
+    return result
 
 
 def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:

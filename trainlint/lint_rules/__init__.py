@@ -6,6 +6,7 @@ from trainlint.lint_rules import (
     degenerate_head,
     from_logits,
     label_format,
+    label_meaning,
     label_range,
     loss_activation,
     loss_metric,
@@ -18,7 +19,7 @@ from trainlint.lint_rules.base import Report, Rule, RuleContext
 
 ALL_RULES: tuple[type[Rule], ...] = tuple(sorted(
     (*degenerate_head.RULES, *loss_activation.RULES, *from_logits.RULES, *metric_resolution.RULES,
-     *loss_metric.RULES, *metric_logits.RULES, *label_format.RULES, *label_range.RULES, *units_classes.RULES,
+     *loss_metric.RULES, *metric_logits.RULES, *label_format.RULES, *label_meaning.RULES, *label_range.RULES, *units_classes.RULES,
      *optimizer_api.RULES),
     key=lambda rule: rule.code,
 ))

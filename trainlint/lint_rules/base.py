@@ -23,7 +23,7 @@ FACTS: dict[str, str] = {
     "loss": "the loss",
     "loss.from_logits": "the loss's `from_logits`",
     "head.activation": "the final activation of the output",
-    "head.units": "the number of output units",
+    "head.units": "the number of output units (a number, or its relation to the classes: `len(set(labels))`)",
     "metrics": "the metrics",
     "labels": "how the labels passed to `fit` were made",
     "labels.num_classes": "the number of classes the labels show",
