@@ -26,10 +26,11 @@ from trainlint.stats import Stats, UnresolvedSite
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call, optimizer or crossentropy,
-    no Keras)."""
-    return ("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
-        "keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding: no compile call, optimizer or crossentropy
+    and no Keras, and no PyTorch loss (``nn.CrossEntropyLoss(``, ``F.cross_entropy(``, ``F.nll_loss(``)."""
+    return (("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
+        "keras" in text or "tensorflow" in text)) or (
+        "torch" in text and ("Loss(" in text or "cross_entropy" in text or "nll_loss" in text))
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -227,6 +228,12 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
             origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
+    for frontend in interpreter.frontends:
+        facts = list(frontend.facts(interpreter, filename))
+        for fact in facts:
+            check(fact, fact.scenario, None)
+        if stats is not None:
+            frontend.count(interpreter, facts, stats)
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))

@@ -49,6 +49,7 @@ from trainlint.analysis.values import (
     box_key,
     pick,
 )
+from trainlint.frameworks import frontends
 
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 4
@@ -203,6 +204,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self.frontends = frontends()
+        self.framework_events: list = []
+        """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -258,21 +262,31 @@ class Interpreter:
         """
         frame = Frame(globals_env, function=function)
         env: dict[str, Value] = {}
-        heap: dict[Any, Value] = dict(module_heap)
+        state = State(env, dict(module_heap), Scenario())
         params = list(_all_params(function.params))
         for index, param in enumerate(params):
             name = param.name.value
             if index == 0 and owner is not None and name in ("self", "cls"):
                 owner_value = globals_env.get(owner.name.value)
                 if isinstance(owner_value, ClassValue):
-                    env[name] = self._unknown_instance(owner_value, function, owner, heap)
+                    env[name] = self._standalone_self(owner_value, function, state) or self._unknown_instance(
+                        owner_value, function, owner, state.heap)
                     continue
             env[name] = Sym(name)
         self._call_stack.append(function)
         try:
-            self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
+            self._block(_body_statements(function.body), [state], frame)
         finally:
             self._call_stack.pop()
+
+    def _standalone_self(self, cls: ClassValue, function: cst.FunctionDef, state: State) -> Value | None:
+        """A framework's ``self`` for a method nobody called (a PyTorch module's ``training_step``)."""
+        if function.name.value != "__init__":
+            for frontend in self.frontends:
+                instance = frontend.standalone_self(self, cls, state)
+                if instance is not None:
+                    return instance
+        return None
 
     def _unknown_instance(self, cls: ClassValue, function: cst.FunctionDef, owner: cst.ClassDef,
                           heap: dict) -> Instance:
@@ -561,7 +575,7 @@ class Interpreter:
         # Only literal lists and tuples are unrolled (``for units in [64, 32]``); ``range`` loops are data loops.
         items = _iteration_items(iterable) if isinstance(statement.iter, (cst.List, cst.Tuple, cst.Name)) else None
         if items is None:
-            return self._loop_unknown(statement.body, state, frame, statement.target)
+            return self._loop_unknown(statement.body, state, frame, statement.target, iterable)
         states = [state]
         for item in items:
             for live in states:
@@ -570,11 +584,16 @@ class Interpreter:
             states = self._block(_body_statements(statement.body), states, frame)
         return states
 
-    def _loop_unknown(self, body, state: State, frame: Frame, target) -> list[State]:
+    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
+                      ) -> list[State]:
         """A loop of unknown length: run the body once, then forget what it may have changed."""
         before = state.fork()
         if target is not None:
-            self._assign(target, Sym(_label(target)), state, frame)
+            item = None
+            if iterable is not None:
+                item = next((found for frontend in self.frontends
+                             if (found := frontend.loop_item(iterable)) is not None), None)
+            self._assign(target, item if item is not None else Sym(_label(target)), state, frame)
         after_states = self._block(_body_statements(body), [state], frame)
         for after in after_states:
             after.done = False
@@ -804,7 +823,8 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
-            return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
+            return self._framework_attribute(base, attr, node) or self._resolved(
+                self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
@@ -813,7 +833,14 @@ class Interpreter:
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         if box_key(base) is not None:
             return Method(base, attr, node.value)
-        return Sym(attr)
+        return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
+        for frontend in self.frontends:
+            found = frontend.attribute(base, attr, node)
+            if found is not None:
+                return found
+        return None
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = pick(self._eval(node.value, state, frame), state.scenario)
@@ -990,6 +1017,10 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
+            for frontend in self.frontends:
+                result = frontend.starred_call(self, function, node, state, frame)
+                if result is not None:
+                    return result
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
         if type(node.func) is cst.Attribute:
@@ -1022,6 +1053,11 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, (Instance, Call)):
+            for frontend in self.frontends:
+                result = frontend.call_object(self, function, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
         if isinstance(function, Function):
@@ -1042,6 +1078,11 @@ class Interpreter:
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
+        for frontend in self.frontends:
+            if frontend.claims(name):
+                result = frontend.outside_call(self, name, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if name.startswith("builtins."):
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
             result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
@@ -1115,6 +1156,10 @@ class Interpreter:
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
+        for frontend in self.frontends:
+            result = frontend.method_call(self, receiver, method.name, args, kwargs, node, state)
+            if result is not None:
+                return result
         if box_key(receiver) is not None:
             if method.name in _READING_METHODS:
                 current = pick(state.heap.get(box_key(receiver), receiver), state.scenario)

@@ -89,6 +89,11 @@ class Rule:
         return {k: v.strip() for k, v in sections.items()}
 
     @classmethod
+    def fact_description(cls, name: str) -> str:
+        """What a fact of :data:`FACTS` is, in the words of this rule's framework."""
+        return FACTS[name]
+
+    @classmethod
     def documentation(cls) -> str:
         """The rule's page, in the ruff layout."""
         parts = [f"# {cls.name} ({cls.code})", "", f"Kind: `{cls.kind}` · severity: `{cls.severity}`", ""]
@@ -100,7 +105,8 @@ class Rule:
             parts += ["## Fix", f"Sometimes available ({applicability}: `trainlint check {option}`). {what}", ""]
         else:
             parts += ["## Fix", "No automatic fix.", ""]
-        parts += ["## Facts the verdict needs", *(f"- {FACTS[name]}" for name in sorted(cls.NEEDS)), ""]
+        parts += ["## Facts the verdict needs", *(f"- {cls.fact_description(name)}" for name in sorted(cls.NEEDS)),
+                  ""]
         if "head.units" not in cls.NEEDS and cls.FACT is TrainingSetup:
             parts += ["The verdict holds for any number of output units: an unresolved width does not silence it.",
                       ""]
