@@ -1,5 +1,5 @@
-"""The fuzzers the suite runs briefly and ``benchmarks/fuzz.py`` runs long: generated programs (hypothesmith) and
-mutants of our own fixtures, each linted with every rule and every Keras version.
+"""The fuzzers the suite runs briefly and ``benchmarks/fuzz.py`` runs long: generated programs (hypothesmith's, and
+Keras-shaped ones of our own) and mutants of our own fixtures, each linted with every rule.
 
 A program fails when the analysis raises, reports TL002 (trainlint failed on it), runs past a time limit, or
 reports differently when linted again.
@@ -50,12 +50,14 @@ class Failure:
     reason: str
 
 
-def check_program(text: str, filename: str = "fuzzed.py", seconds: int = 30) -> Failure | None:
-    """Lint ``text`` under each Keras version, twice; the first way it fails, or None."""
+def check_program(text: str, filename: str = "fuzzed.py", seconds: int = 30,
+                  versions: tuple[str, ...] = KERAS_VERSIONS) -> Failure | None:
+    """Lint ``text`` under each of ``versions`` (every Keras version by default), twice; the first way it fails,
+    or None."""
     from trainlint.engine import lint_text
     from trainlint.settings import Settings
 
-    for version in KERAS_VERSIONS:
+    for version in versions:
         settings = Settings(keras_version=version, extend_select=("TL9",))
         try:
             with time_limit(seconds):
@@ -135,3 +137,96 @@ def mutants(count: int, seed: int = 0) -> list[tuple[str, str, str]]:
             steps.append(step)
         found.append((name, "; ".join(steps), text))
     return found
+
+
+# --- programs in the analyser's own domain --------------------------------------------------------------------
+# hypothesmith's programs are valid Python but rarely build a model; these are valid by construction and do little
+# else: models built every way Keras allows, under branches, loops and helpers, compiled and fitted with losses,
+# activations, metrics and labels drawn from the real vocabulary and from nonsense.
+
+_LOSSES = ("'categorical_crossentropy'", "'binary_crossentropy'", "'sparse_categorical_crossentropy'", "'mse'",
+           "'hinge'", "'kld'", "'nonsense'", "keras.losses.CategoricalCrossentropy(from_logits=True)",
+           "keras.losses.BinaryCrossentropy()", "keras.losses.SparseCategoricalCrossentropy(from_logits={flag})",
+           "loss_name", "None", "{'out': 'mse'}", "['mse', 'mae']", "lambda y, p: p")
+_ACTIVATIONS = ("'softmax'", "'sigmoid'", "'relu'", "'linear'", "None", "'tanh'", "activation", "'nonsense'",
+                "keras.activations.softmax", "tf.nn.sigmoid")
+_METRICS = ("['accuracy']", "['acc']", "['binary_accuracy']", "[]", "['accuracy', 'mse']", "metrics",
+            "[keras.metrics.AUC()]", "'accuracy'", "None", "[keras.metrics.CategoricalAccuracy()]")
+_UNITS = ("1", "2", "10", "0", "-1", "n_classes", "len(labels)", "n_classes + 1", "n_classes * 2", "units",
+          "int(3.0)", "len(set(labels))", "max(labels) + 1", "True", "'4'", "None")
+_LABELS = ("np.array([0, 1, 2])", "np.array([0, 1])", "keras.utils.to_categorical(labels)", "np.zeros((8, 3))",
+           "labels", "np.random.randint(0, 5, size=(8,))", "[[0, 1], [1, 0]]", "np.array([-1, 1])",
+           "np.ones(8) * 3", "y")
+
+
+def _pick(rng: random.Random, options: tuple[str, ...]) -> str:
+    return rng.choice(options).replace("{flag}", rng.choice(("True", "False", "flag")))
+
+
+def _statements(rng: random.Random, depth: int) -> list[str]:
+    """Statements that build, change, compile or fit models (indented by the caller)."""
+    kind = rng.choice(("sequential", "add", "functional", "compile", "fit", "assign", "branch", "loop", "helper",
+                       "try", "del", "reassign_layer", "optimizer"))
+    units, activation = _pick(rng, _UNITS), _pick(rng, _ACTIVATIONS)
+    if kind == "sequential":
+        layers = ", ".join(f"layers.Dense({_pick(rng, _UNITS)}, activation={_pick(rng, _ACTIVATIONS)})"
+                           for _ in range(rng.randint(0, 3)))
+        return [f"model = keras.Sequential([{layers}])"]
+    if kind == "add":
+        return [f"model.add(layers.Dense({units}, activation={activation}))"]
+    if kind == "functional":
+        return ["inputs = keras.Input(shape=(4,))", f"x = layers.Dense({units})(inputs)",
+                f"outputs = layers.Dense({_pick(rng, _UNITS)}, activation={activation})(x)",
+                "model = keras.Model(inputs, outputs)"]
+    if kind == "compile":
+        keywords = [f"loss={_pick(rng, _LOSSES)}", f"metrics={_pick(rng, _METRICS)}",
+                    "optimizer=" + rng.choice(('"adam"', "keras.optimizers.Adam(lr=0.1)", "opt"))]
+        rng.shuffle(keywords)
+        return [f"{rng.choice(('model', 'other', 'models[0]'))}.compile({', '.join(keywords[:rng.randint(0, 3)])})"]
+    if kind == "fit":
+        return [f"y = {_pick(rng, _LABELS)}",
+                f"model.fit(np.zeros((8, 4)), {rng.choice(('y', _pick(rng, _LABELS)))}, epochs=1)"]
+    if kind == "assign":
+        target = rng.choice(("n_classes", "units", "activation", "loss_name", "metrics", "flag", "labels"))
+        value = rng.choice((*_UNITS, *_ACTIVATIONS, *_LOSSES[:6], *_METRICS[:4], "True", "False", "[0, 1, 2]"))
+        return [f"{target} = {value.replace('{flag}', 'True')}"]
+    if kind == "reassign_layer":
+        return [f"head = layers.Dense({units}, activation={activation})", "model = keras.Sequential([head])",
+                "other = model"]
+    if kind == "optimizer":
+        return ["opt = " + rng.choice(("keras.optimizers.SGD(lr=0.01, decay=1e-6)", "keras.optimizers.Adam()", '"sgd"'))]
+    if kind == "del":
+        return [f"del {rng.choice(('model', 'n_classes', 'labels'))}"] if rng.random() < 0.3 else ["pass"]
+    if depth >= 3:
+        return ["pass"]
+    body = [line for _ in range(rng.randint(1, 3)) for line in _statements(rng, depth + 1)]
+    indented = ["    " + line for line in body]
+    if kind == "branch":
+        orelse = ["else:", *("    " + line for line in _statements(rng, depth + 1))] if rng.random() < 0.5 else []
+        return [f"if {rng.choice(('flag', 'n_classes > 2', 'len(labels) == 2', 'True', 'units'))}:", *indented,
+                *orelse]
+    if kind == "loop":
+        return [f"for {rng.choice(('i', 'n_classes', 'units'))} in {rng.choice(('range(3)', '[1, 2]', 'labels'))}:",
+                *indented]
+    if kind == "try":
+        return ["try:", *indented, "except Exception:", "    pass"]
+    name = f"build_{rng.randint(0, 3)}"
+    return [f"def {name}(units=10, activation='softmax', *args, **kwargs):", *indented,
+            "    return model" if rng.random() < 0.7 else "    pass",
+            f"model = {name}(" + rng.choice(("", "1", "n_classes", "units=2", 'activation="sigmoid"')) + ")"]
+
+
+def keras_program(rng: random.Random) -> str:
+    lines = [rng.choice(("import keras\nfrom keras import layers", "from tensorflow import keras\n"
+                         "from tensorflow.keras import layers", "import tensorflow as tf\nkeras = tf.keras\n"
+                         "layers = keras.layers")),
+             "import numpy as np", "import tensorflow as tf", "labels = [0, 1, 2]", "n_classes = 3",
+             "models = []"]
+    for _ in range(rng.randint(1, 12)):
+        lines.extend(_statements(rng, 0))
+    return "\n".join(lines) + "\n"
+
+
+def keras_programs(count: int, seed: int = 0) -> list[str]:
+    rng = random.Random(seed)
+    return [keras_program(rng) for _ in range(count)]

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 from tests.conftest import run_trainlint
-from tests.fuzzing import check_program, mutants, wrapped
+from tests.fuzzing import check_program, keras_programs, mutants, wrapped
 
 BOUNDED = settings(max_examples=25, deadline=None, database=None, derandomize=True,
                    suppress_health_check=list(HealthCheck))
@@ -28,6 +28,12 @@ def test_generated_programs(program):
 @given(hypothesmith.from_node())
 def test_generated_syntax_trees(program):
     failure = check_program(wrapped(program))
+    assert failure is None, failure.reason
+
+
+@pytest.mark.parametrize("program", keras_programs(30, seed=11), ids=[f"{index}" for index in range(30)])
+def test_keras_shaped_programs(program):
+    failure = check_program(program)
     assert failure is None, failure.reason
 
 

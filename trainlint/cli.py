@@ -228,7 +228,7 @@ def _check(args) -> int:
         print(f"trainlint: {dynamic_failure}", file=sys.stderr)
         return EXIT_ERROR
     if args.command == "audit" or getattr(args, "summary", False) or args.report:
-        if not _summarise(args, results, findings):
+        if not _summarise(args, results, findings, settings.keras_version):
             return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
 
@@ -282,8 +282,8 @@ def _add_noqa(findings) -> int:
     return EXIT_ERROR if outcome.left else EXIT_CLEAN
 
 
-def _summarise(args, results, findings) -> bool:
-    from trainlint.plugin.html_report import write_report
+def _summarise(args, results, findings, keras_version: str | None = None) -> bool:
+    from trainlint.plugin.html_report import ReportHeader, write_report
     from trainlint.summary import format_summary, summarize
 
     summary = summarize(results, findings)
@@ -293,7 +293,10 @@ def _summarise(args, results, findings) -> bool:
         stream.write(format_summary(summary))
     if args.report:
         try:
-            write_report(args.report, summary, findings)
+            paths = ", ".join(args.stdin_filename or "stdin" if p == "-" else p for p in args.paths)
+            header = ReportHeader(audited=f"{paths} ({len(results)} files)",
+                                  keras_versions=(keras_version,) if keras_version else ())
+            write_report(args.report, summary, findings, results, header)
         except OSError as error:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)
             return False

@@ -180,7 +180,7 @@ def _lint_checkout(spec: RepositorySpec, root: Path, options: AuditOptions) -> l
     records: list[dict] = [{"type": RECORD_FINDING, "repository": spec.source, **f.to_dict()} for f in findings]
     records.append({
         "type": RECORD_REPOSITORY, "repository": spec.source, "url": spec.url, "ref": spec.ref,
-        "commit": _head_commit(root), "status": STATUS_COMPLETE,
+        "commit": _head_commit(root), "status": STATUS_COMPLETE, "keras_version": settings.keras_version,
         "files": len(results), "notebooks": sum(r.notebook for r in results),
         "skipped_notebooks": sum(bool(r.notebook and r.notes) for r in results),
         "parsed": stats.parsed, "cached": sum(r.cached for r in results), "models": stats.models,

@@ -168,12 +168,37 @@ def repositories_html(audit: RepositoryAudit) -> str:
             f"{audit.repositories - len(audit.failed)} complete, {len(audit.failed)} failed.</p>{failures}")
 
 
-def write_records_report(path: str | Path, records: Iterable[dict]) -> tuple[AuditSummary, RepositoryAudit]:
-    """The batch audit's HTML report, built from a results file's records, with the repositories section added."""
-    from trainlint.plugin.html_report import render_report
+def write_records_report(path: str | Path, records: Iterable[dict],
+                         audited: str = "repositories") -> tuple[AuditSummary, RepositoryAudit]:
+    """The batch audit's HTML report, built from a results file's records, with the repositories section added:
+    each repository with its coverage or why it failed, and links to its files at the audited commit."""
+    from trainlint.plugin.html_report import ReportHeader, Section, render_report, repository_link
 
+    records = list(records)
     summary, findings, audit = summarize_records(records)
-    page = render_report(summary, findings, title=f"trainlint audit of {audit.repositories} repositories")
+    last = {r["repository"]: r for r in records if r["type"] == RECORD_REPOSITORY}
+    counts = Counter(f.filename.split("/", 1)[0] for f in findings)
+    per_repository = Counter(r["repository"] for r in records if r["type"] == RECORD_FINDING
+                             and last.get(r["repository"], {}).get("status") == STATUS_COMPLETE)
+    sections = tuple(
+        Section(name, int(r.get("files") or 0), per_repository[name], int(r.get("compile_calls") or 0),
+                int(r.get("resolved_compile_calls") or 0), status=r.get("status") or "", reason=r.get("reason") or "",
+                url=r.get("url"), commit=r.get("commit"))
+        for name, r in sorted(last.items(), key=lambda item: (item[1].get("status") != STATUS_FAILED,
+                                                              -per_repository[item[0]], item[0])))
+    del counts
+
+    def link(filename: str, line: int) -> str | None:
+        for name, record in last.items():
+            prefix = name.rstrip("/") + "/"
+            if filename.startswith(prefix):
+                return repository_link(record.get("url"), record.get("commit"), filename[len(prefix):], line)
+        return None
+
+    versions = tuple(sorted({str(r["keras_version"]) for r in last.values() if r.get("keras_version")}))
+    header = ReportHeader(audited=f"{audited}: {audit.repositories} repositories", keras_versions=versions)
+    page = render_report(summary, findings, title=f"trainlint audit of {audit.repositories} repositories",
+                         header=header, sections=sections, links=link)
     page = page.replace("<h2>Charts</h2>", repositories_html(audit) + "<h2>Charts</h2>", 1)
     Path(path).write_text(page, encoding="utf-8")
     return summary, audit
