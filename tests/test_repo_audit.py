@@ -125,6 +125,10 @@ def _assert_expected_audit(root: Path, records: list[dict]) -> None:
                    and r["repository"] == _url(root, "logits-twice"))
     # Places are relative to the repository, never to the clone folder.
     assert finding["filename"] == "models/classifier.py" and finding["line"] == 4
+    # The lines around it travel with it, for the HTML report (the clone is gone by then).
+    source = finding["source"]
+    assert source["first_line"] <= 4 < source["first_line"] + len(source["lines"])
+    assert source["lines"][4 - source["first_line"]].strip()
 
 
 @pytest.fixture(scope="module")

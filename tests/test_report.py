@@ -205,7 +205,9 @@ def _records(tmp_path) -> Path:
                "severity": "error", "message": "categorical_crossentropy over 1 output unit is identically 0",
                "filename": "src/train.py", "line": 13, "column": 20, "end_line": 13, "end_column": 46,
                "related": [{"filename": "src/model.py", "line": 4, "column": 5, "message": "this layer has 1 unit"}],
-               "scenario": None, "confirmation": None, "name": "categorical-crossentropy-on-single-unit"}
+               "scenario": None, "confirmation": None, "name": "categorical-crossentropy-on-single-unit",
+               "source": {"first_line": 11, "lines": ["x = 1", "head = Dense(1)", "model.compile(loss='cce')",
+                                                      "model.fit(x, y)", ""]}}
     records = [
         finding,
         {"type": "repository", "repository": "github.com/acme/vision", "url": "https://github.com/acme/vision.git",
@@ -231,6 +233,8 @@ def test_a_repository_report_links_to_the_audited_commit(tmp_path):
     assert '<section class="repo failed" id="repo-github.com/acme/gone">' in page
     assert "clone failed: repository not found" in page
     assert "3 of 4 compile calls resolved (75%)" in page
+    assert '<span class="hit"><span class="no">13</span>  model.compile(loss=&#x27;cce&#x27;)</span>' in page
+    assert '<span class="no">11</span>  x = 1' in page
     assert "Keras semantics: 2" in page and f"Audited: {results.name}: 2 repositories" in page
 
 

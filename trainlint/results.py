@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
-from trainlint.findings import Confirmation, Finding, Related
+from trainlint.findings import Finding
 from trainlint.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
 from trainlint.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
 
@@ -103,10 +103,8 @@ class RepositoryAudit:
 def finding_from_record(record: dict) -> Finding:
     """The finding a ``finding`` record holds, its filename prefixed with its repository so that places from
     different repositories stay apart in a combined report."""
-    data = {key: value for key, value in record.items() if key not in ("type", "repository")}
-    related = tuple(Related(**item) for item in data.pop("related", ()))
-    confirmation = data.pop("confirmation", None)
-    finding = Finding(**data, related=related, confirmation=Confirmation(**confirmation) if confirmation else None)
+    data = {key: value for key, value in record.items() if key not in ("type", "repository", "source")}
+    finding = Finding.from_dict(data)
     prefix = record["repository"].rstrip("/") + "/"
     return replace(finding, filename=prefix + finding.filename,
                    related=tuple(replace(r, filename=prefix + r.filename) for r in finding.related))
@@ -139,6 +137,7 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         files=total("files"), notebooks=total("notebooks"), skipped_notebooks=total("skipped_notebooks"),
         parsed=total("parsed"), cached=total("cached"), models=total("models"),
         compile_calls=total("compile_calls"), resolved_compile_calls=total("resolved_compile_calls"),
+        loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
         compile_calls_with_loss=total("compile_calls_with_loss"), runtime_width=total("runtime_width"),
         unresolved=sorted_reasons(unresolved), findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
@@ -177,7 +176,6 @@ def write_records_report(path: str | Path, records: Iterable[dict],
     records = list(records)
     summary, findings, audit = summarize_records(records)
     last = {r["repository"]: r for r in records if r["type"] == RECORD_REPOSITORY}
-    counts = Counter(f.filename.split("/", 1)[0] for f in findings)
     per_repository = Counter(r["repository"] for r in records if r["type"] == RECORD_FINDING
                              and last.get(r["repository"], {}).get("status") == STATUS_COMPLETE)
     sections = tuple(
@@ -186,7 +184,6 @@ def write_records_report(path: str | Path, records: Iterable[dict],
                 url=r.get("url"), commit=r.get("commit"))
         for name, r in sorted(last.items(), key=lambda item: (item[1].get("status") != STATUS_FAILED,
                                                               -per_repository[item[0]], item[0])))
-    del counts
 
     def link(filename: str, line: int) -> str | None:
         for name, record in last.items():
@@ -196,9 +193,19 @@ def write_records_report(path: str | Path, records: Iterable[dict],
         return None
 
     versions = tuple(sorted({str(r["keras_version"]) for r in last.values() if r.get("keras_version")}))
+    sources: dict[str, list[str]] = {}
+    for record in records:  # the lines around each finding, as the audit kept them
+        excerpt = record.get("source") if record["type"] == RECORD_FINDING else None
+        if isinstance(excerpt, dict) and isinstance(excerpt.get("lines"), list):
+            name = record["repository"].rstrip("/") + "/" + record["filename"]
+            lines = sources.setdefault(name, [])
+            first = int(excerpt.get("first_line") or 1)
+            needed = first - 1 + len(excerpt["lines"])
+            lines.extend([""] * max(0, needed - len(lines)))
+            lines[first - 1:needed] = [str(line) for line in excerpt["lines"]]
     header = ReportHeader(audited=f"{audited}: {audit.repositories} repositories", keras_versions=versions)
     page = render_report(summary, findings, title=f"trainlint audit of {audit.repositories} repositories",
-                         header=header, sections=sections, links=link)
+                         header=header, sections=sections, links=link, sources=sources)
     page = page.replace("<h2>Charts</h2>", repositories_html(audit) + "<h2>Charts</h2>", 1)
     Path(path).write_text(page, encoding="utf-8")
     return summary, audit

@@ -22,9 +22,11 @@ class Stats:
     unresolved: dict[str, int] = field(default_factory=dict)
     """Sites with a loss that did not resolve, by reason (``head: layer Conv2D``, ``loss: user function``)."""
     loss_calls: int = 0
-    """Losses applied outside ``compile`` (``loss_fn(y, logits)``), by call site."""
+    """Losses applied outside ``compile`` (``loss_fn(y, logits)``, PyTorch's ``criterion(output, target)``), by
+    call site."""
     bound_loss_calls: int = 0
-    """Of those, the ones whose prediction is a model output with a resolved head."""
+    """Of those, the ones whose prediction is a model output with a resolved head (for PyTorch: the last
+    layer's width and what follows it)."""
 
     def add(self, other: Stats) -> None:
         for name, value in vars(other).items():

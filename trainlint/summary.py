@@ -38,6 +38,11 @@ class AuditSummary:
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    loss_calls: int = 0
+    """Losses applied outside ``compile``: a Keras custom loop's ``loss_fn(y, logits)``, PyTorch's
+    ``criterion(output, target)``."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
     compile_calls_with_loss: int = 0
     runtime_width: int = 0
     unresolved: tuple[tuple[str, int], ...] = ()
@@ -61,8 +66,16 @@ class AuditSummary:
             ("compile calls", f"{self.compile_calls} ({self.compile_calls_with_loss} with a loss)"),
             ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
              + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
+            *self._loss_call_rows(),
             ("findings", str(self.findings)),
         ]
+
+    def _loss_call_rows(self) -> list[tuple[str, str]]:
+        if not self.loss_calls:
+            return []
+        share = f"{self.bound_loss_calls / self.loss_calls:.0%}"
+        return [("losses applied outside compile", str(self.loss_calls)),
+                ("model output resolved", f"{self.bound_loss_calls} of {self.loss_calls} ({share})")]
 
 
 def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummary:
@@ -84,6 +97,7 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        loss_calls=stats.loss_calls, bound_loss_calls=stats.bound_loss_calls,
         compile_calls_with_loss=stats.compile_calls_with_loss,
         runtime_width=stats.runtime_width,
         unresolved=sorted_reasons(stats.unresolved),

@@ -49,6 +49,7 @@ from trainlint.analysis.values import (
     box_key,
     pick,
 )
+from trainlint.frameworks import frontends
 
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 4
@@ -89,6 +90,8 @@ class ModelEvent:
     kwargs: tuple[tuple[str, Value], ...]
     node: cst.Call
     scenario: Scenario
+    overridden: bool = False
+    """The model's class defines this method: its arguments are the class's own, not Keras's."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
@@ -190,6 +193,8 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self._star_modules: list[str] = []
+        """Keras modules imported with ``*``: a name they export, bound nowhere else, is theirs."""
         self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
         """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
         by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
@@ -203,6 +208,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self.frontends = frontends()
+        self.framework_events: list = []
+        """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -258,21 +266,31 @@ class Interpreter:
         """
         frame = Frame(globals_env, function=function)
         env: dict[str, Value] = {}
-        heap: dict[Any, Value] = dict(module_heap)
+        state = State(env, dict(module_heap), Scenario())
         params = list(_all_params(function.params))
         for index, param in enumerate(params):
             name = param.name.value
             if index == 0 and owner is not None and name in ("self", "cls"):
                 owner_value = globals_env.get(owner.name.value)
                 if isinstance(owner_value, ClassValue):
-                    env[name] = self._unknown_instance(owner_value, function, owner, heap)
+                    env[name] = self._standalone_self(owner_value, function, state) or self._unknown_instance(
+                        owner_value, function, owner, state.heap)
                     continue
             env[name] = Sym(name)
         self._call_stack.append(function)
         try:
-            self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
+            self._block(_body_statements(function.body), [state], frame)
         finally:
             self._call_stack.pop()
+
+    def _standalone_self(self, cls: ClassValue, function: cst.FunctionDef, state: State) -> Value | None:
+        """A framework's ``self`` for a method nobody called (a PyTorch module's ``training_step``)."""
+        if function.name.value != "__init__":
+            for frontend in self.frontends:
+                instance = frontend.standalone_self(self, cls, state)
+                if instance is not None:
+                    return instance
+        return None
 
     def _unknown_instance(self, cls: ClassValue, function: cst.FunctionDef, owner: cst.ClassDef,
                           heap: dict) -> Instance:
@@ -497,6 +515,10 @@ class Interpreter:
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
+            if small.module is not None and not small.relative:
+                module = knowledge.canonical_name(_dotted(small.module))
+                if module in knowledge.KERAS_MODULE_EXPORTS and module not in self._star_modules:
+                    self._star_modules.append(module)
             return
         base = _dotted(small.module) if small.module is not None else ""
         relative = "." * len(small.relative)
@@ -561,7 +583,7 @@ class Interpreter:
         # Only literal lists and tuples are unrolled (``for units in [64, 32]``); ``range`` loops are data loops.
         items = _iteration_items(iterable) if isinstance(statement.iter, (cst.List, cst.Tuple, cst.Name)) else None
         if items is None:
-            return self._loop_unknown(statement.body, state, frame, statement.target)
+            return self._loop_unknown(statement.body, state, frame, statement.target, iterable)
         states = [state]
         for item in items:
             for live in states:
@@ -570,11 +592,16 @@ class Interpreter:
             states = self._block(_body_statements(statement.body), states, frame)
         return states
 
-    def _loop_unknown(self, body, state: State, frame: Frame, target) -> list[State]:
+    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
+                      ) -> list[State]:
         """A loop of unknown length: run the body once, then forget what it may have changed."""
         before = state.fork()
         if target is not None:
-            self._assign(target, Sym(_label(target)), state, frame)
+            item = None
+            if iterable is not None:
+                item = next((found for frontend in self.frontends
+                             if (found := frontend.loop_item(iterable)) is not None), None)
+            self._assign(target, item if item is not None else Sym(_label(target)), state, frame)
         after_states = self._block(_body_statements(body), [state], frame)
         for after in after_states:
             after.done = False
@@ -760,6 +787,9 @@ class Interpreter:
         if value is None:
             if name in BUILTINS:
                 return Ref(f"builtins.{name}", node)
+            for module in self._star_modules:
+                if name in knowledge.KERAS_MODULE_EXPORTS[module]:
+                    return Ref(f"{module}.{name}", node)
             value = frame.unknowns.setdefault(name, Sym(name))
         return self._resolved(value, state, node)
 
@@ -804,7 +834,8 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
-            return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
+            return self._framework_attribute(base, attr, node) or self._resolved(
+                self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
@@ -813,7 +844,14 @@ class Interpreter:
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         if box_key(base) is not None:
             return Method(base, attr, node.value)
-        return Sym(attr)
+        return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
+        for frontend in self.frontends:
+            found = frontend.attribute(base, attr, node)
+            if found is not None:
+                return found
+        return None
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = pick(self._eval(node.value, state, frame), state.scenario)
@@ -990,6 +1028,10 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
+            for frontend in self.frontends:
+                result = frontend.starred_call(self, function, node, state, frame)
+                if result is not None:
+                    return result
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
         if type(node.func) is cst.Attribute:
@@ -1022,6 +1064,11 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, (Instance, Call)):
+            for frontend in self.frontends:
+                result = frontend.call_object(self, function, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
         if isinstance(function, Function):
@@ -1032,6 +1079,10 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
+        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+            # A custom layer applied to a tensor: an output the head walk names (its call is not followed).
+            self._escape((*args, *(v for _, v in kwargs)), state)
+            return Tensor(function, args, node)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -1042,6 +1093,11 @@ class Interpreter:
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
+        for frontend in self.frontends:
+            if frontend.claims(name):
+                result = frontend.outside_call(self, name, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if name.startswith("builtins."):
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
             result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
@@ -1085,6 +1141,12 @@ class Interpreter:
             if isinstance(outputs, Mapping):
                 return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
             return self._new_model(node, state, outputs=(outputs,))
+        if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
+            return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
+        task = knowledge.task_model(name)
+        if task is not None:  # keras_hub.models.BertClassifier(.from_preset): its head is in the table too
+            target = task[0] + (".from_preset" if task[1] else "")
+            return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
         signature = knowledge.applied_loss_function(name)
@@ -1115,6 +1177,10 @@ class Interpreter:
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
+        for frontend in self.frontends:
+            result = frontend.method_call(self, receiver, method.name, args, kwargs, node, state)
+            if result is not None:
+                return result
         if box_key(receiver) is not None:
             if method.name in _READING_METHODS:
                 current = pick(state.heap.get(box_key(receiver), receiver), state.scenario)
@@ -1147,7 +1213,8 @@ class Interpreter:
             if method.name in _TRAINING_METHODS:
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
-                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
+                                              overridden=own is not None))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1298,15 +1365,21 @@ class Interpreter:
             return instance
         call = _find_method(cls, "call")
         functional = state.heap.get(("functional outputs", id(instance)))
-        if init is None and call is None:  # keras.Model's own constructor: CustomModel(inputs, outputs)
+        if call is None and functional is None and _hands_arguments_to_keras(init):
+            # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
+            # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
             functional = argument(args, kwargs, "outputs", 1)
         outputs: tuple[Value, ...] = (OPAQUE_CALL,)
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
-            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
-                                         state)
-            if _is_output(result):
+            # fit() and a training loop call it with training=True, predict() with False: a head that depends on
+            # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
+            training = (("training", Sym("training")),) if any(
+                p.name.value == "training" for p in _all_params(call.params)) else ()
+            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
+                                         training, state)
+            if _is_output(result) and not (training and _depends_on(result, training[0][1])):
                 outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
@@ -1451,6 +1524,27 @@ def _is_output(value: Value) -> bool:
     return isinstance(value, Tensor)
 
 
+def _depends_on(value: Value, unknown: Sym) -> bool:
+    """Whether a choice on ``unknown`` picks between alternatives anywhere in an output (tensors followed back)."""
+    pending, seen = [value], set()
+    while pending and len(seen) < 2000:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Choice):
+            if current.condition.subject is unknown:
+                return True
+            pending += (current.if_true, current.if_false)
+        elif isinstance(current, Seq):
+            pending += current.items
+        elif isinstance(current, Mapping):
+            pending += [v for _, v in current.items]
+        elif isinstance(current, Tensor):
+            pending += [current.producer, *current.inputs]
+    return False
+
+
 def _outputs_of(value: Value) -> tuple[Value, ...]:
     if isinstance(value, Seq):
         return value.items
@@ -1473,6 +1567,29 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
+    """No ``__init__``, or ``__init__(self, *args, **kwargs)``: the constructor's arguments are keras.Model's."""
+    if init is None:
+        return True
+    params = init.params
+    return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
+            and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
+
+
+def _derives_from(cls: ClassValue, canonical: str) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == canonical:
+                return True
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return False
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:
