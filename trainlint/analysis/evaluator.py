@@ -120,6 +120,8 @@ class ModelEvent:
     kwargs: tuple[tuple[str, Value], ...]
     node: cst.Call
     scenario: Scenario
+    overridden: bool = False
+    """The model's class defines this method: its arguments are the class's own, not Keras's."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
@@ -230,6 +232,8 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self._star_modules: list[str] = []
+        """Keras modules imported with ``*``: a name they export, bound nowhere else, is theirs."""
         self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
         """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
         by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
@@ -560,6 +564,10 @@ class Interpreter:
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
+            if small.module is not None and not small.relative:
+                module = knowledge.canonical_name(_dotted(small.module))
+                if module in knowledge.KERAS_MODULE_EXPORTS and module not in self._star_modules:
+                    self._star_modules.append(module)
             return
         base = _dotted(small.module) if small.module is not None else ""
         relative = "." * len(small.relative)
@@ -895,6 +903,9 @@ class Interpreter:
         if value is None:
             if name in BUILTINS:
                 return Ref(f"builtins.{name}", node)
+            for module in self._star_modules:
+                if name in knowledge.KERAS_MODULE_EXPORTS[module]:
+                    return Ref(f"{module}.{name}", node)
             value = frame.unknowns.setdefault(name, Sym(name))
         return self._resolved(value, state, node)
 
@@ -1225,6 +1236,10 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
+        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+            # A custom layer applied to a tensor: an output the head walk names (its call is not followed).
+            self._escape((*args, *(v for _, v in kwargs)), state)
+            return Tensor(function, args, node)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -1300,6 +1315,12 @@ class Interpreter:
             if isinstance(outputs, Mapping):
                 return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
             return self._new_model(node, state, outputs=(outputs,))
+        if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
+            return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
+        task = knowledge.task_model(name)
+        if task is not None:  # keras_hub.models.BertClassifier(.from_preset): its head is in the table too
+            target = task[0] + (".from_preset" if task[1] else "")
+            return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
         signature = knowledge.applied_loss_function(name)
@@ -1450,7 +1471,8 @@ class Interpreter:
             if method.name in _TRAINING_METHODS:
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
-                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
+                                              overridden=own is not None))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1601,15 +1623,25 @@ class Interpreter:
             return instance
         call = _find_method(cls, "call")
         functional = state.heap.get(("functional outputs", id(instance)))
-        if init is None and call is None:  # keras.Model's own constructor: CustomModel(inputs, outputs)
+        if call is None and functional is None and _hands_arguments_to_keras(init):
+            # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
+            # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
             functional = argument(args, kwargs, "outputs", 1)
         outputs: tuple[Value, ...] = (OPAQUE_CALL,)
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
-            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
-                                         state)
-            if _is_output(result):
+            build = _find_method(cls, "build")
+            if build is not None:  # Keras builds a model before its first call: layers made there are its own
+                self._function_call(Function(build, cls.globals, bound_self=instance), (Sym("input_shape"),), (),
+                                    state)
+            # fit() and a training loop call it with training=True, predict() with False: a head that depends on
+            # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
+            training = (("training", Sym("training")),) if any(
+                p.name.value == "training" for p in _all_params(call.params)) else ()
+            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
+                                         training, state)
+            if _is_output(result) and not (training and _depends_on(result, training[0][1])):
                 outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
@@ -1761,6 +1793,27 @@ def _is_output(value: Value) -> bool:
     return isinstance(value, Tensor)
 
 
+def _depends_on(value: Value, unknown: Sym) -> bool:
+    """Whether a choice on ``unknown`` picks between alternatives anywhere in an output (tensors followed back)."""
+    pending, seen = [value], set()
+    while pending and len(seen) < 2000:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Choice):
+            if current.condition.subject is unknown:
+                return True
+            pending += (current.if_true, current.if_false)
+        elif isinstance(current, Seq):
+            pending += current.items
+        elif isinstance(current, Mapping):
+            pending += [v for _, v in current.items]
+        elif isinstance(current, Tensor):
+            pending += [current.producer, *current.inputs]
+    return False
+
+
 def _outputs_of(value: Value) -> tuple[Value, ...]:
     if isinstance(value, Seq):
         return value.items
@@ -1783,6 +1836,29 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
+    """No ``__init__``, or ``__init__(self, *args, **kwargs)``: the constructor's arguments are keras.Model's."""
+    if init is None:
+        return True
+    params = init.params
+    return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
+            and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
+
+
+def _derives_from(cls: ClassValue, canonical: str) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == canonical:
+                return True
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return False
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:

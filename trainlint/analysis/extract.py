@@ -46,9 +46,11 @@ class Extractor:
         self.unit = unit
         self.keras_version = keras_version
         self.obstacle: Unresolved | None = None
+        self._stucks = 0
         """Why the last head walk that failed stopped (for the coverage report, never for a verdict)."""
 
     def _stuck(self, reason: str, detail: str = "") -> None:
+        self._stucks += 1
         if self.obstacle is None:
             self.obstacle = Unresolved(reason, detail)
 
@@ -82,24 +84,26 @@ class Extractor:
     def _head_of_stack(self, layers: list[Value], scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
         name = None
+        stuck = self._stucks
         for layer in reversed(layers):
             if isinstance(layer, Call) and name is None:
                 name = self.constant(layer.argument("name"), scenario)
             step = self._step(layer, scenario, after, depth)
             if step == "continue":
                 continue
-            return self._with_name(step, name)
+            return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
         self._stuck("head: no output layer")
         return None
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
         name = None
+        stuck = self._stucks
         for _ in range(64):
             tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
                 self._stuck(*_describe("head", tensor))
-                return None
+                return self._partial(after, name, stuck)
             producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
                 name = self.constant(producer.argument("name"), scenario)
@@ -107,18 +111,27 @@ class Extractor:
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
-                    return None
+                    return self._partial(after, name, stuck)
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
-                    return self._with_name(step, name)
+                    return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
             if len(tensor.inputs) != 1:
                 self._stuck("head: merges several tensors")
-                return None
+                return self._partial(after, name, stuck)
             tensor = tensor.inputs[0]
         self._stuck("head: too deep")
         return None
+
+    def _partial(self, after: list, name, stuck: int) -> Head | None:
+        """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
+        output): the head's activation is exact, its width unknown. Not where a walk stopped without being stuck
+        (a scenario that rules the head out)."""
+        if self._stucks == stuck or not any(activation != knowledge.LINEAR for activation, _ in after):
+            return None
+        where = after[0][1]
+        return self._with_name(self._finish(None, [], where, where, after), name)
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
@@ -146,8 +159,25 @@ class Extractor:
                 return None
             after.insert(0, (activation, self.ref(layer.node)))
             return "continue"
-        if layer.target in knowledge.DENSE_LAYERS:
-            units_value = pick(layer.argument("units", 0), scenario)
+        if layer.target == "keras.layers.Lambda":  # Lambda(tf.nn.softmax): an activation; any other: unknown
+            function = pick(layer.argument("function", 0), scenario)
+            activation = knowledge.ACTIVATION_FUNCTIONS.get(knowledge.canonical_name(function.name)) if isinstance(
+                function, Ref) else None
+            if activation is None:
+                self._stuck("head: layer Lambda")
+                return None
+            after.insert(0, (activation, self.ref(layer.node)))
+            return "continue"
+        if layer.target == "keras.layers.Bidirectional":
+            return self._bidirectional(layer, scenario, after, depth)
+        if layer.target in knowledge.APPLICATION_MODELS:
+            return self._application(layer, scenario, after)
+        task = knowledge.task_model(layer.target)
+        if task is not None:
+            return self._task_model(layer, knowledge.task_model_kind(task[0]), task[1], scenario, after)
+        kind = knowledge.HEAD_LAYERS.get(layer.target)
+        if kind is not None:
+            units_value = pick(layer.argument(kind.units, 0), scenario)
             units = self.constant(units_value, scenario)
             if not isinstance(units, int) or isinstance(units, bool):
                 units = None
@@ -155,16 +185,67 @@ class Extractor:
                     # A scenario that leaves the output fewer than 2 units (num_classes != 2 and <= 2) is no
                     # path a classifier takes, and no width is pinned: judging "any width" there is noise.
                     return None
-            activation_value = layer.argument("activation", 1)
-            # An unresolved activation (None) still leaves the width known for the rules that need only that.
-            own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
-            where = layer.argument_node("activation", 1) or layer.node
+            position = kind.activation_position
+            activation_value = layer.argument("activation", position)
+            if position is None and len(layer.args) > 5:
+                own = None  # activation may be among the positional arguments, at a version-dependent place
+            else:
+                # An unresolved activation (None) still leaves the width known for the rules that need only that.
+                own = kind.default_activation if activation_value is None else self.activation(activation_value,
+                                                                                                scenario)
+            if kind.recurrent and own == knowledge.SOFTMAX:
+                own = None  # o * softmax(c) sums to no 1: no softmax head
+            where = layer.argument_node("activation", position) or layer.node
             head = self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
             if units is None and isinstance(units_value, Count) and units_value.of is not None:
                 head = replace(head, width_of=(units_value.kind, id(units_value.of)))
             return head
         self._stuck(*_describe("head", layer))
         return None
+
+    def _application(self, layer: Call, scenario: Scenario, after: list):
+        """``keras.applications.X(include_top=True, classes=N, classifier_activation=...)``: its documented head."""
+        top = layer.argument("include_top")
+        if layer.args or (top is not None and self.constant(top, scenario) is not True):
+            self._stuck("head: keras.applications model without its top" if top is not None else
+                        "head: keras.applications model with positional arguments", layer.target)
+            return None
+        classes = layer.argument("classes")
+        units = knowledge.APPLICATION_DEFAULT_CLASSES if classes is None else self.constant(classes, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("classifier_activation")
+        own = knowledge.SOFTMAX if activation_value is None else self.activation(activation_value, scenario)
+        where = layer.argument_node("classifier_activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _task_model(self, layer: Call, kind, from_preset: bool, scenario: Scenario, after: list):
+        """A library classifier (``keras_hub.models.BertClassifier``): ``Dense(num_classes, activation)`` on top."""
+        units_value = layer.argument(kind.units_argument, None if from_preset else kind.units_position) if (
+            kind.units_argument) else None
+        units = self.constant(units_value, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("activation")
+        own = kind.default_activation if activation_value is None else self.activation(activation_value, scenario)
+        if units_value is None and kind.units_argument is not None:
+            self._stuck("head: library classifier without num_classes", layer.target)
+            return None
+        where = layer.argument_node("activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _bidirectional(self, layer: Call, scenario: Scenario, after: list, depth: int):
+        """``Bidirectional(LSTM(n))`` concatenates both directions: 2n units, the inner layer's activation."""
+        mode = layer.argument("merge_mode", 1)
+        if mode is not None and self.constant(mode, scenario) != "concat":
+            self._stuck("head: Bidirectional merge_mode")
+            return None
+        inner = self._step(layer.argument("layer", 0), scenario, [], depth)
+        if not isinstance(inner, Head):
+            return inner if inner is None else self._stuck("head: Bidirectional") or None
+        units = 2 * inner.units if inner.units is not None else None
+        return self._finish(units, list(inner.activations) or [knowledge.LINEAR], inner.layer, inner.activation_at,
+                            after)
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
         chain = [*own, *(a for a, _ in after)]
@@ -430,8 +511,9 @@ def _code_label(node) -> str:
 
 
 def has_loss(event: ModelEvent) -> bool:
-    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none)."""
-    value = event.argument("loss", 1)
+    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none;
+    a class's own ``compile(d_optimizer, g_optimizer, loss_fn)`` takes no Keras loss by position)."""
+    value = event.argument("loss", None if event.overridden else 1)
     return value is not None and not (isinstance(value, Const) and value.value is None)
 
 
@@ -453,6 +535,8 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
         return f"{role}: {value.why}", ""
+    if isinstance(value, Instance):
+        return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):
         label = value.label
         if label.endswith("(...)"):
