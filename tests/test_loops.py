@@ -208,6 +208,15 @@ def test_a_model_in_another_module_of_the_project():
     assert check_json(PROJECTS / "custom_loop_from_logits") == []
 
 
+def test_a_train_step_in_another_module_applies_the_loss_the_script_attaches():
+    findings = check_json(PROJECTS / "custom_train_step")
+    assert [(Path(f["filename"]).name, f["line"], f["code"]) for f in findings] == [("train.py", 11, "TL121")]
+    assert {(Path(r["filename"]).name, r["message"]) for r in findings[0]["related"]} == {
+        ("models.py", "the output is a 4-unit softmax head"),
+        ("models.py", "the loss is applied to the model's output here")}
+    assert check_json(PROJECTS / "custom_train_step_logits") == []
+
+
 def test_train_step_of_a_model_never_instantiated_here():
     """A model class whose train_step applies a loss to ``self(x)``: its parameters are unknown (no caller),
     yet the head is fixed and so is the verdict."""
