@@ -370,7 +370,7 @@ def canonical_name(dotted: str) -> str:
     parts = dotted.split(".")
     if parts[:2] == ["tensorflow", "compat"] and len(parts) > 2 and parts[2] in ("v1", "v2"):
         parts = ["tensorflow", *parts[3:]]  # import tensorflow.compat.v1 as tf: tf.nn.softmax is tf.nn.softmax
-    if parts[0] == "tf_keras":
+    if parts[0] in ("tf_keras", "keras_core"):  # keras_core: Keras 3 before its release under the name keras
         parts = ["keras", *parts[1:]]
     elif parts[0] == "tensorflow" and "keras" in parts:
         parts = parts[parts.index("keras"):]

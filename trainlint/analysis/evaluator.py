@@ -1378,6 +1378,10 @@ class Interpreter:
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
+            build = _find_method(cls, "build")
+            if build is not None:  # Keras builds a model before its first call: layers made there are its own
+                self._function_call(Function(build, cls.globals, bound_self=instance), (Sym("input_shape"),), (),
+                                    state)
             # fit() and a training loop call it with training=True, predict() with False: a head that depends on
             # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
             training = (("training", Sym("training")),) if any(
