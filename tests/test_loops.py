@@ -367,3 +367,15 @@ def test_a_softmax_applied_at_inference_before_a_last_layer():
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x, training=True))
         """
     assert codes(source) == []
+
+
+@pytest.mark.dynamic
+def test_dynamic_confirms_what_a_training_loop_gets_wrong():
+    """--dynamic rebuilds the model the loop calls and applies the loss as compile would: the same signals."""
+    findings = check_json(LOOPS / "guide_loop_softmax_head.py", LOOPS / "sigmoid_head_sparse_from_logits.py",
+                          LOOPS / "tf_function_nn_softmax_on_probabilities.py", extra=("--dynamic", "--no-cache"))
+    status = {(Path(f["filename"]).name, f["code"]): f["confirmation"]["status"] for f in findings}
+    assert status == {("guide_loop_softmax_head.py", "TL121"): "confirmed",
+                      ("sigmoid_head_sparse_from_logits.py", "TL112"): "confirmed",
+                      # tf.nn's own double softmax is not what a compiled Keras loss would do: not rebuilt
+                      ("tf_function_nn_softmax_on_probabilities.py", "TL121"): "inconclusive"}
