@@ -731,6 +731,8 @@ class Interpreter:
                     self._assign(element.value, Sym(_label(element.value)), state, frame)
         elif isinstance(target, cst.Attribute):
             owner = self._eval(target.value, state, frame)
+            if isinstance(owner, ModelValue):  # model.loss_fn = ... on a subclassed model: its instance's attribute
+                owner = self._instance_of_model.get(id(owner.identity), owner)
             if isinstance(owner, (Instance, Namespace)):
                 state.heap[(id(owner), target.attr.value)] = value
             elif isinstance(owner, Call) and target.attr.value != "trainable":
@@ -958,6 +960,9 @@ class Interpreter:
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
+            instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
+            if instance is not None and (id(instance), attr) in state.heap:
+                return self._resolved(state.heap[(id(instance), attr)], state, node)
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
