@@ -44,8 +44,8 @@ def add_noqa(findings: list[Finding]) -> Outcome:
         per_file[finding.filename].append(finding)
     for filename, in_file in sorted(per_file.items()):
         try:
-            added = (_add_to_notebook if filename.endswith(".ipynb") else _add_to_module)(Path(filename), in_file,
-                                                                                             outcome)
+            add = _add_to_notebook if filename.endswith(".ipynb") else _add_to_module
+            added = add(Path(filename), in_file, outcome)
         except (OSError, ValueError, UnicodeError):
             outcome.left.extend(in_file)
             continue
