@@ -90,6 +90,8 @@ class ModelEvent:
     kwargs: tuple[tuple[str, Value], ...]
     node: cst.Call
     scenario: Scenario
+    overridden: bool = False
+    """The model's class defines this method: its arguments are the class's own, not Keras's."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
@@ -191,6 +193,8 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self._star_modules: list[str] = []
+        """Keras modules imported with ``*``: a name they export, bound nowhere else, is theirs."""
         self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
         """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
         by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
@@ -511,6 +515,10 @@ class Interpreter:
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
+            if small.module is not None and not small.relative:
+                module = knowledge.canonical_name(_dotted(small.module))
+                if module in knowledge.KERAS_MODULE_EXPORTS and module not in self._star_modules:
+                    self._star_modules.append(module)
             return
         base = _dotted(small.module) if small.module is not None else ""
         relative = "." * len(small.relative)
@@ -779,6 +787,9 @@ class Interpreter:
         if value is None:
             if name in BUILTINS:
                 return Ref(f"builtins.{name}", node)
+            for module in self._star_modules:
+                if name in knowledge.KERAS_MODULE_EXPORTS[module]:
+                    return Ref(f"{module}.{name}", node)
             value = frame.unknowns.setdefault(name, Sym(name))
         return self._resolved(value, state, node)
 
@@ -1068,6 +1079,10 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
+        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+            # A custom layer applied to a tensor: an output the head walk names (its call is not followed).
+            self._escape((*args, *(v for _, v in kwargs)), state)
+            return Tensor(function, args, node)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -1126,6 +1141,12 @@ class Interpreter:
             if isinstance(outputs, Mapping):
                 return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
             return self._new_model(node, state, outputs=(outputs,))
+        if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
+            return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
+        task = knowledge.task_model(name)
+        if task is not None:  # keras_hub.models.BertClassifier(.from_preset): its head is in the table too
+            target = task[0] + (".from_preset" if task[1] else "")
+            return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
         signature = knowledge.applied_loss_function(name)
@@ -1192,7 +1213,8 @@ class Interpreter:
             if method.name in _TRAINING_METHODS:
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
-                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
+                                              overridden=own is not None))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1518,6 +1540,20 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _derives_from(cls: ClassValue, canonical: str) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == canonical:
+                return True
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return False
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:

@@ -146,8 +146,25 @@ class Extractor:
                 return None
             after.insert(0, (activation, self.ref(layer.node)))
             return "continue"
-        if layer.target in knowledge.DENSE_LAYERS:
-            units_value = pick(layer.argument("units", 0), scenario)
+        if layer.target == "keras.layers.Lambda":  # Lambda(tf.nn.softmax): an activation; any other: unknown
+            function = pick(layer.argument("function", 0), scenario)
+            activation = knowledge.ACTIVATION_FUNCTIONS.get(knowledge.canonical_name(function.name)) if isinstance(
+                function, Ref) else None
+            if activation is None:
+                self._stuck("head: layer Lambda")
+                return None
+            after.insert(0, (activation, self.ref(layer.node)))
+            return "continue"
+        if layer.target == "keras.layers.Bidirectional":
+            return self._bidirectional(layer, scenario, after, depth)
+        if layer.target in knowledge.APPLICATION_MODELS:
+            return self._application(layer, scenario, after)
+        task = knowledge.task_model(layer.target)
+        if task is not None:
+            return self._task_model(layer, knowledge.TASK_MODELS[task[0]], task[1], scenario, after)
+        kind = knowledge.HEAD_LAYERS.get(layer.target)
+        if kind is not None:
+            units_value = pick(layer.argument(kind.units, 0), scenario)
             units = self.constant(units_value, scenario)
             if not isinstance(units, int) or isinstance(units, bool):
                 units = None
@@ -155,16 +172,66 @@ class Extractor:
                     # A scenario that leaves the output fewer than 2 units (num_classes != 2 and <= 2) is no
                     # path a classifier takes, and no width is pinned: judging "any width" there is noise.
                     return None
-            activation_value = layer.argument("activation", 1)
-            # An unresolved activation (None) still leaves the width known for the rules that need only that.
-            own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
-            where = layer.argument_node("activation", 1) or layer.node
+            position = kind.activation_position
+            activation_value = layer.argument("activation", position)
+            if position is None and len(layer.args) > 5:
+                own = None  # activation may be among the positional arguments, at a version-dependent place
+            else:
+                # An unresolved activation (None) still leaves the width known for the rules that need only that.
+                own = kind.default_activation if activation_value is None else self.activation(activation_value,
+                                                                                                scenario)
+            if kind.recurrent and own == knowledge.SOFTMAX:
+                own = None  # o * softmax(c) sums to no 1: no softmax head
+            where = layer.argument_node("activation", position) or layer.node
             head = self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
             if units is None and isinstance(units_value, Count) and units_value.of is not None:
                 head = replace(head, width_of=(units_value.kind, id(units_value.of)))
             return head
         self._stuck(*_describe("head", layer))
         return None
+
+    def _application(self, layer: Call, scenario: Scenario, after: list):
+        """``keras.applications.X(include_top=True, classes=N, classifier_activation=...)``: its documented head."""
+        top = layer.argument("include_top")
+        if layer.args or (top is not None and self.constant(top, scenario) is not True):
+            self._stuck("head: keras.applications model without its top" if top is not None else
+                        "head: keras.applications model with positional arguments", layer.target)
+            return None
+        classes = layer.argument("classes")
+        units = knowledge.APPLICATION_DEFAULT_CLASSES if classes is None else self.constant(classes, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("classifier_activation")
+        own = knowledge.SOFTMAX if activation_value is None else self.activation(activation_value, scenario)
+        where = layer.argument_node("classifier_activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _task_model(self, layer: Call, kind, from_preset: bool, scenario: Scenario, after: list):
+        """A library classifier (``keras_hub.models.BertClassifier``): ``Dense(num_classes, activation)`` on top."""
+        units_value = layer.argument("num_classes", None if from_preset else kind.units_position)
+        units = self.constant(units_value, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("activation")
+        own = kind.default_activation if activation_value is None else self.activation(activation_value, scenario)
+        if units_value is None:
+            self._stuck("head: library classifier without num_classes", layer.target)
+            return None
+        where = layer.argument_node("activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _bidirectional(self, layer: Call, scenario: Scenario, after: list, depth: int):
+        """``Bidirectional(LSTM(n))`` concatenates both directions: 2n units, the inner layer's activation."""
+        mode = layer.argument("merge_mode", 1)
+        if mode is not None and self.constant(mode, scenario) != "concat":
+            self._stuck("head: Bidirectional merge_mode")
+            return None
+        inner = self._step(layer.argument("layer", 0), scenario, [], depth)
+        if not isinstance(inner, Head):
+            return inner if inner is None else self._stuck("head: Bidirectional") or None
+        units = 2 * inner.units if inner.units is not None else None
+        return self._finish(units, list(inner.activations) or [knowledge.LINEAR], inner.layer, inner.activation_at,
+                            after)
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
         chain = [*own, *(a for a, _ in after)]
@@ -430,8 +497,9 @@ def _code_label(node) -> str:
 
 
 def has_loss(event: ModelEvent) -> bool:
-    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none)."""
-    value = event.argument("loss", 1)
+    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none;
+    a class's own ``compile(d_optimizer, g_optimizer, loss_fn)`` takes no Keras loss by position)."""
+    value = event.argument("loss", None if event.overridden else 1)
     return value is not None and not (isinstance(value, Const) and value.value is None)
 
 
@@ -453,6 +521,8 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
         return f"{role}: {value.why}", ""
+    if isinstance(value, Instance):
+        return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):
         label = value.label
         if label.endswith("(...)"):
