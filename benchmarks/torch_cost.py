@@ -31,7 +31,9 @@ from trainlint.files import might_have_findings_in_bytes  # noqa: E402
 
 
 def keras_only_filter(data: bytes) -> bool:
-    return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
+    """The pre-filter's Keras clause alone: what it cost before PyTorch was recognised."""
+    return (b"compile" in data or b"optimizers" in data or b"rossentropy" in data or b"_with_logits" in data) and (
+        b"keras" in data or b"tensorflow" in data)
 
 
 def best(repeats: int, work) -> float:
@@ -52,7 +54,7 @@ def main() -> None:
     assert not any(might_have_findings_in_bytes(data) for data in plain)
 
     rows = []
-    for name, check in (("Keras-only pre-filter (before)", keras_only_filter),
+    for name, check in (("pre-filter, Keras clause only", keras_only_filter),
                         ("pre-filter with PyTorch", might_have_findings_in_bytes)):
         seconds = best(5, lambda: [check(data) for data in plain])
         rows.append((name, f"{len(plain) / seconds:,.0f} non-ML files/s", f"{seconds / len(plain) * 1e6:.2f} µs/file"))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import trainlint
 from trainlint.files import FileResult
-from trainlint.findings import Confirmation, Finding, Related
+from trainlint.findings import Finding
 from trainlint.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
@@ -154,18 +154,12 @@ def _result_to_dict(result: FileResult) -> dict:
         "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
         "group": result.group, "stats": asdict(result.stats), "text": result.text,
         "used_noqa": [list(use) for use in result.used_noqa],
-        "findings": [{**asdict(finding), "related": [asdict(r) for r in finding.related]}
-                     for finding in result.findings],
+        "findings": [finding.to_dict() for finding in result.findings],
     }
 
 
 def _result_from_dict(data: dict) -> FileResult:
-    findings = []
-    for item in data["findings"]:
-        related = tuple(Related(**r) for r in item.pop("related"))
-        confirmation = item.pop("confirmation")
-        findings.append(Finding(**item, related=related,
-                                confirmation=Confirmation(**confirmation) if confirmation else None))
+    findings = [Finding.from_dict(item) for item in data["findings"]]
     stats = Stats(**data["stats"])
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,

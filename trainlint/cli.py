@@ -15,7 +15,6 @@ from trainlint.cache import DEFAULT_CACHE_DIR, Cache
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_VERSIONS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
-from trainlint.progress import Progress
 from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
                                   run_repository_audit)
 
@@ -75,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     rule = commands.add_parser("rule", help="print a rule's documentation")
     rule.add_argument("code", metavar="CODE_OR_NAME", help="a code (TL101) or a name (softmax-single-unit)")
     commands.add_parser("rules", help="list every rule")
+    commands.add_parser("server", help="run the language server (LSP over stdio; needs 'trainlint[server]')")
     return parser
 
 
@@ -116,7 +116,16 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     dynamic.add_argument("--dynamic-python", metavar="PATH",
                          help="the Python interpreter that has TensorFlow (default: this one)")
     _add_batch_options(check)
+    _add_fix_options(check)
     _add_output_options(check)
+
+
+def _add_fix_options(check: argparse.ArgumentParser) -> None:
+    fixes = check.add_argument_group("fixes (as ruff: safe fixes keep what the code meant, unsafe ones change the model)")
+    fixes.add_argument("--fix", action="store_true", help="apply the safe fixes, then report what is left")
+    fixes.add_argument("--unsafe-fixes", action="store_true", help="with --fix or --diff: the unsafe fixes too")
+    fixes.add_argument("--diff", action="store_true",
+                       help="print the fixes as a unified diff and change nothing (exit 1 when there is one)")
 
 
 def _add_output_options(check: argparse.ArgumentParser) -> None:
@@ -157,6 +166,8 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_CLEAN
     if args.command == "report":
         return run_report(args)
+    if args.command == "server":
+        return _serve()
     try:
         return _check(args)  # check and audit
     except KeyboardInterrupt:  # the dynamic worker is ended by the runner on the way out
@@ -193,6 +204,13 @@ def _check(args) -> int:
     checked = api.run(args.paths, settings, jobs=args.jobs or default_jobs(), cache=cache,
                       progress_stream=None if args.quiet else sys.stderr, respect_gitignore=args.respect_gitignore,
                       origins=origins, unresolved_sites=unresolved_sites, stdin_filename=args.stdin_filename)
+    if getattr(args, "fix", False) or getattr(args, "diff", False):
+        outcome = _apply_fixes(args, checked)
+        if args.diff or outcome is not None:
+            return outcome if outcome is not None else EXIT_CLEAN
+        checked = api.run(args.paths, settings, jobs=args.jobs or default_jobs(), cache=cache,
+                          progress_stream=None if args.quiet else sys.stderr, respect_gitignore=args.respect_gitignore,
+                          stdin_filename=args.stdin_filename)
     results, findings = checked.results, checked.findings
     for result in results:
         for note in result.notes if not args.quiet else ():
@@ -217,6 +235,8 @@ def _check(args) -> int:
         context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=texts,
                                 colour=_colour(args, out), quiet=args.quiet)
         REPORTERS[args.output_format](findings, len(results), out, context=context)
+        if args.output_format in ("text", "concise") and args.command == "check" and not args.quiet:
+            _print_fixable(findings, getattr(args, "unsafe_fixes", False), out)
         if args.statistics:
             _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else out)
         if unresolved_sites is not None:
@@ -231,6 +251,48 @@ def _check(args) -> int:
         if not _summarise(args, results, findings, settings.keras_version):
             return EXIT_ERROR
     return EXIT_FINDINGS if findings and not args.exit_zero else EXIT_CLEAN
+
+
+def _apply_fixes(args, checked) -> int | None:
+    """``--diff``: print the fixes, exit 1 when there is one. ``--fix``: write them (None: go on and report what
+    is left)."""
+    from trainlint.fixes import unified_diff
+
+    if "-" in args.paths:
+        print("trainlint: --fix and --diff need files, not stdin", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        run = api.fix_paths(args.paths, unsafe=args.unsafe_fixes, write=not args.diff, checked=checked,
+                            respect_gitignore=args.respect_gitignore)
+    except OSError as error:
+        print(f"trainlint: cannot write a fix: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    for note in run.rejected:
+        print(f"trainlint: note: {note}", file=sys.stderr)
+    if args.diff:
+        for filename, (before, after) in sorted(run.changed.items()):
+            sys.stdout.write(unified_diff(filename, before, after))
+        count = len(run.fixed)
+        print(f"Would fix {count} finding{'' if count == 1 else 's'}." if count else "No fixes available.",
+              file=sys.stderr)
+        return EXIT_FINDINGS if run.changed else EXIT_CLEAN
+    if run.fixed:
+        print(f"trainlint: fixed {len(run.fixed)} finding{'' if len(run.fixed) == 1 else 's'} in "
+              f"{len(run.changed)} file{'' if len(run.changed) == 1 else 's'}", file=sys.stderr)
+    return None
+
+
+def _print_fixable(findings, unsafe: bool, out=None) -> None:
+    """ruff's hint under the findings: how many ``--fix`` would fix, and how many more are unsafe."""
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability == "safe")
+    hidden = sum(1 for f in findings if f.fix is not None and f.fix.applicability != "safe")
+    if unsafe and safe + hidden:
+        print(f"{safe + hidden} fixable with `trainlint check --fix --unsafe-fixes`.", file=out)
+    elif safe:
+        more = f" ({hidden} more with --unsafe-fixes)" if hidden else ""
+        print(f"{safe} fixable with `trainlint check --fix`{more}.", file=out)
+    elif hidden:
+        print(f"{hidden} fixable with `trainlint check --fix --unsafe-fixes`.", file=out)
 
 
 def _resolve_run_options(args, configuration, command_line) -> list:
@@ -280,6 +342,16 @@ def _add_noqa(findings) -> int:
         print(f"trainlint: not silenced (no room for a comment on its line): {finding.filename}:{finding.line}: "
               f"{finding.code}", file=sys.stderr)
     return EXIT_ERROR if outcome.left else EXIT_CLEAN
+
+
+def _serve() -> int:
+    try:
+        from trainlint.server import main as serve
+    except ImportError as error:
+        print(f"trainlint: the language server needs pygls ({error}); install it with: pip install 'trainlint[server]'",
+              file=sys.stderr)
+        return EXIT_ERROR
+    return serve()
 
 
 def _summarise(args, results, findings, keras_version: str | None = None) -> bool:

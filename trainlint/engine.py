@@ -226,7 +226,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
         for setup in setups:
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
-            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
+            # (A model chosen by a condition has no one model to rebuild: no origin either.)
+            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" \
+                and loss_event.model is not None else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for frontend in interpreter.frontends:
         facts = list(frontend.facts(interpreter, filename))
@@ -308,6 +310,11 @@ class _Places:
         self.fast: StatementPositions | None = None
         """Positions over the top-level statement that holds a node (set once the evaluator ran)."""
 
+    def text_of(self, filename: str) -> str | None:
+        if filename == self.filename:
+            return self.text if self.text is not None else self.module.code
+        return self.project.module_text(filename) if self.project is not None else None
+
     def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
         filename, code_range = self._find(ref.node)
         if code_range is None:
@@ -340,6 +347,16 @@ class _Places:
         if self._positions is None:
             self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self.filename, self._positions.get(node)
+
+
+def _fix(report: Report, places: _Places, scenario: str | None):
+    """The report's fix as text edits; none for a finding that holds only in some scenarios (the literal a fix
+    rewrites serves the others too)."""
+    if report.fix is None or scenario is not None:
+        return None
+    from trainlint.fixes import resolve
+
+    return resolve(report.fix, places.span, places.text_of)
 
 
 MAX_APPLICATIONS_SHOWN = 3
@@ -376,13 +393,16 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
         message = f"when {scenario}: {report.message}" if scenario else report.message
+        fix = _fix(report, places, scenario)
+        if report.fix is not None and scenario is not None:
+            message += "; not fixed automatically: a fix would change the other cases too"
         if place.applied:
             message += f" (the loss is applied by {', '.join(place.applied[:MAX_APPLICATIONS_SHOWN])})"
         if place.reports > 1:
             paths = "models" if rule.FACT is TrainingSetup else "call paths"
             message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
         finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
-                          tuple(place.related), scenario, name=rule.name)
+                          tuple(place.related), scenario, name=rule.name, fix=fix)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]

@@ -53,7 +53,8 @@ class SourceFile:
 
 def might_have_findings_in_bytes(data: bytes) -> bool:
     """``engine.might_have_findings`` on raw bytes, before decoding (PEP 263 encodings keep ASCII as is)."""
-    return ((b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)) or (
+    return ((b"compile" in data or b"optimizers" in data or b"rossentropy" in data or b"_with_logits" in data)
+            and (b"keras" in data or b"tensorflow" in data)) or (
         b"torch" in data and (b"Loss(" in data or b"cross_entropy" in data or b"nll_loss" in data))
 
 

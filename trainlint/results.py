@@ -17,7 +17,7 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
-from trainlint.findings import Confirmation, Finding, Related
+from trainlint.findings import Finding
 from trainlint.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
 from trainlint.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
 
@@ -104,9 +104,7 @@ def finding_from_record(record: dict) -> Finding:
     """The finding a ``finding`` record holds, its filename prefixed with its repository so that places from
     different repositories stay apart in a combined report."""
     data = {key: value for key, value in record.items() if key not in ("type", "repository", "source")}
-    related = tuple(Related(**item) for item in data.pop("related", ()))
-    confirmation = data.pop("confirmation", None)
-    finding = Finding(**data, related=related, confirmation=Confirmation(**confirmation) if confirmation else None)
+    finding = Finding.from_dict(data)
     prefix = record["repository"].rstrip("/") + "/"
     return replace(finding, filename=prefix + finding.filename,
                    related=tuple(replace(r, filename=prefix + r.filename) for r in finding.related))
