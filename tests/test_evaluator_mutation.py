@@ -539,3 +539,22 @@ def lint_findings(code: str):
     from tests.conftest import lint
 
     return lint(code)
+
+
+def test_an_unknown_object_the_code_mutates_is_a_new_unknown_afterwards():
+    values = module_values("""
+        from loaders import load_labels
+        labels = load_labels()
+        alias = labels
+        before = len(labels)
+        alias.append("other")
+        after = len(labels)
+        table = load_labels()
+        first = table["a"]
+        table["a"] = 1
+        second = table["a"]
+    """)
+    # The same computation on the same unknown is one unknown; after a mutation it is another.
+    assert isinstance(values["before"], Sym) and isinstance(values["after"], Sym)
+    assert values["before"] is not values["after"]
+    assert values["first"] is not values["second"]

@@ -245,6 +245,8 @@ class Interpreter:
         self._derived_syms: dict[tuple[int, str], Sym] = {}
         self._defaults: dict[tuple[int, str], Choice] = {}
         self._stable_syms: dict[tuple, tuple[Sym, tuple]] = {}
+        self._receiver_of: dict[int, tuple[Value, str]] = {}
+        """For an unknown attribute of an unknown (``labels.append``): that unknown, and the attribute."""
         self._assigned: dict[cst.CSTNode, set[str]] = {}
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
@@ -483,6 +485,8 @@ class Interpreter:
             owner = self._eval(target.value, state, frame)
             if box_key(owner) is not None:
                 self._mutate(owner, "del", (), state, _label(target.value))
+            else:
+                self._renew(owner, state, frame)
         elif isinstance(target, cst.Attribute):
             self._assign(target, Sym(_label(target)), state, frame)
 
@@ -748,6 +752,7 @@ class Interpreter:
                 self._mutate(owner, "[]=", (key, value) if key is not None else (), state, _label(target.value))
             else:
                 self._escape((value,), state)  # stored into something we cannot see
+                self._renew(owner, state, frame)
         elif isinstance(target, cst.StarredElement):
             self._assign(target.value, Sym(_label(target.value)), state, frame)
 
@@ -930,7 +935,23 @@ class Interpreter:
         key = (id(base), suffix)
         if key not in self._derived_syms:
             self._derived_syms[key] = Sym(label)
+            self._receiver_of[id(self._derived_syms[key])] = (base, suffix)
         return self._derived_syms[key]
+
+    def _renew(self, unknown: Value, state: State, frame: Frame) -> None:
+        """An unknown object the code mutates (``labels.append(x)``, ``y[0] = 1``) is another unknown from
+        here on, in every binding of it: what was derived from it before (``len(labels)``, ``y.shape``) no
+        longer applies."""
+        if not isinstance(unknown, Sym):
+            return
+        fresh = Sym(unknown.label)
+        for env in (state.env, frame.globals):
+            for name, value in list(env.items()):
+                if value is unknown:
+                    env[name] = fresh
+        for key, value in list(state.heap.items()):
+            if value is unknown:
+                state.heap[key] = fresh
 
     def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
         base = self._eval(node.value, state, frame)
@@ -1252,6 +1273,10 @@ class Interpreter:
             return Tensor(function, args, node)
         self._escape((*args, *(v for _, v in kwargs)), state)
         if isinstance(function, Sym):
+            receiver, attribute = self._receiver_of.get(id(function), (None, ""))
+            if attribute in _MUTATING_METHODS:
+                self._renew(receiver, state, frame)
+                return Sym(_label(node.func) + "(...)", anonymous=True)
             return self._unknown_call(function, args, kwargs, node, _label(node.func) + "(...)")
         return Sym(_label(node.func) + "(...)", anonymous=True)
 
@@ -2259,6 +2284,10 @@ def _dict_set(items: list[tuple[Value, Value]], key: Value, value: Value) -> lis
     return [*items, (key, value)]
 
 
+_MUTATING_METHODS = frozenset({"append", "extend", "insert", "remove", "pop", "clear", "sort", "reverse", "update",
+                               "setdefault", "popitem", "add", "discard", "difference_update",
+                               "intersection_update", "symmetric_difference_update", "fill", "resize", "put"})
+"""Methods that change the object they are called on (lists, dicts, sets, NumPy arrays in place)."""
 _READING_METHODS = frozenset({"index", "count", "copy", "get", "keys", "values", "items"})
 
 
