@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import string
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from typing import Any, ClassVar, Iterable, Iterator
 
 import libcst as cst
@@ -248,6 +249,7 @@ class Interpreter:
         self._receiver_of: dict[int, tuple[Value, str]] = {}
         """For an unknown attribute of an unknown (``labels.append``): that unknown, and the attribute."""
         self._assigned: dict[cst.CSTNode, set[str]] = {}
+        self._mentioned: dict[cst.CSTNode, set[str]] = {}
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
@@ -551,7 +553,10 @@ class Interpreter:
         """A lambda, an unmodelled comprehension, a nested function or an except clause may mutate any
         container its code names: make those unknown."""
         values = []
-        for name in _names_in(node):
+        names = self._mentioned.get(node)
+        if names is None:
+            names = self._mentioned[node] = _names_in(node)
+        for name in names:
             value = state.env.get(name, frame.globals.get(name))
             if isinstance(value, (Function, ClassValue, Instance)):
                 self._escape_everything(state)  # a function of ours may mutate any global container
@@ -1035,8 +1040,8 @@ class Interpreter:
         inputs = (base, key)
         parts = tuple(_value_key(v) for v in inputs)
         stable = None if None in parts else ("item", *parts)
-        return self._resolved(self._stable(stable, self._code(node, f"{_label(node.value)}[...]"), inputs), state,
-                              node)
+        return self._resolved(self._stable(stable, lambda: self._code(node, f"{_label(node.value)}[...]"), inputs),
+                              state, node)
 
     def _unary(self, node: cst.UnaryOperation, state: State, frame: Frame) -> Value:
         operand = self._eval(node.expression, state, frame)
@@ -1079,7 +1084,7 @@ class Interpreter:
         inputs = (left, right)
         parts = tuple(_value_key(v) for v in inputs)
         key = None if None in parts else ("compare", type(target.operator).__name__, *parts)
-        return self._stable(key, self._code(node, "comparison"), inputs)
+        return self._stable(key, lambda: self._code(node, "comparison"), inputs)
 
     def _call_value_sym(self, call: Call) -> Sym | None:
         """The value an outside call returned, as an unknown (``K.image_data_format()``), when it is compared
@@ -1087,7 +1092,7 @@ class Interpreter:
         key = _value_key(call)
         if key is None:
             return None
-        return self._stable(("value", key), self._code(call.node, f"{call.short_name}(...)"), (call,))
+        return self._stable(("value", key), lambda: self._code(call.node, f"{call.short_name}(...)"), (call,))
 
     def _compare(self, left: Value, right: Value, target: cst.ComparisonTarget, node: cst.Comparison) -> Value:
         operator_type = type(target.operator)
@@ -1371,26 +1376,26 @@ class Interpreter:
         known = key[0] is not None and None not in key[1] and all(part is not None for _, part in key[2])
         return self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
 
-    def _stable(self, key: tuple | None, label: str, inputs: tuple = (), anonymous: bool = False) -> Sym:
+    def _stable(self, key: tuple | None, label, inputs: tuple = (), anonymous: bool = False) -> Sym:
         """The unknown an expression with no value stands for, the same object wherever and however often the
         same computation is evaluated: ``K.image_data_format()`` in two places, or in a helper called twice,
         is one unknown, so a condition on it is one condition. ``key`` says what is computed from what
         (:func:`_value_key`); None: not comparable, a new unknown."""
         if key is None:
-            return Sym(label, anonymous=anonymous)
+            return Sym(label() if callable(label) else label, anonymous=anonymous)
         found = self._stable_syms.get(key)
         if found is None:
-            # The inputs are kept alive with the key: it holds their ids.
-            found = self._stable_syms[key] = (Sym(label, anonymous=anonymous), inputs)
+            # The inputs are kept alive with the key: it holds their ids. ``label`` may be a function: the
+            # code of the expression is generated once, for a new unknown.
+            found = self._stable_syms[key] = (Sym(label() if callable(label) else label, anonymous=anonymous),
+                                              inputs)
         return found[0]
 
-    def _code(self, node: cst.CSTNode, fallback: str) -> str:
-        """How the code writes an expression, for a message (short expressions only)."""
-        try:
-            text = self.module.code_for_node(node)
-        except Exception:
-            return fallback
-        return " ".join(text.split()) if len(text) <= 60 else fallback
+    @staticmethod
+    def _code(node: cst.CSTNode, fallback: str) -> str:
+        """How the code writes an expression, for a message (short, simple expressions only)."""
+        text = _render(node)
+        return text if text is not None and len(text) <= 60 else fallback
 
     def _option(self, namespace: Namespace, attr: str, node: cst.Attribute, state: State) -> Value:
         """``args.loss``: the default where the command line leaves ``--loss`` out, else unknown."""
@@ -1953,6 +1958,50 @@ def _dotted(node) -> str:
     return "?"
 
 
+_RENDERED_OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
+                       cst.GreaterThan: ">", cst.GreaterThanEqual: ">=", cst.In: "in", cst.NotIn: "not in",
+                       cst.Is: "is", cst.IsNot: "is not"}
+
+
+def _render(node, depth: int = 0) -> str | None:
+    """Source text of a simple expression (names, attributes, literals, calls, items, one comparison),
+    written without libcst's code generation, which costs more than the whole evaluation of the expression."""
+    if depth > 6:
+        return None
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _render(node.value, depth + 1)
+        return None if base is None else f"{base}.{node.attr.value}"
+    if isinstance(node, cst.Call):
+        func = _render(node.func, depth + 1)
+        parts = []
+        for arg in node.args:
+            value = _render(arg.value, depth + 1)
+            if func is None or value is None:
+                return None
+            keyword = f"{arg.keyword.value}=" if arg.keyword is not None else ""
+            parts.append(f"{arg.star}{keyword}{value}")
+        return None if func is None else f"{func}({', '.join(parts)})"
+    if isinstance(node, cst.Subscript):
+        base = _render(node.value, depth + 1)
+        if base is None or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return None
+        index = _render(node.slice[0].slice.value, depth + 1)
+        return None if index is None else f"{base}[{index}]"
+    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+        left = _render(node.left, depth + 1)
+        right = _render(node.comparisons[0].comparator, depth + 1)
+        operator = _RENDERED_OPERATORS.get(type(node.comparisons[0].operator))
+        return None if None in (left, right, operator) else f"{left} {operator} {right}"
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        operand = _render(node.expression, depth + 1)
+        return None if operand is None else f"-{operand}"
+    return None
+
+
 def _label(node) -> str:
     """A short, cheap description of an expression (no code generation)."""
     if isinstance(node, cst.Name):
@@ -2242,7 +2291,7 @@ def _names_in(node: cst.CSTNode) -> set[str]:
                 if isinstance(item, cst.Name):
                     names.add(item.value)
                 else:
-                    inner.extend(item.children)
+                    inner.extend(_children(item))
             continue
         if isinstance(current, cst.Call):
             func = current.func
@@ -2257,9 +2306,36 @@ def _names_in(node: cst.CSTNode) -> set[str]:
                 names.add(_root_name(current.target) or "")
             elif isinstance(current, cst.AugAssign):
                 names.add(_root_name(current.target) or "")
-        pending.extend(current.children)
+        pending.extend(_children(current))
     names.discard("")
     return names
+
+
+_LAYOUT_FIELDS = frozenset({
+    "whitespace_before", "whitespace_after", "lpar", "rpar", "leading_lines", "comma", "semicolon", "header",
+    "footer", "whitespace_after_func", "whitespace_before_args", "whitespace_after_colon",
+    "whitespace_before_colon", "lines_after_decorators", "leading_whitespace", "trailing_whitespace", "equal",
+    "star", "whitespace_after_star", "whitespace_after_param", "whitespace_after_indent", "whitespace_after_at",
+    "whitespace_after_arg", "whitespace_before_params", "whitespace_after_def", "whitespace_before_in",
+    "whitespace_after_in", "whitespace_after_for", "whitespace_before_for"})
+_SYNTAX_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
+    """A node's syntactic children, read from its fields: libcst's ``children`` runs a visitor per node and
+    costs thirty times more."""
+    names = _SYNTAX_FIELDS.get(type(node))
+    if names is None:
+        names = _SYNTAX_FIELDS[type(node)] = tuple(
+            f.name for f in dataclass_fields(node) if f.name not in _LAYOUT_FIELDS)
+    children: list[cst.CSTNode] = []
+    for name in names:
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            children.append(value)
+        elif isinstance(value, (tuple, list)):
+            children.extend(item for item in value if isinstance(item, cst.CSTNode))
+    return children
 
 
 def _distinct(items: Iterable[Value]) -> tuple[Value, ...] | None:
