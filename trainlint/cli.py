@@ -13,7 +13,7 @@ from trainlint import __version__, api, config
 from trainlint.batch import default_jobs
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
-from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.progress import Progress
 from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
@@ -78,8 +78,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=["."], help="files or directories; '-' reads stdin")
     check.add_argument("--output-format", choices=list(REPORTERS), default="text")
-    check.add_argument("--keras-version", choices=KERAS_VERSIONS,
-                       help="the Keras whose semantics apply: 3 (default), 2 (tf.keras >= 2.2), legacy (<= 2.3)")
+    check.add_argument("--keras-version", choices=KERAS_SETTINGS,
+                       help="the Keras whose semantics apply: auto (default: inferred per project and notebook from "
+                            "pins, install cells and APIs), 3, 2 (tf.keras >= 2.2), legacy (<= 2.3)")
     check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
     check.add_argument("--extend-select", type=_codes, help="codes or prefixes to report in addition to --select")
     check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
@@ -178,7 +179,8 @@ def _check(args) -> int:
         if "-" in texts:
             texts[args.stdin_filename] = texts.pop("-")
         results = [replace(r, filename=args.stdin_filename) if r.filename == "-" else r for r in results]
-    context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=texts)
+    keras = {r.filename: r.keras for r in results if r.keras is not None}
+    context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=texts, keras=keras)
     REPORTERS[args.output_format](findings, len(results), sys.stdout, context=context)
     if args.statistics:
         _print_statistics(findings, sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout)

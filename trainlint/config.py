@@ -20,7 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA
-from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.settings import Settings
 
 TABLE = "tool.trainlint"
@@ -174,8 +174,8 @@ def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def _keras_version(value: Any) -> str:
     # TOML users write keras-version = 3 as often as "3".
     text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-    if text not in KERAS_VERSIONS:
-        raise ValueError(f"expected one of {', '.join(repr(v) for v in KERAS_VERSIONS)}, got {value!r}")
+    if text not in KERAS_SETTINGS:
+        raise ValueError(f"expected one of {', '.join(repr(v) for v in KERAS_SETTINGS)}, got {value!r}")
     return text
 
 
@@ -204,7 +204,7 @@ def settings(configuration: Configuration, command_line: Options) -> Settings:
         return from_file if from_file is not None else default
 
     return Settings(
-        keras_version=pick("keras_version", "3"),
+        keras_version=pick("keras_version", "auto"),
         select=pick("select", ("TL",)),
         ignore=pick("ignore", ()),
         extend_select=pick("extend_select", ()),

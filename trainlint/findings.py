@@ -43,9 +43,13 @@ class Finding:
     """For a notebook: the cell (1-based over all cells); ``line`` counts lines of the joined code cells."""
     cell_line: int | None = None
     """For a notebook: the line within ``cell``."""
+    keras: str | None = None
+    """For a version-dependent finding: the Keras it was judged under and the evidence for it."""
 
     def to_dict(self) -> dict:
         data = _without_cell_if_none(asdict(self))
+        if data.get("keras") is None:
+            data.pop("keras", None)
         data["related"] = [_without_cell_if_none(asdict(r)) for r in self.related]
         return data
 

@@ -30,6 +30,7 @@ class AccuracyOnMultiLabel(Rule):
     """
 
     code = "TL201"
+    VERSION_DEPENDENT = True
     name = "accuracy-on-multi-label"
     kind = "metric-resolution"
     summary = "'accuracy' on a multi-label sigmoid head resolves to categorical accuracy"
@@ -102,6 +103,7 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
     """
 
     code = "TL202"
+    VERSION_DEPENDENT = True
     name = "accuracy-inflated-by-binary-crossentropy"
     kind = "metric-resolution"
     summary = "legacy Keras: 'accuracy' with binary crossentropy is binary_accuracy"
@@ -155,6 +157,7 @@ class AccuracyOnLogits(Rule):
     """
 
     code = "TL203"
+    VERSION_DEPENDENT = True
     name = "accuracy-on-logits"
     kind = "metric-resolution"
     summary = "'accuracy' thresholds a logit / hinge score at 0.5"
@@ -207,6 +210,7 @@ class MetricsNotAList(Rule):
     """
 
     code = "TL204"
+    VERSION_DEPENDENT = True
     name = "metrics-not-a-list"
     kind = "metric-resolution"
     summary = "metrics given as a bare string (Keras 3 raises)"

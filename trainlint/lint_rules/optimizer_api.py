@@ -5,6 +5,7 @@ from __future__ import annotations
 from trainlint import knowledge
 from trainlint.analysis.facts import OptimizerCall
 from trainlint.lint_rules.base import Rule
+from trainlint.versions import TF2_OLD
 
 
 class OptimizerLrArgument(Rule):
@@ -24,6 +25,7 @@ class OptimizerLrArgument(Rule):
 
     FACT = OptimizerCall
     code = "TL401"
+    VERSION_DEPENDENT = True
     name = "optimizer-lr-argument"
     kind = "optimizer-api"
     summary = "optimizer built with lr= (rejected by Keras 3, ignored by tf.keras >= 2.11)"
@@ -45,7 +47,8 @@ class OptimizerLrArgument(Rule):
     )
 
     def check(self, optimizer, context):
-        if "lr" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy":
+        if "lr" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy" \
+                or context.era == TF2_OLD:  # the optimizers of tf.keras <= 2.10 honour lr=
             return
         value = f"{optimizer.learning_rate:g}" if optimizer.learning_rate is not None else "..."
         if context.keras_version == "3":
@@ -73,6 +76,7 @@ class OptimizerDecayArgument(Rule):
 
     FACT = OptimizerCall
     code = "TL402"
+    VERSION_DEPENDENT = True
     name = "optimizer-decay-argument"
     kind = "optimizer-api"
     summary = "optimizer built with decay= (ignored by Keras 3, rejected by tf.keras >= 2.11)"
@@ -92,7 +96,8 @@ class OptimizerDecayArgument(Rule):
     )
 
     def check(self, optimizer, context):
-        if "decay" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy":
+        if "decay" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy" \
+                or context.era == TF2_OLD:  # the optimizers of tf.keras <= 2.10 honour decay=
             return
         if context.keras_version == "3":
             effect = "Keras 3 ignores it (with a warning) and trains without decay"
@@ -117,6 +122,7 @@ class LegacyOptimizerUnderKeras3(Rule):
 
     FACT = OptimizerCall
     code = "TL403"
+    VERSION_DEPENDENT = True
     name = "legacy-optimizer-under-keras-3"
     kind = "optimizer-api"
     summary = "keras.optimizers.legacy does not exist in Keras 3"

@@ -16,7 +16,7 @@ from trainlint.settings import Settings
 class TrainlintChecker:
     name = "trainlint"
     version = __version__
-    keras_version = "3"
+    keras_version = "auto"
     project: Project | None = None
     """The modules on disk, shared by every file this flake8 process checks: each is parsed and evaluated
     once per run, not once per file that imports it."""
@@ -27,8 +27,9 @@ class TrainlintChecker:
 
     @classmethod
     def add_options(cls, manager) -> None:
-        manager.add_option("--trainlint-keras-version", default="3", choices=["3", "2", "legacy"],
-                           parse_from_config=True, help="Keras semantics for trainlint (3, 2 or legacy)")
+        manager.add_option("--trainlint-keras-version", default="auto", choices=["auto", "3", "2", "legacy"],
+                           parse_from_config=True,
+                           help="Keras semantics for trainlint: auto (inferred from the project), 3, 2 or legacy")
 
     @classmethod
     def parse_options(cls, options) -> None:
