@@ -156,3 +156,39 @@ def test_dynamic_mode_confirms_a_tf_keras_2_finding_with_tf_keras(tmp_path):
         assert "lr=0.5 was dropped" in confirmation["evidence"] and "ran tf_keras 2." in confirmation["evidence"]
     else:
         assert "tf-keras is not installed, so the installed Keras ran" in confirmation["evidence"]
+
+
+def test_a_requirements_free_keras_2_collection_is_dated_by_its_scripts_together(tmp_path):
+    # One script's BatchNormalization import (Keras <= 2.5 layout) and another's fit_generator date the third,
+    # whose SGD(lr=..., decay=...) is honoured by Keras <= 2.3: no finding there.
+    root = _project(
+        tmp_path,
+        ("conv_lstm.py", "from keras.layers.normalization import BatchNormalization\n"),
+        ("cifar10_cnn.py", "import keras\nmodel.fit_generator(flow, epochs=2)\n"),
+        ("mnist_mlp.py", (
+            "import keras\nfrom keras.optimizers import SGD\n"
+            "model = keras.Sequential([keras.layers.Dense(10, activation='softmax')])\n"
+            "model.compile(optimizer=SGD(lr=0.1, decay=1e-6), loss='categorical_crossentropy')\n")))
+    assert check_json(root, extra=("--no-cache",)) == []
+    folder = versions.folder_api(root.resolve())
+    assert folder is not None and folder.eras == {LEGACY}
+    assert "conv_lstm.py:1" in folder.where
+
+
+def test_a_sibling_using_keras_3_apis_does_not_date_an_older_script(tmp_path):
+    # Collections convert their examples one at a time: keras.ops in one file says nothing about another.
+    root = _project(tmp_path, ("new.py", "import keras\nx = keras.ops.softmax(y)\n"),
+                    ("old.py", "import keras\nopt = keras.optimizers.Adam(lr=0.01)\n"))
+    assert versions.folder_api(root.resolve()) is None
+    [finding] = check_json(root / "old.py", extra=("--no-cache",))
+    assert finding["message"].startswith("which Keras runs this is open")
+
+
+def test_a_cached_result_follows_a_changed_pin(tmp_path):
+    root = _project(tmp_path, ("requirements.txt", "tensorflow==2.9.1\n"))
+    shutil.copy(VERSIONS / "unpinned" / "train.py", root / "train.py")
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    assert check_json(root, extra=cache) == []
+    (root / "requirements.txt").write_text("tensorflow==2.16.1\n")
+    [finding] = check_json(root, extra=cache)
+    assert finding["message"].endswith("(under Keras 3, tensorflow==2.16.1 pinned in requirements.txt:1)")

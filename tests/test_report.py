@@ -35,11 +35,11 @@ TL201  accuracy-on-multi-label                         1
 
 Findings per top-level folder
 
-folder    files  findings
---------  -----  --------
-repo_two      3         4
-repo_one      2         2
-.             1         0
+folder    files  findings  keras (judged under, why)
+--------  -----  --------  ---------------------------------------------------------------
+repo_two      3         4  any Keras (as nothing in the project pins or shows the version)
+repo_one      2         2  any Keras (as nothing in the project pins or shows the version)
+.             1         0  -
 """
 
 

@@ -20,6 +20,7 @@ from trainlint.findings import INTERNAL_ERROR, file_diagnostic
 from trainlint.noqa import mentions_noqa
 from trainlint.progress import Progress
 from trainlint.settings import Settings
+from trainlint.versions import keras_evidence_beside
 
 # Below this many files a pool costs more to start than it saves.
 MIN_FILES_FOR_POOL = 8
@@ -72,7 +73,9 @@ def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots
         return lint_bytes(source, data, settings, project=_project(roots))
     if cache is None or source.path is None:
         return lint_bytes(source, data, settings, project=_project(roots) if source.path is not None else None)
-    key = cache.key(source.display, data, (settings, roots))
+    # What the inferred Keras version rests on beyond the file: the pins near it and its folder's scripts.
+    key = cache.key(source.display, data, (settings, roots, keras_evidence_beside(settings.keras_version,
+                                                                                    str(source.path))))
     cached = cache.load(key)
     if cached is not None:
         return replace(cached, group=source.group)

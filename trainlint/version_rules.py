@@ -2,8 +2,8 @@
 
 A rule marked ``VERSION_DEPENDENT`` runs once per possible era. Where the evidence settles the version, its
 message says which Keras it speaks of and why ("under tf.keras 2.9, tensorflow==2.9.* pinned in
-requirements.txt:3"); where several eras remain, one message states what each does, and never claims Keras 3
-behaviour for code that may not run on Keras 3.
+requirements.txt:3"); where several eras remain, it reports what the newest of them does and, in the same
+message, what each other does, and it never claims Keras 3 behaviour for code that may not run on Keras 3.
 """
 
 from __future__ import annotations
@@ -37,8 +37,13 @@ class VersionJudge:
         for era, context in self.contexts:
             for report in rule.check(fact, context):
                 by_place.setdefault((report.code, report.primary), {}).setdefault(era, report)
+        newest = self.target.eras[-1]
         for per_era in by_place.values():
-            yield self.merge(per_era)
+            # An open version is judged first by the newest Keras it allows, the one a fresh install gets: a
+            # problem only older versions have (binary_accuracy for 'accuracy' in Keras <= 2.3) is not claimed
+            # for code that may well run on a newer one.
+            if newest in per_era:
+                yield self.merge(per_era)
 
     def merge(self, per_era: dict[str, Report]) -> Report:
         target = self.target

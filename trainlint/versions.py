@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +24,11 @@ from pathlib import Path
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 LEGACY, TF2_OLD, TF2_NEW, KERAS3 = "legacy", "2.0", "2.11", "3"
 ERAS = (LEGACY, TF2_OLD, TF2_NEW, KERAS3)
@@ -438,15 +443,49 @@ API_EVIDENCE: tuple[tuple[re.Pattern, frozenset[str], str], ...] = tuple((re.com
 ))
 
 
-def api_evidence(text: str) -> tuple[Evidence, ...]:
-    """The version-specific APIs the text uses, most specific first."""
+def api_evidence(text: str, name: str | None = None) -> tuple[Evidence, ...]:
+    """The version-specific APIs the text uses, most specific first (``name``: the file, for another file)."""
     found = []
     for pattern, eras, what in API_EVIDENCE:
         match = pattern.search(text)
         if match is not None:
             line = text.count("\n", 0, match.start()) + 1
-            found.append(Evidence(eras, _label(eras), f"{what} at line {line}"))
+            found.append(Evidence(eras, _label(eras), f"{what} at {name}:{line}" if name else f"{what} at line {line}"))
     return tuple(sorted(found, key=lambda e: len(e.eras)))
+
+
+@lru_cache(maxsize=1024)
+def folder_api(folder: Path) -> Evidence | None:
+    """Multi-backend Keras (<= 2.3) when the version-specific APIs of a folder's Python files agree on it, else None.
+
+    A requirements-free example collection of that era is one Keras: one script's ``fit_generator`` and another's
+    ``from keras.layers.normalization import BatchNormalization`` date the scripts beside them too. Only that
+    conclusion carries over: collections such as keras-io convert their examples to Keras 3 one file at a time,
+    so a sibling's Keras 3 or tf.keras 2 API says nothing about an older or newer file beside it."""
+    eras = ALL_ERAS
+    used: list[Evidence] = []
+    try:
+        entries = sorted((entry.name for entry in os.scandir(folder)
+                          if entry.name.endswith(".py") and entry.is_file() and entry.stat().st_size <= 1_000_000))
+    except OSError:
+        return None
+    for name in entries:
+        try:
+            text = (folder / name).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "keras" not in text and "tensorflow" not in text:
+            continue
+        for piece in api_evidence(text, name):
+            narrowed = eras & piece.eras
+            if not narrowed:
+                return None  # the folder mixes Keras versions: it says nothing about one file
+            if narrowed != eras:
+                eras = narrowed
+                used.append(piece)
+    if eras != {LEGACY}:
+        return None
+    return Evidence(eras, "Keras <= 2.3", "; ".join(piece.where for piece in used[:2]))
 
 
 def keras_target(setting: str, text: str | None, filename: str | None, stop: Path | None = None,
@@ -458,9 +497,23 @@ def keras_target(setting: str, text: str | None, filename: str | None, stop: Pat
         return forced
     pins = pins_for(filename, stop)
     api = api_evidence(text) if text else ()
+    folder = _folder_of(filename)
+    if folder is not None:
+        beside = folder_api(folder)
+        api += (beside,) if beside is not None else ()
     if notebook:  # what a notebook installs or printed says more about it than the folder's pins
         return infer(None, notebook + ((pins,) if pins is not None else ()), api)
     return infer(pins, (), api)
+
+
+def _folder_of(filename: str | None) -> Path | None:
+    if not filename or filename in ("-", "<string>"):
+        return None
+    try:
+        path = Path(filename)
+        return path.resolve().parent if path.is_file() else None
+    except OSError:
+        return None
 
 
 def pins_for(filename: str | None, stop: Path | None = None) -> Evidence | None:
@@ -473,3 +526,11 @@ def pins_for(filename: str | None, stop: Path | None = None) -> Evidence | None:
         return project_pins(path.resolve().parent, stop.resolve() if stop is not None else None)
     except OSError:
         return None
+
+
+def keras_evidence_beside(setting: str, filename: str) -> tuple:
+    """The evidence outside a file that its inferred version rests on (a cache key part; read once per folder)."""
+    if target_from_setting(setting) is not None:
+        return ()
+    folder = _folder_of(filename)
+    return (pins_for(filename), folder_api(folder) if folder is not None else None)
