@@ -380,9 +380,9 @@ SILENT = {
         model = keras.Sequential([keras.layers.Dense(1), keras.layers.BatchNormalization()])
         model.compile(loss="binary_crossentropy")
     """,
-    "pretrained-model-as-head": """
+    "pretrained-model-without-its-top": """
         from tensorflow import keras
-        model = keras.applications.ResNet50(weights=None)
+        model = keras.applications.ResNet50(weights=None, include_top=False)
         model.compile(loss="binary_crossentropy")
     """,
     "not-keras-at-all": """

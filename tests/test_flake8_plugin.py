@@ -39,7 +39,8 @@ def test_plugin_is_registered_under_the_tl_prefix():
     assert re.search(r"trainlint: \d+\.\d+", result.stdout), result.stdout
 
 
-@pytest.mark.parametrize("name", ["suppressions.py", "mixed_findings.py", "clean_training.py"])
+@pytest.mark.parametrize("name", ["suppressions.py", "mixed_findings.py", "clean_training.py",
+                                  "torch_training.py"])
 def test_flake8_reports_exactly_the_expected_lines(name):
     path = INTEGRATIONS / name
     result = flake8("--select", "TL", str(path))

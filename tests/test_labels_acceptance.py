@@ -148,5 +148,7 @@ def test_visible_single_label_targets_silence_the_multi_label_assumption():
         model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
         model.fit(x, y)
     """
-    assert codes(source) == []
+    # One-hot rows are one class per sample: not TL201's multi-label verdict, but a sigmoid + binary
+    # crossentropy head for single-label targets (TL117, issue 12).
+    assert codes(source) == ["TL117"]
     assert codes(source.replace("model.fit(x, y)", "model.fit(x, multi_hot)")) == ["TL201"]

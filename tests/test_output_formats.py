@@ -38,6 +38,7 @@ def test_concise_is_one_line_a_finding():
         f"{MIXED}:10:14: TL201 " + json.loads(check("--output-format", "json", MIXED).stdout)[0]["message"],
         result.stdout.splitlines()[1],
         "Found 2 findings in 1 file checked.",
+        "1 fixable with `trainlint check --fix`.",
     ]
     assert result.stdout.splitlines()[1].startswith(f"{MIXED}:14:43: TL111 ")
 

@@ -53,8 +53,9 @@ def hook_repository(tmp_path_factory) -> tuple[Path, str]:
 @pytest.fixture
 def user_repository(tmp_path) -> Path:
     """A user's project: a git repository holding the integration fixtures."""
-    for name in ("buggy_training.py", "clean_training.py"):
+    for name in ("buggy_training.py", "clean_training.py", "torch_training.py"):
         shutil.copy(INTEGRATIONS / name, tmp_path / name)
+    shutil.copy(FIXTURES / "notebooks" / "torch_fashion_mnist.ipynb", tmp_path / "torch_fashion_mnist.ipynb")
     (tmp_path / "notes.txt").write_text("model.compile(loss='categorical_crossentropy') in keras\n")
     git("init", "-q", cwd=tmp_path)
     git("add", "-A", cwd=tmp_path)
@@ -96,8 +97,11 @@ def test_hook_in_a_real_config_runs_on_python_files_only(hook_repository, user_r
     assert everything.returncode == 1, everything.stdout + everything.stderr
     assert "buggy_training.py:6:38: TL102" in everything.stdout
     assert "clean_training.py" not in everything.stdout
+    assert "torch_training.py:14:16: TL131" in everything.stdout
+    assert "torch_training.py:23" not in everything.stdout  # # noqa: TL132
+    assert "torch_fashion_mnist.ipynb:cell 4:6:5: TL131" in everything.stdout
     # The hook honours the project's own configuration, as the CLI does.
-    (user_repository / "pyproject.toml").write_text('[tool.trainlint]\nignore = ["TL102"]\n')
+    (user_repository / "pyproject.toml").write_text('[tool.trainlint]\nignore = ["TL102", "TL131"]\n')
     git("add", "-A", cwd=user_repository)
     configured = pre_commit("run", "--all-files", cwd=user_repository, home=pre_commit_home)
     assert configured.returncode == 0, configured.stdout + configured.stderr

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from trainlint.cache import Cache
     from trainlint.engine import Origin
 
-__all__ = ["CheckRun", "check_paths", "check_source", "load_settings"]
+__all__ = ["CheckRun", "FixResult", "check_paths", "check_source", "fix_paths", "fix_source", "load_settings"]
 
 
 def load_settings(paths: Iterable[str | Path] = (".",), *, config_file: str | Path | None = None,
@@ -105,20 +105,23 @@ def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None
 
 def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | None = None,
         progress_stream: TextIO | None = None, respect_gitignore: bool = True,
-        origins: dict[Finding, Origin] | None = None) -> CheckRun:
+        origins: dict[Finding, Origin] | None = None, unresolved_sites: list | None = None,
+        stdin_filename: str | None = None) -> CheckRun:
     """What ``trainlint check`` does before reporting. With ``origins`` (``--dynamic``): one process, no cache,
-    and what each finding rests on is collected there."""
+    and what each finding rests on is collected there; with ``unresolved_sites`` (``--explain-unresolved``), the
+    same, and each compile call no rule could judge is collected there with its reason. ``stdin_filename``
+    ending in ``.ipynb`` reads ``-`` as a notebook."""
     from trainlint.batch import lint_sources
     from trainlint.files import lint_source
     from trainlint.progress import Progress
 
-    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
+    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore, stdin_filename=stdin_filename)
     roots = project_roots(paths)
-    if origins is not None:  # origins hold syntax trees: one process, no cache
+    if origins is not None or unresolved_sites is not None:  # they hold syntax trees: one process, no cache
         from trainlint.analysis.project import Project
 
         project = Project(roots)
-        results = [lint_source(source, settings, origins, project) for source in sources]
+        results = [lint_source(source, settings, origins, project, unresolved_sites) for source in sources]
     else:
         results = lint_sources(sources, settings, jobs, cache, Progress(len(sources), progress_stream),
                                roots)
@@ -130,6 +133,84 @@ def _reported(findings: Iterable[Finding], settings: Settings) -> list[Finding]:
     # A finding met from two files (a helper's compile reached from two scripts) is reported once.
     return sorted(dict.fromkeys(f for f in findings if settings.enabled_in(f.code, f.filename)),
                   key=lambda f: f.sort_key)
+
+
+# --- fixes ------------------------------------------------------------------------------------------------
+
+@dataclass
+class FixResult:
+    """``fix_source``'s answer: the new text, the findings its fixes removed, and those left."""
+
+    text: str
+    fixed: list[Finding]
+    remaining: list[Finding]
+
+
+def fix_source(text: str, filename: str = "<string>", *, unsafe: bool = False, keras_version: str | None = None,
+               settings: Settings | None = None) -> FixResult:
+    """``text`` with its fixes applied: the safe ones, and with ``unsafe`` the unsafe ones too. Only edits in
+    this text are made (a fix that belongs in an imported module is left to ``fix_paths``). The result is
+    re-linted after each round: a fix that would not parse, or would bring a new finding, is not applied."""
+    from trainlint.fixes import fix_files
+
+    path = Path(filename)
+    on_disk = filename not in ("-", "<string>", "<stdin>") and path.parent.is_dir()
+    settings = _settings_for(settings, keras_version, [filename] if on_disk else ["."])
+
+    def findings_in(current: str) -> list[Finding]:
+        return check_source(current, filename, settings=settings)
+
+    def here(findings: list[Finding]) -> list[Finding]:
+        return [f for f in findings if f.fix is None or all(e.filename == filename for e in f.fix.edits)]
+
+    run = fix_files(here(findings_in(text)), lambda overlay: here(findings_in(overlay.get(filename, text))), unsafe,
+                    lambda name: text if name == filename else None)
+    new = run.changed.get(filename, (text, text))[1]
+    return FixResult(new, run.fixed, findings_in(new) if run.fixed else here(findings_in(text)))
+
+
+def fix_paths(paths: Iterable[str | Path], *, unsafe: bool = False, write: bool = True,
+              keras_version: str | None = None, settings: Settings | None = None,
+              respect_gitignore: bool = True, checked: CheckRun | None = None):
+    """Apply the fixes of ``trainlint check PATHS`` (``write=False``: only compute them, as ``--diff`` does).
+    Edits land in the file each belongs in (an imported module's head too); files are replaced atomically, and a
+    notebook keeps its outputs, metadata and JSON layout. Returns a :class:`trainlint.fixes.FixRun` (the changed
+    texts, before and after, and the findings fixed)."""
+    from trainlint.analysis.project import Project
+    from trainlint.files import lint_source
+    from trainlint.fixes import FileText, fix_files, write_atomically
+
+    paths = [str(p) for p in paths]
+    settings = _settings_for(settings, keras_version, paths) if checked is None else checked.settings
+    if checked is None:
+        checked = run(paths, settings, respect_gitignore=respect_gitignore)
+    sources = discover_files(paths, settings, respect_gitignore=respect_gitignore)
+    roots = project_roots(paths)
+    files: dict[str, FileText | None] = {}
+
+    def read(filename: str) -> str | None:
+        if filename not in files:
+            files[filename] = FileText.read(Path(filename)) if filename != "-" else None
+        found = files[filename]
+        return found.text if found is not None else None
+
+    def lint(overlay: dict[str, str]) -> list[Finding]:
+        project = Project(roots)
+        for filename, text in overlay.items():
+            project.set_text(filename, text)
+        results = [lint_decoded(source, overlay[source.display], settings, project=project)
+                   if source.display in overlay else lint_source(source, settings, None, project)
+                   for source in sources]
+        return without_noqa_used_elsewhere(_reported((f for r in results for f in r.findings), settings), results)
+
+    fixed = fix_files(checked.findings, lint, unsafe, read)
+    if write and fixed.changed:
+        for filename, (_, new) in fixed.changed.items():
+            write_atomically(Path(filename), files[filename].encoded(new))
+        from trainlint.batch import forget_projects
+
+        forget_projects()  # the modules this process parsed before the fixes are out of date
+    return fixed
 
 
 def without_noqa_used_elsewhere(findings: list[Finding], results: list[FileResult]) -> list[Finding]:

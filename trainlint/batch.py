@@ -36,6 +36,11 @@ def default_jobs() -> int:
 _PROJECTS: dict[tuple[Path, ...], object] = {}
 
 
+def forget_projects() -> None:
+    """Drop this process's projects (after files were rewritten, their modules are parsed again)."""
+    _PROJECTS.clear()
+
+
 def _project(roots: tuple[Path, ...]):
     """This process's project over ``roots``: each worker parses a shared module once, not once per file."""
     if roots not in _PROJECTS:

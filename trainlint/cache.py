@@ -3,6 +3,12 @@
 A second run over an unchanged tree reads each file and hashes it, but parses nothing. Entries are small JSON
 files written atomically, so concurrent workers and concurrent runs never see half an entry; a damaged or
 unreadable entry is a miss, never an error.
+
+Each trainlint build (its version and the state of its modules) keeps its entries in its own folder, as ruff keeps
+one per version. Unlike ruff, the folders of other builds are removed once they have gone unused for
+:data:`STALE_AFTER_SECONDS` (an edited checkout is a new build at every edit): two builds used in turn (a
+pre-commit environment and a development checkout) keep their entries, and a run of another build in progress
+loses at most cache hits, never its results.
 """
 
 from __future__ import annotations
@@ -10,17 +16,22 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
+import shutil
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
 import trainlint
 from trainlint.files import FileResult
-from trainlint.findings import Confirmation, Finding, Related
+from trainlint.findings import Finding
 from trainlint.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
+STALE_AFTER_SECONDS = 24 * 3600
+_BUILD_FOLDER = re.compile(r"[0-9a-f]{16}")
 _CACHEDIR_TAG = "Signature: 8a477f597d28d172789f06886806bc55\n# This folder is trainlint's cache; see https://bford.info/cachedir/\n"
 
 
@@ -51,8 +62,10 @@ class Cache:
                     (root / name).write_text(text)
             folder = root / code_fingerprint()
             folder.mkdir(exist_ok=True)
+            os.utime(folder)  # the folder's time says when this build last used it
         except OSError:
             return None
+        remove_stale_builds(root, keep=folder.name)
         return cls(folder)
 
     @staticmethod
@@ -110,6 +123,25 @@ class Cache:
             pass  # a cache that cannot be written only costs time
 
 
+def remove_stale_builds(root: Path, keep: str, now: float | None = None) -> list[str]:
+    """Remove the folders of other trainlint builds unused for :data:`STALE_AFTER_SECONDS`; their names."""
+    now = time.time() if now is None else now
+    removed = []
+    try:
+        candidates = [entry for entry in os.scandir(root) if entry.is_dir(follow_symlinks=False)
+                      and entry.name != keep and _BUILD_FOLDER.fullmatch(entry.name)]
+    except OSError:
+        return removed
+    for entry in candidates:
+        try:
+            if now - entry.stat(follow_symlinks=False).st_mtime > STALE_AFTER_SECONDS:
+                shutil.rmtree(entry.path, ignore_errors=True)
+                removed.append(entry.name)
+        except OSError:
+            continue
+    return removed
+
+
 def _digest(path: str) -> str | None:
     try:
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
@@ -122,18 +154,12 @@ def _result_to_dict(result: FileResult) -> dict:
         "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
         "group": result.group, "stats": asdict(result.stats), "text": result.text, "keras": result.keras,
         "used_noqa": [list(use) for use in result.used_noqa],
-        "findings": [{**asdict(finding), "related": [asdict(r) for r in finding.related]}
-                     for finding in result.findings],
+        "findings": [finding.to_dict() for finding in result.findings],
     }
 
 
 def _result_from_dict(data: dict) -> FileResult:
-    findings = []
-    for item in data["findings"]:
-        related = tuple(Related(**r) for r in item.pop("related"))
-        confirmation = item.pop("confirmation")
-        findings.append(Finding(**item, related=related,
-                                confirmation=Confirmation(**confirmation) if confirmation else None))
+    findings = [Finding.from_dict(item) for item in data["findings"]]
     stats = Stats(**data["stats"])
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,

@@ -42,6 +42,10 @@ class Options:
     exclude: tuple[str, ...] | None = None
     extend_exclude: tuple[str, ...] | None = None
     keras_version: str | None = None
+    extend_ignore: tuple[str, ...] | None = None
+    jobs: int | None = None
+    cache_dir: str | None = None
+    respect_gitignore: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +113,8 @@ def parse_table(table: dict[str, Any], source: str) -> Options:
     readers = {
         "select": _selectors, "ignore": _selectors, "extend-select": _selectors,
         "per-file-ignores": _per_file_ignores, "exclude": _globs, "extend-exclude": _globs,
-        "keras-version": _keras_version,
+        "keras-version": _keras_version, "extend-ignore": _selectors, "jobs": _positive_int,
+        "cache-dir": _path, "respect-gitignore": _boolean,
     }
     values = {}
     for key, value in table.items():
@@ -179,6 +184,24 @@ def _keras_version(value: Any) -> str:
     return text
 
 
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"expected a positive integer, got {_describe(value)}")
+    return value
+
+
+def _path(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"expected a folder path, got {_describe(value)}")
+    return value
+
+
+def _boolean(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true or false, got {_describe(value)}")
+    return value
+
+
 def _describe(value: Any) -> str:
     return f"{type(value).__name__} {value!r}"
 
@@ -194,22 +217,52 @@ def parse_per_file_ignores(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]
     return tuple(pairs)
 
 
+DEFAULTS: dict[str, Any] = {
+    "keras_version": "auto", "select": ("TL",), "ignore": (), "extend_select": (), "extend_ignore": (),
+    "per_file_ignores": (), "exclude": None, "extend_exclude": (), "jobs": None, "cache_dir": None,
+    "respect_gitignore": True,
+}
+"""What a key is when neither the command line nor the file gives it (None: decided by the caller: ``jobs`` is
+every core, ``cache-dir`` is ``.trainlint_cache`` in the working directory, ``exclude`` the built-in folders)."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """One setting's value and where it came from: ``command line``, the ``pyproject.toml`` path, or ``default``."""
+
+    key: str
+    value: Any
+    origin: str
+
+
+def resolve(configuration: Configuration, command_line: Options) -> dict[str, Resolved]:
+    """Each key: the command line's value where given, else the file's, else the default."""
+    resolved = {}
+    for name, default in DEFAULTS.items():
+        given, from_file = getattr(command_line, name), getattr(configuration.options, name)
+        key = name.replace("_", "-")
+        if given is not None:
+            resolved[name] = Resolved(key, given, "command line")
+        elif from_file is not None:
+            if name == "cache_dir":  # relative to the file that names it, as ruff does
+                from_file = str(configuration.root / from_file)
+            resolved[name] = Resolved(key, from_file, str(configuration.path))
+        else:
+            resolved[name] = Resolved(key, default, "default")
+    return resolved
+
+
 def settings(configuration: Configuration, command_line: Options) -> Settings:
     """The configuration file's options, each replaced by the command line's where given."""
-    def pick(name: str, default):
-        given = getattr(command_line, name)
-        if given is not None:
-            return given
-        from_file = getattr(configuration.options, name)
-        return from_file if from_file is not None else default
-
+    values = {name: item.value for name, item in resolve(configuration, command_line).items()}
     return Settings(
-        keras_version=pick("keras_version", "auto"),
-        select=pick("select", ("TL",)),
-        ignore=pick("ignore", ()),
-        extend_select=pick("extend_select", ()),
-        per_file_ignores=pick("per_file_ignores", ()),
-        exclude=pick("exclude", None),
-        extend_exclude=pick("extend_exclude", ()),
+        keras_version=values["keras_version"],
+        select=values["select"],
+        ignore=values["ignore"],
+        extend_select=values["extend_select"],
+        extend_ignore=values["extend_ignore"],
+        per_file_ignores=values["per_file_ignores"],
+        exclude=values["exclude"],
+        extend_exclude=values["extend_exclude"],
         root=str(configuration.root),
     )

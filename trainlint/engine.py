@@ -12,25 +12,27 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from trainlint.analysis.evaluator import Interpreter, LossEvent, ModelEvent
-from trainlint.analysis.extract import Extractor, optimizer_calls
-from trainlint.analysis.facts import SourceRef, TrainingSetup
+from trainlint.analysis.extract import Extractor, describe_receiver, has_loss, optimizer_calls, resolved
+from trainlint.analysis.facts import SourceRef, TrainingSetup, Unresolved
 from trainlint.analysis.positions import StatementPositions
 from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
+from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
 from trainlint.settings import Settings
 from trainlint.source import syntax_hint
-from trainlint.stats import Stats
+from trainlint.stats import Stats, UnresolvedSite
 from trainlint.version_rules import VersionJudge
 from trainlint.versions import KerasTarget, keras_target
 
 
 def might_have_findings(text: str) -> bool:
-    """A cheap test that skips files which cannot produce a finding (no compile call, optimizer or crossentropy,
-    no Keras)."""
-    return ("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
-        "keras" in text or "tensorflow" in text)
+    """A cheap test that skips files which cannot produce a finding: no compile call, optimizer or crossentropy
+    and no Keras, and no PyTorch loss (``nn.CrossEntropyLoss(``, ``F.cross_entropy(``, ``F.nll_loss(``)."""
+    return (("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
+        "keras" in text or "tensorflow" in text)) or (
+        "torch" in text and ("Loss(" in text or "cross_entropy" in text or "nll_loss" in text))
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -44,6 +46,38 @@ def compiles_something(text: str) -> bool:
         if receiver is None or receiver.group(1) not in ("re", "regex"):
             return True
     return False
+
+
+class _Site:
+    """One compile call in the code, over every run of it (a helper called twice is one site)."""
+
+    __slots__ = ("node", "loss", "judged", "runtime_width", "why")
+
+    def __init__(self, node):
+        self.node = node
+        self.loss = self.judged = self.runtime_width = False
+        self.why: Unresolved | None = None
+
+    def seen(self, loss: bool, judged: bool, runtime_width: bool, explain) -> None:
+        self.loss |= loss
+        self.runtime_width |= runtime_width
+        if judged:
+            self.judged, self.why = True, None
+        elif loss and not self.judged and self.why is None:
+            self.why = explain() or Unresolved("unknown")
+
+
+def _count(stats: Stats, sites) -> None:
+    for site in sites:
+        stats.compile_calls += 1
+        if not site.loss:
+            continue
+        stats.compile_calls_with_loss += 1
+        if site.judged:
+            stats.resolved_compile_calls += 1
+            stats.runtime_width += site.runtime_width
+        else:
+            stats.unresolved[site.why.reason] = stats.unresolved.get(site.why.reason, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -68,10 +102,12 @@ class Analysis:
 
 def lint_text(text: str, filename: str, settings: Settings = Settings(),
               origins: dict[Finding, Origin] | None = None, project: Project | None = None,
-              keras: KerasTarget | None = None) -> Analysis:
+              unresolved_sites: list[UnresolvedSite] | None = None, keras: KerasTarget | None = None) -> Analysis:
     """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path);
-    with ``origins``, what each finding rests on is kept (for ``--dynamic``). ``keras``: the Keras the text is
-    judged under (by default, from the setting or inferred from the pins near ``filename`` and the text)."""
+    with ``origins``, what each finding rests on is kept (for ``--dynamic``); with ``unresolved_sites``, the
+    compile calls no rule could judge are listed there with their reasons (``--explain-unresolved``). ``keras``:
+    the Keras the text is judged under (by default, from the setting or inferred from the pins near ``filename``
+    and the text)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
             path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
@@ -92,8 +128,8 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     if keras is None:
         keras = keras_target(settings.keras_version, text, filename)
     try:
-        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins, keras),
-                        stats, frozenset(imported), keras)
+        return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins,
+                                    unresolved_sites, keras), stats, frozenset(imported), keras)
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -144,8 +180,11 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None, places: _Places | None = None,
-                origins: dict[Finding, Origin] | None = None, keras: KerasTarget | None = None) -> list[Finding]:
-    """The findings of one module; with ``origins``, also what each finding rests on (its first setup)."""
+                origins: dict[Finding, Origin] | None = None,
+                unresolved_sites: list[UnresolvedSite] | None = None,
+                keras: KerasTarget | None = None) -> list[Finding]:
+    """The findings of one module; with ``origins``, also what each finding rests on (its first setup); with
+    ``unresolved_sites``, each compile call with a loss that no rule could judge, and why (positions cost)."""
     keras = keras or keras_target(settings.keras_version, None, None)
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
@@ -175,7 +214,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                     code=INTERNAL_ERROR))
 
     fits = _fits_by_compile(events)
-    compile_calls: dict[int, bool] = {}
+    sites: dict[int, _Site] = {}
     models: set[int] = set()
     compiled_with: dict[int, Origin] = {}
     for index, event in enumerate(events):
@@ -184,8 +223,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         setups = extractor.setups(event, tuple(fits.get(index, ())))
         # Re-run statements meet the same call again: count syntax, not runs.
         models.add(id(event.model.node))
-        compile_calls[id(event.node)] = compile_calls.get(id(event.node), False) or any(
-            s.loss is not None and s.head.units is not None and s.head.activation is not None for s in setups)
+        site = sites.setdefault(id(event.node), _Site(event.node))
+        site.seen(has_loss(event), any(resolved(s) for s in setups),
+                  any(resolved(s) and s.head.units is None for s in setups), lambda: extractor.unresolved(event, setups))
         optimizer = event.argument("optimizer", 0)
         if setups and optimizer is not None:
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event, keras))
@@ -200,18 +240,32 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             origin = Origin(setup, loss_event, keras) if setup.loss is not None and setup.loss.form != "tf.nn" \
                 else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
+    for frontend in interpreter.frontends:
+        facts = list(frontend.facts(interpreter, filename))
+        for fact in facts:
+            check(fact, fact.scenario, None)
+        if stats is not None:
+            frontend.count(interpreter, facts, stats)
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
+    for key, (node, receiver, args, kwargs) in interpreter.unseen_compiles.items():
+        if key not in sites:
+            sites[key] = site = _Site(node)
+            site.seen(argument(args, kwargs, "loss", 1) is not None, False, False, lambda: describe_receiver(receiver))
     if stats is not None:
         stats.models += len(models)
-        stats.compile_calls += len(compile_calls)
-        stats.resolved_compile_calls += sum(compile_calls.values())
+        _count(stats, sites.values())
         stats.loss_calls += len(loss_calls)
         stats.bound_loss_calls += sum(loss_calls.values())
     places = places or _Places(module, filename)
-    if places.text is not None and scenarios:
+    if places.text is not None and (scenarios or unresolved_sites is not None):
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
+    if unresolved_sites is not None:
+        for site in sites.values():
+            if site.why is not None:
+                where, start, _ = places.span(SourceRef(filename, site.node))
+                unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
     return _resolve(scenarios, places, first_origin, origins, applications, keras) + errors[:1]
 
 
@@ -266,6 +320,11 @@ class _Places:
         self.fast: StatementPositions | None = None
         """Positions over the top-level statement that holds a node (set once the evaluator ran)."""
 
+    def text_of(self, filename: str) -> str | None:
+        if filename == self.filename:
+            return self.text if self.text is not None else self.module.code
+        return self.project.module_text(filename) if self.project is not None else None
+
     def span(self, ref: SourceRef) -> tuple[str, tuple[int, int], tuple[int, int]]:
         filename, code_range = self._find(ref.node)
         if code_range is None:
@@ -298,6 +357,16 @@ class _Places:
         if self._positions is None:
             self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
         return self.filename, self._positions.get(node)
+
+
+def _fix(report: Report, places: _Places, scenario: str | None):
+    """The report's fix as text edits; none for a finding that holds only in some scenarios (the literal a fix
+    rewrites serves the others too)."""
+    if report.fix is None or scenario is not None:
+        return None
+    from trainlint.fixes import resolve
+
+    return resolve(report.fix, places.span, places.text_of)
 
 
 MAX_APPLICATIONS_SHOWN = 3
@@ -335,6 +404,9 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
         message = f"when {scenario}: {report.message}" if scenario else report.message
+        fix = _fix(report, places, scenario)
+        if report.fix is not None and scenario is not None:
+            message += "; not fixed automatically: a fix would change the other cases too"
         if place.applied:
             message += f" (the loss is applied by {', '.join(place.applied[:MAX_APPLICATIONS_SHOWN])})"
         if place.reports > 1:
@@ -342,7 +414,7 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
             message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
         judged_under = f"{keras.version} ({keras.why})" if keras is not None and rule.VERSION_DEPENDENT else None
         finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
-                          tuple(place.related), scenario, name=rule.name, keras=judged_under)
+                          tuple(place.related), scenario, name=rule.name, fix=fix, keras=judged_under)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]

@@ -7,7 +7,7 @@ import os
 import re
 import stat
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
@@ -17,7 +17,7 @@ from trainlint.notebook import read_notebook
 from trainlint.versions import keras_target
 from trainlint.settings import Settings
 from trainlint.source import decode
-from trainlint.stats import Stats
+from trainlint.stats import Stats, UnresolvedSite
 
 if TYPE_CHECKING:
     import pathspec
@@ -44,15 +44,19 @@ class SourceFile:
     display: str
     path: Path | None
     group: str = "."
+    notebook: bool | None = None
+    """Whether it is a notebook, where the name cannot say (stdin named by ``--stdin-filename x.ipynb``)."""
 
     @property
     def is_notebook(self) -> bool:
-        return self.display.endswith(NOTEBOOK_SUFFIX)
+        return self.notebook if self.notebook is not None else self.display.endswith(NOTEBOOK_SUFFIX)
 
 
 def might_have_findings_in_bytes(data: bytes) -> bool:
     """``engine.might_have_findings`` on raw bytes, before decoding (PEP 263 encodings keep ASCII as is)."""
-    return (b"compile" in data or b"optimizers" in data) and (b"keras" in data or b"tensorflow" in data)
+    return ((b"compile" in data or b"optimizers" in data or b"rossentropy" in data or b"_with_logits" in data)
+            and (b"keras" in data or b"tensorflow" in data)) or (
+        b"torch" in data and (b"Loss(" in data or b"cross_entropy" in data or b"nll_loss" in data))
 
 
 _COMPILE_CALL = re.compile(rb"\.[ \t]*compile[ \t]*\(")
@@ -139,7 +143,8 @@ class _Ignores:
         return bool(verdict)
 
 
-def discover_files(paths: list[str], settings: Settings = Settings(), respect_gitignore: bool = True) -> list[SourceFile]:
+def discover_files(paths: list[str], settings: Settings = Settings(), respect_gitignore: bool = True,
+                   stdin_filename: str | None = None) -> list[SourceFile]:
     """The files to lint, in a stable order. In directories: ``.py``, ``.pyi`` and ``.ipynb`` files, less the
     built-in :data:`DEFAULT_EXCLUDES` (unless ``settings.exclude`` replaces them), the user's ``exclude`` /
     ``extend-exclude`` globs, what ``.gitignore`` files exclude, and virtual environments (any folder with a
@@ -150,7 +155,8 @@ def discover_files(paths: list[str], settings: Settings = Settings(), respect_gi
     seen: set[str] = set()
     for given in paths:
         if given == "-":
-            found.append(SourceFile("-", None))
+            found.append(SourceFile("-", None, notebook=bool(stdin_filename and
+                                                             stdin_filename.endswith(NOTEBOOK_SUFFIX))))
             continue
         path = Path(given)
         if path.is_dir():
@@ -243,7 +249,8 @@ def _too_large(filename: str, size: int, limit: int) -> Finding:
 
 
 def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
-               origins: dict[Finding, Origin] | None = None, project: Project | None = None) -> FileResult:
+               origins: dict[Finding, Origin] | None = None, project: Project | None = None,
+               unresolved_sites: list[UnresolvedSite] | None = None) -> FileResult:
     """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed
     (unless TL901 is selected and they mention ``noqa``).
 
@@ -257,12 +264,12 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:
         return _result(source, [text.diagnostic])
-    return lint_decoded(source, text.text, settings, origins, project)
+    return lint_decoded(source, text.text, settings, origins, project, unresolved_sites=unresolved_sites)
 
 
 def lint_decoded(source: SourceFile, text: str, settings: Settings,
                  origins: dict[Finding, Origin] | None = None, project: Project | None = None,
-                 noqa: bool = True) -> FileResult:
+                 noqa: bool = True, unresolved_sites: list[UnresolvedSite] | None = None) -> FileResult:
     """Lint a file's text (a notebook's JSON for ``.ipynb``) with ``# noqa`` honoured (unless ``noqa`` is False:
     flake8 applies its own): the one path from text to the findings of a file, for the CLI, the API, the flake8
     plugin and the language server."""
@@ -276,7 +283,7 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
     on_disk = str(source.path) if source.path is not None else None
     if not source.is_notebook:
         keras = keras_target(settings.keras_version, text, on_disk)
-        analysis = lint_text(text, source.display, settings, origins, project, keras)
+        analysis = lint_text(text, source.display, settings, origins, project, unresolved_sites, keras)
         suppression = suppress(analysis.findings, text, source.display,
                                project.module_text if project is not None else None)
         findings = suppression.kept + (_unused_noqa(text, source.display, suppression.used, settings)
@@ -291,7 +298,11 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
     keras = keras_target(settings.keras_version, notebook.text, on_disk, notebook=notebook.keras)
-    analysis = lint_text(notebook.text, source.display, settings, origins, keras=keras)
+    sites: list[UnresolvedSite] | None = [] if unresolved_sites is not None else None
+    analysis = lint_text(notebook.text, source.display, settings, origins, unresolved_sites=sites, keras=keras)
+    for site in sites or ():
+        where = notebook.locate(site.line)
+        unresolved_sites.append(site if where is None else replace(site, cell=where.cell, cell_line=where.line))
     suppression = suppress(analysis.findings, notebook.text, source.display)
     findings = suppression.kept + (_unused_noqa(notebook.text, source.display, suppression.used, settings)
                                    if judge_noqa else [])
@@ -341,9 +352,10 @@ def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = N
 
 
 def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,
-                project: Project | None = None) -> FileResult:
+                project: Project | None = None, unresolved_sites: list[UnresolvedSite] | None = None) -> FileResult:
     data = read_source(source, settings)
-    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins, project)
+    return data if isinstance(data, FileResult) else lint_bytes(source, data, settings, origins, project,
+                                                                unresolved_sites)
 
 
 def lint_file(display: str, path: Path | None, settings: Settings,

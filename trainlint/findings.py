@@ -24,6 +24,42 @@ class Confirmation:
     device: str
 
 
+SAFE, UNSAFE = "safe", "unsafe"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text from (line, column) up to (end_line, end_column) (1-based, end exclusive, columns in
+    characters) of ``filename`` by ``content``. In a notebook, lines count its joined code cells, as a finding's."""
+
+    filename: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    content: str
+    cell: int | None = None
+    cell_line: int | None = None
+
+
+@dataclass(frozen=True)
+class Fix:
+    """What a finding's fix does (ruff's model): ``safe`` keeps what the code evidently meant and ``--fix``
+    applies it; ``unsafe`` changes the model and needs ``--unsafe-fixes``."""
+
+    applicability: str  # safe | unsafe
+    message: str
+    edits: tuple[Edit, ...]
+
+    def to_dict(self) -> dict:
+        return {"applicability": self.applicability, "message": self.message,
+                "edits": [_without_cell_if_none(asdict(edit)) for edit in self.edits]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Fix:
+        return cls(data["applicability"], data["message"], tuple(Edit(**edit) for edit in data["edits"]))
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -43,6 +79,8 @@ class Finding:
     """For a notebook: the cell (1-based over all cells); ``line`` counts lines of the joined code cells."""
     cell_line: int | None = None
     """For a notebook: the line within ``cell``."""
+    fix: Fix | None = field(default=None, compare=False)
+    """The edits that fix it, when the code settles what they must be (``fix`` in the JSON output)."""
     keras: str | None = None
     """For a version-dependent finding: the Keras it was judged under and the evidence for it."""
 
@@ -51,7 +89,20 @@ class Finding:
         if data.get("keras") is None:
             data.pop("keras", None)
         data["related"] = [_without_cell_if_none(asdict(r)) for r in self.related]
+        data["fix"] = self.fix.to_dict() if self.fix is not None else None
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Finding:
+        """The finding a ``to_dict()`` (or a cache entry) holds; keys it does not know are left out."""
+        data = dict(data)
+        related = tuple(Related(**item) for item in data.pop("related", ()))
+        confirmation = data.pop("confirmation", None)
+        fix = data.pop("fix", None)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in data.items() if k in known}, related=related,
+                   confirmation=Confirmation(**confirmation) if confirmation else None,
+                   fix=Fix.from_dict(fix) if fix else None)
 
     @property
     def sort_key(self):

@@ -7,6 +7,7 @@ version is one edit here.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 KERAS_VERSIONS: Final = ("3", "2", "legacy")
@@ -235,6 +236,37 @@ def activation_from_string(text: str) -> str | None:
 # --- layers and models ------------------------------------------------------------------------------------
 
 DENSE_LAYERS: Final = frozenset({"keras.layers.Dense"})
+
+
+@dataclass(frozen=True)
+class HeadLayer:
+    """A layer that can end a model: where its width and its activation are written, and what they default to."""
+
+    units: str
+    """The argument that sets the width of the last axis (``units``, ``filters``), always first by position."""
+    activation_position: int | None
+    """Where ``activation`` is by position (None: only as a keyword; positions differ between Keras versions)."""
+    default_activation: str
+    recurrent: bool = False
+    """The output mixes the activation with gates (``o * tanh(c)``): a softmax there is no softmax over the units."""
+
+
+HEAD_LAYERS: Final = {
+    # The width is the last axis (channels_last, the default): one unit per class for a segmentation head.
+    "keras.layers.Dense": HeadLayer("units", 1, LINEAR),
+    **{f"keras.layers.{name}": HeadLayer("filters", None, LINEAR) for name in (
+        "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose",
+        "SeparableConv1D", "SeparableConv2D", "Convolution1D", "Convolution2D", "Convolution3D",
+        "Convolution2DTranspose", "Convolution3DTranspose", "SeparableConvolution1D", "SeparableConvolution2D")},
+    # Recurrent layers: the output is the activation of the state (gated for LSTM and GRU); tanh by default.
+    "keras.layers.SimpleRNN": HeadLayer("units", 1, TANH),
+    "keras.layers.LSTM": HeadLayer("units", 1, TANH, recurrent=True),
+    "keras.layers.GRU": HeadLayer("units", 1, TANH, recurrent=True),
+    "keras.layers.CuDNNLSTM": HeadLayer("units", None, TANH, recurrent=True),
+    "keras.layers.CuDNNGRU": HeadLayer("units", None, TANH, recurrent=True),
+}
+"""Layers whose width and activation a head is read from. ``keras.layers.Conv2D(num_classes, 1,
+activation='softmax')`` is a per-pixel softmax head; ``LSTM(1, activation='sigmoid')`` a sigmoid one."""
 ACTIVATION_LAYERS: Final = {
     # layer class -> the activation it applies (None: read from its first argument)
     "keras.layers.Activation": None,
@@ -248,6 +280,64 @@ TRANSPARENT_LAYERS: Final = frozenset(
      "keras.layers.AlphaDropout", "keras.layers.ActivityRegularization"}
 )
 """Layers that change neither the width nor the range of what they pass on (at inference)."""
+
+APPLICATION_MODELS: Final = frozenset(f"keras.applications.{name}" for name in (
+    "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",
+    "DenseNet169", "DenseNet201", "EfficientNetB0", "EfficientNetB1", "EfficientNetB2", "EfficientNetB3",
+    "EfficientNetB4", "EfficientNetB5", "EfficientNetB6", "EfficientNetB7", "EfficientNetV2B0", "EfficientNetV2B1",
+    "EfficientNetV2B2", "EfficientNetV2B3", "EfficientNetV2L", "EfficientNetV2M", "EfficientNetV2S",
+    "InceptionResNetV2", "InceptionV3", "MobileNet", "MobileNetV2", "MobileNetV3Large", "MobileNetV3Small",
+    "NASNetLarge", "NASNetMobile", "ResNet101", "ResNet101V2", "ResNet152", "ResNet152V2", "ResNet50",
+    "ResNet50V2", "VGG16", "VGG19", "Xception"))
+"""``keras.applications`` models. With ``include_top=True`` (the default) they end in a head of ``classes`` units
+(default 1000) and ``classifier_activation`` (default ``'softmax'``; ``None`` gives logits; standalone Keras <= 2.3
+has no such argument and always ends in softmax). Built with Keras 3.15: ``MobileNetV2(classes=3)`` ends in
+``Dense(3, softmax)``, ``classifier_activation=None`` in a linear one. Read by keyword only: positions differ."""
+APPLICATION_DEFAULT_CLASSES: Final = 1000
+
+_KERAS_HUB_CLASSIFIERS: Final = (
+    "AlbertClassifier", "AlbertTextClassifier", "BertClassifier", "BertTextClassifier", "CSPNetImageClassifier",
+    "DebertaV3Classifier", "DebertaV3TextClassifier", "DeiTImageClassifier", "DenseNetImageClassifier",
+    "DistilBertClassifier", "DistilBertTextClassifier", "ESMProteinClassifier", "EfficientNetImageClassifier",
+    "FNetClassifier", "FNetTextClassifier", "HGNetV2ImageClassifier", "ImageClassifier", "MiTImageClassifier",
+    "ResNetImageClassifier", "RobertaClassifier", "RobertaTextClassifier", "RoformerV2TextClassifier",
+    "SwinTransformerImageClassifier", "VGGImageClassifier", "ViTImageClassifier", "XLMRobertaClassifier",
+    "XLMRobertaTextClassifier", "XceptionImageClassifier", "GPT2Classifier", "XLNetClassifier")
+
+
+@dataclass(frozen=True)
+class TaskModel:
+    """A library's classifier model: its head is ``Dense(num_classes, activation)`` on top of a backbone."""
+
+    default_activation: str
+    units_position: int | None = 1
+    """``num_classes`` by position in the constructor (``Classifier(backbone, num_classes)``); ``from_preset``
+    takes it by keyword only."""
+
+
+TASK_MODELS: Final = {
+    # keras-hub 0.32 (and the keras-nlp releases it continues): ``activation=None`` by default, so the head is
+    # linear (logits). Every class's signature read with inspect; BertTextClassifier(backbone, num_classes=3) built:
+    # its last layer is Dense(3, linear), with activation='softmax' Dense(3, softmax).
+    **{f"{library}.models.{name}": TaskModel(LINEAR) for library in ("keras_hub", "keras_nlp")
+       for name in _KERAS_HUB_CLASSIFIERS},
+    # keras-cv 0.9 ImageClassifier(backbone, num_classes, pooling="avg", activation="softmax") (read from its source).
+    "keras_cv.models.ImageClassifier": TaskModel(SOFTMAX),
+}
+
+
+def task_model(dotted: str) -> tuple[str, bool] | None:
+    """``(class, from_preset)`` when a dotted name builds a library classifier (directly or ``.from_preset``)."""
+    parts = dotted.split(".")
+    from_preset = parts[-1] == "from_preset"
+    if from_preset:
+        parts = parts[:-1]
+    if len(parts) >= 2 and parts[0] in ("keras_hub", "keras_nlp", "keras_cv"):
+        name = f"{parts[0]}.models.{parts[-1]}"
+        if name in TASK_MODELS:
+            return name, from_preset
+    return None
+
 
 SEQUENTIAL: Final = "keras.Sequential"
 MODEL: Final = "keras.Model"
@@ -265,6 +355,8 @@ def canonical_name(dotted: str) -> str:
     ``tensorflow.python.keras.layers.core.Dense`` and ``keras.layers.Dense`` are all ``keras.layers.Dense``.
     """
     parts = dotted.split(".")
+    if parts[:2] == ["tensorflow", "compat"] and len(parts) > 2 and parts[2] in ("v1", "v2"):
+        parts = ["tensorflow", *parts[3:]]  # import tensorflow.compat.v1 as tf: tf.nn.softmax is tf.nn.softmax
     if parts[0] == "tf_keras":
         parts = ["keras", *parts[1:]]
     elif parts[0] == "tensorflow" and "keras" in parts:
@@ -287,6 +379,92 @@ def canonical_name(dotted: str) -> str:
                 return "keras.optimizers.legacy" + ("." + tail[-1] if tail[-1] != "legacy" else "")
             return f"keras.{category}" + (f".{tail[-1]}" if tail else "")
     return "keras." + ".".join(rest)
+
+
+_KERAS_MODULE_EXPORTS: Final = {
+    # dir() of each Keras 3.15 module, and the names of tf.keras 2.x / standalone Keras 2 it lacks.
+    "layers": """
+        Activation ActivityRegularization AdaptiveAveragePooling1D AdaptiveAveragePooling2D
+        AdaptiveAveragePooling3D AdaptiveMaxPooling1D AdaptiveMaxPooling2D AdaptiveMaxPooling3D Add
+        AdditiveAttention AlphaDropout Attention AugMix AutoContrast Average AveragePooling1D
+        AveragePooling2D AveragePooling3D AvgPool1D AvgPool2D AvgPool3D BatchNormalization Bidirectional
+        CategoryEncoding CenterCrop Concatenate ContrastLimitedAdaptiveHistogramEqualization Conv1D
+        Conv1DTranspose Conv2D Conv2DTranspose Conv3D Conv3DTranspose ConvLSTM1D ConvLSTM2D ConvLSTM3D
+        Convolution1D Convolution1DTranspose Convolution2D Convolution2DTranspose Convolution3D
+        Convolution3DTranspose Cropping1D Cropping2D Cropping3D CuDNNGRU CuDNNLSTM CutMix Dense
+        DepthwiseConv1D DepthwiseConv2D Discretization Dot Dropout ELU EinsumDense Embedding Equalization
+        Flatten FlaxLayer GRU GRUCell GaussianDropout GaussianNoise GlobalAveragePooling1D
+        GlobalAveragePooling2D GlobalAveragePooling3D GlobalAvgPool1D GlobalAvgPool2D GlobalAvgPool3D
+        GlobalMaxPool1D GlobalMaxPool2D GlobalMaxPool3D GlobalMaxPooling1D GlobalMaxPooling2D
+        GlobalMaxPooling3D GroupNormalization GroupQueryAttention HashedCrossing Hashing Identity Input
+        InputLayer InputSpec IntegerLookup JaxLayer LSTM LSTMCell Lambda Layer LayerNormalization LeakyReLU
+        LocallyConnected1D LocallyConnected2D Masking MaxNumBoundingBoxes MaxPool1D MaxPool2D MaxPool3D
+        MaxPooling1D MaxPooling2D MaxPooling3D Maximum MelSpectrogram Minimum MixUp MultiHeadAttention
+        Multiply Normalization PReLU Permute Pipeline RMSNormalization RNN RandAugment RandomBrightness
+        RandomColorDegeneration RandomColorJitter RandomContrast RandomCrop RandomElasticTransform
+        RandomErasing RandomFlip RandomGaussianBlur RandomGrayscale RandomHue RandomInvert RandomPerspective
+        RandomPosterization RandomRotation RandomSaturation RandomSharpness RandomShear RandomTranslation
+        RandomZoom ReLU RepeatVector Rescaling Reshape Resizing ReversibleEmbedding STFTSpectrogram
+        SeparableConv1D SeparableConv2D SeparableConvolution1D SeparableConvolution2D SimpleRNN
+        SimpleRNNCell Softmax Solarization SpatialDropout1D SpatialDropout2D SpatialDropout3D
+        SpectralNormalization StackedRNNCells StringLookup Subtract TFSMLayer TextVectorization
+        ThresholdedReLU TimeDistributed TorchModuleWrapper UnitNormalization UpSampling1D UpSampling2D
+        UpSampling3D Wrapper ZeroPadding1D ZeroPadding2D ZeroPadding3D add average concatenate deserialize
+        dot maximum minimum multiply serialize subtract""",
+    "models": """
+        Model Sequential clone_model load_model model_from_json save_model""",
+    "optimizers": """
+        Adadelta Adafactor Adagrad Adam AdamW Adamax Ftrl Lamb Lion LossScaleOptimizer MultiOptimizer Muon
+        Nadam Optimizer OptimizerMap RMSprop SGD ScheduleFreeAdamW deserialize get legacy schedules
+        serialize""",
+    "losses": """
+        BinaryCrossentropy BinaryFocalCrossentropy CTC CategoricalCrossentropy CategoricalFocalCrossentropy
+        CategoricalGeneralizedCrossEntropy CategoricalHinge Circle CosineSimilarity Dice Hinge Huber
+        KLDivergence LogCosh Loss MeanAbsoluteError MeanAbsolutePercentageError MeanSquaredError
+        MeanSquaredLogarithmicError Poisson SparseCategoricalCrossentropy SquaredHinge Tversky
+        binary_crossentropy binary_focal_crossentropy categorical_crossentropy
+        categorical_focal_crossentropy categorical_generalized_cross_entropy categorical_hinge circle
+        cosine_similarity ctc deserialize dice get hinge huber kl_divergence log_cosh mean_absolute_error
+        mean_absolute_percentage_error mean_squared_error mean_squared_logarithmic_error poisson serialize
+        sparse_categorical_crossentropy squared_hinge tversky""",
+    "metrics": """
+        AUC Accuracy BinaryAccuracy BinaryCrossentropy BinaryIoU CategoricalAccuracy CategoricalCrossentropy
+        CategoricalHinge ConcordanceCorrelation CosineSimilarity F1Score FBetaScore FalseNegatives
+        FalsePositives Hinge IoU KLDivergence LogCoshError Mean MeanAbsoluteError
+        MeanAbsolutePercentageError MeanIoU MeanMetricWrapper MeanSquaredError MeanSquaredLogarithmicError
+        Metric OneHotIoU OneHotMeanIoU PearsonCorrelation Poisson Precision PrecisionAtRecall R2Score Recall
+        RecallAtPrecision RootMeanSquaredError SensitivityAtSpecificity SparseCategoricalAccuracy
+        SparseCategoricalCrossentropy SparseTopKCategoricalAccuracy SpecificityAtSensitivity SquaredHinge
+        Sum TopKCategoricalAccuracy TrueNegatives TruePositives binary_accuracy binary_crossentropy
+        binary_focal_crossentropy categorical_accuracy categorical_crossentropy
+        categorical_focal_crossentropy categorical_hinge concordance_correlation deserialize get hinge huber
+        kl_divergence log_cosh mean_absolute_error mean_absolute_percentage_error mean_squared_error
+        mean_squared_logarithmic_error pearson_correlation poisson serialize sparse_categorical_accuracy
+        sparse_categorical_crossentropy sparse_top_k_categorical_accuracy squared_hinge
+        top_k_categorical_accuracy""",
+    "activations": """
+        celu deserialize elu exponential gelu get glu hard_shrink hard_sigmoid hard_silu hard_swish
+        hard_tanh leaky_relu linear log_sigmoid log_softmax mish relu relu6 selu serialize sigmoid silu
+        soft_shrink softmax softplus softsign sparse_plus sparse_sigmoid sparsemax squareplus swish tanh
+        tanh_shrink threshold""",
+    "utils": """
+        Config CustomObjectScope FeatureSpace Progbar PyDataset Sequence array_to_img
+        audio_dataset_from_directory bounding_boxes clear_session custom_object_scope
+        deserialize_keras_object disable_interactive_logging enable_interactive_logging get_custom_objects
+        get_file get_registered_name get_registered_object get_source_inputs image_dataset_from_directory
+        img_to_array is_interactive_logging_enabled is_keras_tensor legacy load_img model_to_dot normalize
+        pack_x_y_sample_weight pad_sequences plot_model register_keras_serializable save_img
+        serialize_keras_object set_random_seed split_dataset standardize_dtype text_dataset_from_directory
+        timeseries_dataset_from_array to_categorical unpack_x_y_sample_weight""",
+    "callbacks": """
+        BackupAndRestore CSVLogger Callback CallbackList EarlyStopping History LambdaCallback
+        LearningRateScheduler ModelCheckpoint OrbaxCheckpoint ProgbarLogger ReduceLROnPlateau RemoteMonitor
+        SwapEMAWeights TensorBoard TerminateOnNaN""",
+}
+
+KERAS_MODULE_EXPORTS: Final = {f"keras.{category}": frozenset(names.split())
+                               for category, names in _KERAS_MODULE_EXPORTS.items()}
+"""What ``from keras.layers import *`` (or ``tensorflow.keras.layers``, ...) binds, by canonical module."""
 
 
 def is_keras_name(canonical: str) -> bool:
@@ -313,12 +491,24 @@ DATASETS: Final = {
     "keras.datasets.reuters.load_data": 46,
     "keras.datasets.imdb.load_data": 2,
 }
+REGRESSION_DATASETS: Final = frozenset({"keras.datasets.boston_housing.load_data",
+                                        "keras.datasets.california_housing.load_data"})
+"""keras.datasets loaders whose targets are continuous (house prices)."""
 ONE_HOT_FUNCTIONS: Final = frozenset({"keras.utils.to_categorical", "tensorflow.one_hot"})
 LABEL_PASS_THROUGH: Final = frozenset({
     # Calls that keep the labels as they are (values, encoding, range).
     "numpy.array", "numpy.asarray", "numpy.squeeze", "numpy.ravel", "tensorflow.convert_to_tensor",
     "tensorflow.constant", "tensorflow.cast", "tensorflow.squeeze", "pandas.Series", "numpy.concatenate",
+    # pad_sequences pads with 0 and keeps every id: the top id, which decides an overflow, is unchanged.
+    "keras.utils.pad_sequences", "keras.preprocessing.pad_sequences",
 })
+LABEL_SPLITTERS: Final = frozenset({"sklearn.model_selection.train_test_split", "sklearn.utils.shuffle"})
+"""Calls that return their arrays (split or shuffled) with the labels unchanged."""
+RANDOM_CLASS_IDS: Final = frozenset({"numpy.random.randint"})
+"""``np.random.randint(low, high, size)``: integers in ``[low, high)``."""
+RANDOM_REALS: Final = frozenset({"numpy.random.rand", "numpy.random.random", "numpy.random.randn",
+                                 "numpy.random.normal", "numpy.random.uniform", "numpy.random.random_sample"})
+"""Real-valued random arrays: as targets they are continuous."""
 LABEL_PASS_THROUGH_METHODS: Final = frozenset({"astype", "reshape", "squeeze", "ravel", "flatten", "copy",
                                               "to_numpy", "numpy", "values"})
 FIT_METHODS: Final = frozenset({"fit", "fit_on_texts", "adapt"})

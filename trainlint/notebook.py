@@ -29,7 +29,7 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 
-from trainlint.findings import Finding, Related, file_diagnostic
+from trainlint.findings import Edit, Finding, Related, file_diagnostic
 from trainlint.source import syntax_hint
 from trainlint.versions import Evidence, notebook_evidence
 
@@ -106,12 +106,24 @@ class NotebookSource:
         """The finding with its primary and related places pointing at cells (``line`` stays the joined line)."""
         where = self.locate(finding.line)
         related = tuple(self._place_related(r, finding.filename) for r in finding.related)
+        fix = finding.fix
+        if fix is not None:
+            fix = replace(fix, edits=tuple(self._place_edit(e, finding.filename) for e in fix.edits))
         if where is None:
-            return replace(finding, related=related)
+            return replace(finding, related=related, fix=fix)
         end = self.locate(finding.end_line)
         return replace(finding, cell=where.cell, cell_line=where.line, related=related,
                        column=finding.column + where.shift,
-                       end_column=finding.end_column + (end.shift if end is not None else 0))
+                       end_column=finding.end_column + (end.shift if end is not None else 0), fix=fix)
+
+    def _place_edit(self, edit: Edit, filename: str) -> Edit:
+        """An edit in the cell's own columns (IPython's dedent and prompts put back); ``line`` stays joined."""
+        where = self.locate(edit.line) if edit.filename == filename else None
+        if where is None:
+            return edit
+        end = self.locate(edit.end_line)
+        return replace(edit, cell=where.cell, cell_line=where.line, column=edit.column + where.shift,
+                       end_column=edit.end_column + (end.shift if end is not None else 0))
 
     def _place_related(self, related: Related, filename: str) -> Related:
         where = self.locate(related.line) if related.filename == filename else None

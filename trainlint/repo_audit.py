@@ -182,10 +182,10 @@ def run_report(args: argparse.Namespace) -> int:
         records = list(read_records(args.results))
     except OSError as error:
         return _usage(f"cannot read {args.results}: {error.strerror or error}")
-    return _summarise(records, sys.stdout, args.report)
+    return _summarise(records, sys.stdout, args.report, Path(args.results).name)
 
 
-def _summarise(records: list[dict], stream, report: str | None) -> int:
+def _summarise(records: list[dict], stream, report: str | None, audited: str = "repositories") -> int:
     from trainlint.results import format_repositories, summarize_records, write_records_report
     from trainlint.summary import format_summary
 
@@ -193,7 +193,7 @@ def _summarise(records: list[dict], stream, report: str | None) -> int:
     stream.write(format_summary(summary) + "\n" + format_repositories(audit))
     if report:
         try:
-            write_records_report(report, records)
+            write_records_report(report, records, audited)
         except OSError as error:
             print(f"trainlint: cannot write the report {report}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERROR

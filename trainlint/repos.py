@@ -24,6 +24,7 @@ from trainlint.batch import lint_sources
 from trainlint.cache import Cache
 from trainlint.stats import Stats
 from trainlint.files import SourceFile, discover_files
+from trainlint.findings import Finding
 from trainlint.progress import Progress
 from trainlint.settings import Settings
 
@@ -177,17 +178,34 @@ def _lint_checkout(spec: RepositorySpec, root: Path, options: AuditOptions) -> l
     stats = Stats()
     for result in results:
         stats.add(result.stats)
-    records: list[dict] = [{"type": RECORD_FINDING, "repository": spec.source, **f.to_dict()} for f in findings]
+    texts = {r.filename: r.text.split("\n") for r in results if r.text is not None}
+    records: list[dict] = [{"type": RECORD_FINDING, "repository": spec.source, **f.to_dict(),
+                            **_source_around(f, texts.get(f.filename))} for f in findings]
     records.append({
         "type": RECORD_REPOSITORY, "repository": spec.source, "url": spec.url, "ref": spec.ref,
-        "commit": _head_commit(root), "status": STATUS_COMPLETE,
+        "commit": _head_commit(root), "status": STATUS_COMPLETE, "keras_version": settings.keras_version,
         "files": len(results), "notebooks": sum(r.notebook for r in results),
         "skipped_notebooks": sum(bool(r.notebook and r.notes) for r in results),
         "parsed": stats.parsed, "cached": sum(r.cached for r in results), "models": stats.models,
         "compile_calls": stats.compile_calls, "resolved_compile_calls": stats.resolved_compile_calls,
+        "loss_calls": stats.loss_calls, "bound_loss_calls": stats.bound_loss_calls,
+        "compile_calls_with_loss": stats.compile_calls_with_loss, "runtime_width": stats.runtime_width,
+        "unresolved": dict(sorted(stats.unresolved.items())),
         "findings": len(findings), "findings_by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
     })
     return records
+
+
+SOURCE_CONTEXT = 2
+
+
+def _source_around(finding: Finding, lines: list[str] | None) -> dict:
+    """The reported line and those around it, for the HTML report (the clone is gone by the time it is written)."""
+    if not lines or not 1 <= finding.line <= len(lines):
+        return {}
+    first = max(1, finding.line - SOURCE_CONTEXT)
+    return {"source": {"first_line": first,
+                       "lines": lines[first - 1:min(len(lines), finding.line + SOURCE_CONTEXT)]}}
 
 
 def clone_directory(spec: RepositorySpec, options: AuditOptions) -> Path:

@@ -17,9 +17,9 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
-from trainlint.findings import Confirmation, Finding, Related
+from trainlint.findings import Finding
 from trainlint.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
-from trainlint.summary import AuditSummary, FolderCount, RuleCount
+from trainlint.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
 
 _DONE = (STATUS_COMPLETE, STATUS_FAILED)
 
@@ -103,10 +103,8 @@ class RepositoryAudit:
 def finding_from_record(record: dict) -> Finding:
     """The finding a ``finding`` record holds, its filename prefixed with its repository so that places from
     different repositories stay apart in a combined report."""
-    data = {key: value for key, value in record.items() if key not in ("type", "repository")}
-    related = tuple(Related(**item) for item in data.pop("related", ()))
-    confirmation = data.pop("confirmation", None)
-    finding = Finding(**data, related=related, confirmation=Confirmation(**confirmation) if confirmation else None)
+    data = {key: value for key, value in record.items() if key not in ("type", "repository", "source")}
+    finding = Finding.from_dict(data)
     prefix = record["repository"].rstrip("/") + "/"
     return replace(finding, filename=prefix + finding.filename,
                    related=tuple(replace(r, filename=prefix + r.filename) for r in finding.related))
@@ -128,6 +126,10 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
     names = {f.code: f.name for f in findings}
     per_rule = Counter(f.code for f in findings)
 
+    unresolved: Counter = Counter()
+    for record in complete.values():
+        unresolved.update({str(k): int(v) for k, v in (record.get("unresolved") or {}).items()})
+
     def total(field: str) -> int:
         return sum(int(r.get(field) or 0) for r in complete.values())
 
@@ -135,7 +137,9 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         files=total("files"), notebooks=total("notebooks"), skipped_notebooks=total("skipped_notebooks"),
         parsed=total("parsed"), cached=total("cached"), models=total("models"),
         compile_calls=total("compile_calls"), resolved_compile_calls=total("resolved_compile_calls"),
-        findings=len(findings),
+        loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
+        compile_calls_with_loss=total("compile_calls_with_loss"), runtime_width=total("runtime_width"),
+        unresolved=sorted_reasons(unresolved), findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
         by_folder=tuple(FolderCount(name, int(complete[name].get("files") or 0), per_repository[name])
@@ -163,12 +167,45 @@ def repositories_html(audit: RepositoryAudit) -> str:
             f"{audit.repositories - len(audit.failed)} complete, {len(audit.failed)} failed.</p>{failures}")
 
 
-def write_records_report(path: str | Path, records: Iterable[dict]) -> tuple[AuditSummary, RepositoryAudit]:
-    """The batch audit's HTML report, built from a results file's records, with the repositories section added."""
-    from trainlint.plugin.html_report import render_report
+def write_records_report(path: str | Path, records: Iterable[dict],
+                         audited: str = "repositories") -> tuple[AuditSummary, RepositoryAudit]:
+    """The batch audit's HTML report, built from a results file's records, with the repositories section added:
+    each repository with its coverage or why it failed, and links to its files at the audited commit."""
+    from trainlint.plugin.html_report import ReportHeader, Section, render_report, repository_link
 
+    records = list(records)
     summary, findings, audit = summarize_records(records)
-    page = render_report(summary, findings, title=f"trainlint audit of {audit.repositories} repositories")
+    last = {r["repository"]: r for r in records if r["type"] == RECORD_REPOSITORY}
+    per_repository = Counter(r["repository"] for r in records if r["type"] == RECORD_FINDING
+                             and last.get(r["repository"], {}).get("status") == STATUS_COMPLETE)
+    sections = tuple(
+        Section(name, int(r.get("files") or 0), per_repository[name], int(r.get("compile_calls") or 0),
+                int(r.get("resolved_compile_calls") or 0), status=r.get("status") or "", reason=r.get("reason") or "",
+                url=r.get("url"), commit=r.get("commit"))
+        for name, r in sorted(last.items(), key=lambda item: (item[1].get("status") != STATUS_FAILED,
+                                                              -per_repository[item[0]], item[0])))
+
+    def link(filename: str, line: int) -> str | None:
+        for name, record in last.items():
+            prefix = name.rstrip("/") + "/"
+            if filename.startswith(prefix):
+                return repository_link(record.get("url"), record.get("commit"), filename[len(prefix):], line)
+        return None
+
+    versions = tuple(sorted({str(r["keras_version"]) for r in last.values() if r.get("keras_version")}))
+    sources: dict[str, list[str]] = {}
+    for record in records:  # the lines around each finding, as the audit kept them
+        excerpt = record.get("source") if record["type"] == RECORD_FINDING else None
+        if isinstance(excerpt, dict) and isinstance(excerpt.get("lines"), list):
+            name = record["repository"].rstrip("/") + "/" + record["filename"]
+            lines = sources.setdefault(name, [])
+            first = int(excerpt.get("first_line") or 1)
+            needed = first - 1 + len(excerpt["lines"])
+            lines.extend([""] * max(0, needed - len(lines)))
+            lines[first - 1:needed] = [str(line) for line in excerpt["lines"]]
+    header = ReportHeader(audited=f"{audited}: {audit.repositories} repositories", keras_versions=versions)
+    page = render_report(summary, findings, title=f"trainlint audit of {audit.repositories} repositories",
+                         header=header, sections=sections, links=link, sources=sources)
     page = page.replace("<h2>Charts</h2>", repositories_html(audit) + "<h2>Charts</h2>", 1)
     Path(path).write_text(page, encoding="utf-8")
     return summary, audit

@@ -24,6 +24,7 @@ class Settings:
     exclude: tuple[str, ...] | None = None  # None: the built-in folder excludes (files.DEFAULT_EXCLUDES)
     extend_exclude: tuple[str, ...] = ()
     root: str = "."
+    extend_ignore: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.keras_version not in KERAS_SETTINGS:
@@ -32,7 +33,7 @@ class Settings:
     def enabled(self, code: str) -> bool:
         """Prefix matching as in ruff and flake8: the most specific matching prefix decides."""
         selected = max((len(p) for p in (*self.select, *self.extend_select) if code.startswith(p)), default=-1)
-        ignored = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        ignored = max((len(p) for p in (*self.ignore, *self.extend_ignore) if code.startswith(p)), default=-1)
         opt_in = max((len(p) for p in OPT_IN_PREFIXES if code.startswith(p)), default=-1)
         return selected > ignored and selected >= opt_in
 

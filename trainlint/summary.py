@@ -36,14 +36,24 @@ class AuditSummary:
     models: int
     compile_calls: int
     resolved_compile_calls: int
-    """Compile calls whose model head (units and activation) and loss were both resolved."""
+    """Compile calls with a loss whose model head (its activation) and loss were both resolved."""
     findings: int
     by_rule: tuple[RuleCount, ...]
     by_folder: tuple[FolderCount, ...]
+    loss_calls: int = 0
+    """Losses applied outside ``compile``: a Keras custom loop's ``loss_fn(y, logits)``, PyTorch's
+    ``criterion(output, target)``."""
+    bound_loss_calls: int = 0
+    """Of those, the ones whose prediction is a model output with a resolved head."""
+    compile_calls_with_loss: int = 0
+    runtime_width: int = 0
+    unresolved: tuple[tuple[str, int], ...] = ()
+    """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
 
     @property
     def coverage(self) -> float | None:
-        return self.resolved_compile_calls / self.compile_calls if self.compile_calls else None
+        sites = self.compile_calls_with_loss
+        return self.resolved_compile_calls / sites if sites else None
 
     def overview(self) -> list[tuple[str, str]]:
         coverage = "n/a" if self.coverage is None else f"{self.coverage:.0%}"
@@ -55,10 +65,19 @@ class AuditSummary:
             ("files parsed", str(self.parsed)),
             ("results from cache", str(self.cached)),
             ("models found", str(self.models)),
-            ("compile calls", str(self.compile_calls)),
-            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls} ({coverage})"),
+            ("compile calls", f"{self.compile_calls} ({self.compile_calls_with_loss} with a loss)"),
+            ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
+             + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
+            *self._loss_call_rows(),
             ("findings", str(self.findings)),
         ]
+
+    def _loss_call_rows(self) -> list[tuple[str, str]]:
+        if not self.loss_calls:
+            return []
+        share = f"{self.bound_loss_calls / self.loss_calls:.0%}"
+        return [("losses applied outside compile", str(self.loss_calls)),
+                ("model output resolved", f"{self.bound_loss_calls} of {self.loss_calls} ({share})")]
 
 
 def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummary:
@@ -80,6 +99,10 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         models=stats.models,
         compile_calls=stats.compile_calls,
         resolved_compile_calls=stats.resolved_compile_calls,
+        loss_calls=stats.loss_calls, bound_loss_calls=stats.bound_loss_calls,
+        compile_calls_with_loss=stats.compile_calls_with_loss,
+        runtime_width=stats.runtime_width,
+        unresolved=sorted_reasons(stats.unresolved),
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
@@ -98,6 +121,10 @@ def _keras_of(results) -> str:
     return common + (f"; {others} other file{'s' if others > 1 else ''} differ" if others else "")
 
 
+def sorted_reasons(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
 def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list[str]:
     cells = [tuple(str(c) for c in row) for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) if cells else len(h) for i, h in enumerate(headers)]
@@ -111,6 +138,9 @@ def _table(headers: tuple[str, ...], rows: list[tuple], right: set[int]) -> list
 def format_summary(summary: AuditSummary) -> str:
     lines = ["", "Audit summary", ""]
     lines += _table(("", ""), summary.overview(), right=set())[2:]
+    if summary.unresolved:
+        lines += ["", "Why compile calls with a loss were not judged (--explain-unresolved lists them)", ""]
+        lines += _table(("reason", "calls"), list(summary.unresolved), {1})
     if summary.by_rule:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})

@@ -25,12 +25,16 @@ from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
+    OPAQUE_CALL,
+    OPAQUE_STACK,
     AppliedLoss,
     Call,
     Choice,
     ClassValue,
     Const,
+    Count,
     Derived,
+    Distinct,
     Function,
     Instance,
     Mapping,
@@ -45,6 +49,7 @@ from trainlint.analysis.values import (
     box_key,
     pick,
 )
+from trainlint.frameworks import frontends
 
 MAX_STATES = 16
 MAX_ASSUMPTIONS = 4
@@ -85,6 +90,8 @@ class ModelEvent:
     kwargs: tuple[tuple[str, Value], ...]
     node: cst.Call
     scenario: Scenario
+    overridden: bool = False
+    """The model's class defines this method: its arguments are the class's own, not Keras's."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
@@ -186,6 +193,11 @@ class Interpreter:
         """A subclassed Keras model is both: ``self.attr`` reads the instance, ``self(x)`` calls the model."""
         self._unknown_instances: dict[int, tuple[Instance, dict]] = {}
         self.optimizers: dict[int, Call] = {}
+        self._star_modules: list[str] = []
+        """Keras modules imported with ``*``: a name they export, bound nowhere else, is theirs."""
+        self.unseen_compiles: dict[int, tuple[cst.Call, Value, tuple, tuple]] = {}
+        """``x.compile(...)`` calls on something that is no model the evaluator built (a loaded model, a parameter),
+        by call site: the receiver, args and kwargs. Counted by the coverage report, never judged."""
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
@@ -196,6 +208,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self.frontends = frontends()
+        self.framework_events: list = []
+        """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
 
     # --- entry point ------------------------------------------------------------------------------------
 
@@ -251,21 +266,31 @@ class Interpreter:
         """
         frame = Frame(globals_env, function=function)
         env: dict[str, Value] = {}
-        heap: dict[Any, Value] = dict(module_heap)
+        state = State(env, dict(module_heap), Scenario())
         params = list(_all_params(function.params))
         for index, param in enumerate(params):
             name = param.name.value
             if index == 0 and owner is not None and name in ("self", "cls"):
                 owner_value = globals_env.get(owner.name.value)
                 if isinstance(owner_value, ClassValue):
-                    env[name] = self._unknown_instance(owner_value, function, owner, heap)
+                    env[name] = self._standalone_self(owner_value, function, state) or self._unknown_instance(
+                        owner_value, function, owner, state.heap)
                     continue
             env[name] = Sym(name)
         self._call_stack.append(function)
         try:
-            self._block(_body_statements(function.body), [State(env, heap, Scenario())], frame)
+            self._block(_body_statements(function.body), [state], frame)
         finally:
             self._call_stack.pop()
+
+    def _standalone_self(self, cls: ClassValue, function: cst.FunctionDef, state: State) -> Value | None:
+        """A framework's ``self`` for a method nobody called (a PyTorch module's ``training_step``)."""
+        if function.name.value != "__init__":
+            for frontend in self.frontends:
+                instance = frontend.standalone_self(self, cls, state)
+                if instance is not None:
+                    return instance
+        return None
 
     def _unknown_instance(self, cls: ClassValue, function: cst.FunctionDef, owner: cst.ClassDef,
                           heap: dict) -> Instance:
@@ -490,6 +515,10 @@ class Interpreter:
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
         if isinstance(small.names, cst.ImportStar):
+            if small.module is not None and not small.relative:
+                module = knowledge.canonical_name(_dotted(small.module))
+                if module in knowledge.KERAS_MODULE_EXPORTS and module not in self._star_modules:
+                    self._star_modules.append(module)
             return
         base = _dotted(small.module) if small.module is not None else ""
         relative = "." * len(small.relative)
@@ -554,7 +583,7 @@ class Interpreter:
         # Only literal lists and tuples are unrolled (``for units in [64, 32]``); ``range`` loops are data loops.
         items = _iteration_items(iterable) if isinstance(statement.iter, (cst.List, cst.Tuple, cst.Name)) else None
         if items is None:
-            return self._loop_unknown(statement.body, state, frame, statement.target)
+            return self._loop_unknown(statement.body, state, frame, statement.target, iterable)
         states = [state]
         for item in items:
             for live in states:
@@ -563,11 +592,16 @@ class Interpreter:
             states = self._block(_body_statements(statement.body), states, frame)
         return states
 
-    def _loop_unknown(self, body, state: State, frame: Frame, target) -> list[State]:
+    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
+                      ) -> list[State]:
         """A loop of unknown length: run the body once, then forget what it may have changed."""
         before = state.fork()
         if target is not None:
-            self._assign(target, Sym(_label(target)), state, frame)
+            item = None
+            if iterable is not None:
+                item = next((found for frontend in self.frontends
+                             if (found := frontend.loop_item(iterable)) is not None), None)
+            self._assign(target, item if item is not None else Sym(_label(target)), state, frame)
         after_states = self._block(_body_statements(body), [state], frame)
         for after in after_states:
             after.done = False
@@ -753,6 +787,9 @@ class Interpreter:
         if value is None:
             if name in BUILTINS:
                 return Ref(f"builtins.{name}", node)
+            for module in self._star_modules:
+                if name in knowledge.KERAS_MODULE_EXPORTS[module]:
+                    return Ref(f"{module}.{name}", node)
             value = frame.unknowns.setdefault(name, Sym(name))
         return self._resolved(value, state, node)
 
@@ -797,7 +834,8 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
-            return self._resolved(self._derived(base, attr, f"self.{attr}"), state, node)
+            return self._framework_attribute(base, attr, node) or self._resolved(
+                self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
@@ -806,12 +844,24 @@ class Interpreter:
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
         if box_key(base) is not None:
             return Method(base, attr, node.value)
-        return Sym(attr)
+        return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
+        for frontend in self.frontends:
+            found = frontend.attribute(base, attr, node)
+            if found is not None:
+                return found
+        return None
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = pick(self._eval(node.value, state, frame), state.scenario)
         if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
             return base  # y[:1000] keeps the encoding and the range of the labels
+        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice)
+                and isinstance(node.slice[1].slice, cst.Index)):
+            column = self._eval(node.slice[1].slice.value, state, frame)
+            if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
+                return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
         if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
@@ -978,9 +1028,34 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
+            for frontend in self.frontends:
+                result = frontend.starred_call(self, function, node, state, frame)
+                if result is not None:
+                    return result
             return Sym(_label(node.func) + "(...)", anonymous=True)
         args, kwargs = arguments
+        if type(node.func) is cst.Attribute:
+            if node.func.attr.value == "compile":
+                return self._compile_call(function, args, kwargs, node, state, frame)
+            if node.func.attr.value == "__init__" and _is_super(node.func.value):
+                self._functional_init(args, kwargs, state)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _functional_init(self, args, kwargs, state: State) -> None:
+        """``super().__init__(inputs=..., outputs=...)`` in a Model subclass: the instance is a functional model."""
+        outputs = argument(args, kwargs, "outputs", 1)
+        instance = state.env.get("self")
+        if outputs is not None and isinstance(instance, Instance) and argument(args, kwargs, "inputs", 0) is not None:
+            state.heap[("functional outputs", id(instance))] = outputs
+
+    def _compile_call(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        seen = len(self.events)
+        result = self._call_value(function, args, kwargs, node, state, frame)
+        if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
+            # re.compile, torch.compile are references, not methods: only a method of some object counts.
+            receiver = function.receiver if isinstance(function, Method) else function
+            self.unseen_compiles.setdefault(id(node), (node, receiver, args, kwargs))
+        return result
 
     def _call_value(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
         function = pick(function, state.scenario)
@@ -989,6 +1064,11 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, (Instance, Call)):
+            for frontend in self.frontends:
+                result = frontend.call_object(self, function, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if isinstance(function, Ref):
             return self._outside_call(function, args, kwargs, node, state)
         if isinstance(function, Function):
@@ -999,6 +1079,10 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
+        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+            # A custom layer applied to a tensor: an output the head walk names (its call is not followed).
+            self._escape((*args, *(v for _, v in kwargs)), state)
+            return Tensor(function, args, node)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -1009,15 +1093,30 @@ class Interpreter:
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
+        for frontend in self.frontends:
+            if frontend.claims(name):
+                result = frontend.outside_call(self, name, args, kwargs, node, state)
+                if result is not None:
+                    return result
         if name.startswith("builtins."):
             result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
+            result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
             return self._new_box(result, state) if box_key(result) is not None else result
+        if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
+            return Distinct("np.unique(...)", anonymous=True, of=args[0])
+        if name in knowledge.LABEL_SPLITTERS and args and all(box_key(pick(a, state.scenario)) is None for a in args):
+            # train_test_split(X, y) -> X_train, X_test, y_train, y_test; shuffle(X, y) -> X, y: the same labels.
+            # (A mutable list would come back as new arrays, not as the same list: those stay unknown below.)
+            arrays = tuple(a for a in args)
+            if name.endswith("train_test_split"):
+                return Seq(tuple(a for array in arrays for a in (array, array)), node)
+            return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
                 return self._new_box(_copy(passed), state)  # an array copies the list
             return args[0]
-        if name in knowledge.DATASETS:
+        if name in knowledge.DATASETS or name in knowledge.REGRESSION_DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
             return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
         if name.startswith("keras.optimizers."):
@@ -1031,7 +1130,7 @@ class Interpreter:
             elif isinstance(layers_value, Seq):
                 layers = layers_value.items
             else:
-                layers = (OPAQUE,)
+                layers = (OPAQUE_STACK,)
             return self._new_model(node, state, layers=layers)
         if name == knowledge.MODEL:
             outputs = dict(kwargs).get("outputs", args[1] if len(args) > 1 else None)
@@ -1042,6 +1141,12 @@ class Interpreter:
             if isinstance(outputs, Mapping):
                 return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
             return self._new_model(node, state, outputs=(outputs,))
+        if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
+            return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
+        task = knowledge.task_model(name)
+        if task is not None:  # keras_hub.models.BertClassifier(.from_preset): its head is in the table too
+            target = task[0] + (".from_preset" if task[1] else "")
+            return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
         signature = knowledge.applied_loss_function(name)
@@ -1072,6 +1177,10 @@ class Interpreter:
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
+        for frontend in self.frontends:
+            result = frontend.method_call(self, receiver, method.name, args, kwargs, node, state)
+            if result is not None:
+                return result
         if box_key(receiver) is not None:
             if method.name in _READING_METHODS:
                 current = pick(state.heap.get(box_key(receiver), receiver), state.scenario)
@@ -1104,7 +1213,8 @@ class Interpreter:
             if method.name in _TRAINING_METHODS:
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
-                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario))
+                self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
+                                              overridden=own is not None))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1254,20 +1364,25 @@ class Interpreter:
         if not _derives_from_keras_model(cls):
             return instance
         call = _find_method(cls, "call")
-        outputs: tuple[Value, ...] = (OPAQUE,)
-        if call is not None:
+        functional = state.heap.get(("functional outputs", id(instance)))
+        if init is None and call is None:  # keras.Model's own constructor: CustomModel(inputs, outputs)
+            functional = argument(args, kwargs, "outputs", 1)
+        outputs: tuple[Value, ...] = (OPAQUE_CALL,)
+        if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
+            outputs = _outputs_of(functional)
+        elif call is not None:
             result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
                                          state)
-            if isinstance(result, Tensor):
-                outputs = (result,)
+            if _is_output(result):
+                outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
         return model
 
 
-_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | {
-    "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+_OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
+    knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
@@ -1392,6 +1507,29 @@ _EXPRESSIONS = {
 }
 
 
+def _is_output(value: Value) -> bool:
+    """A model output: a tensor, tensors in a tuple or dict, or one of them chosen by a condition."""
+    if isinstance(value, Choice):
+        return _is_output(value.if_true) and _is_output(value.if_false)
+    if isinstance(value, Seq):
+        return bool(value.items) and all(_is_output(item) for item in value.items)
+    if isinstance(value, Mapping):
+        return bool(value.items) and all(_is_output(item) for _, item in value.items)
+    return isinstance(value, Tensor)
+
+
+def _outputs_of(value: Value) -> tuple[Value, ...]:
+    if isinstance(value, Seq):
+        return value.items
+    if isinstance(value, Mapping):
+        return tuple(v for _, v in value.items)
+    return (value,)
+
+
+def _is_super(node) -> bool:
+    return type(node) is cst.Call and type(node.func) is cst.Name and node.func.value == "super"
+
+
 def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
     seen = 0
     pending = [cls]
@@ -1402,6 +1540,20 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _derives_from(cls: ClassValue, canonical: str) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == canonical:
+                return True
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return False
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:
@@ -1673,6 +1825,23 @@ def _container_mutation(current: Seq | Mapping, operation: str, args: tuple[Valu
                         ) -> tuple[Value, Value] | None:
     """``(new contents, what the call returns)`` for a mutation modelled exactly, else None (unknown)."""
     return None
+
+
+def _class_count(name: str, args: tuple[Value, ...], result: Value) -> Value:
+    """Keep the relation an unknown count has to the labels: ``len(set(y))``, ``len(tokenizer.word_index)``."""
+    if not isinstance(result, Sym) or isinstance(result, (Count, Distinct)) or len(args) != 1:
+        return result
+    (arg,) = args
+    if name == "set" and not isinstance(arg, (Seq, Mapping, Const)):
+        return Distinct(result.label, anonymous=True, of=arg)
+    if name in ("list", "sorted", "tuple") and isinstance(arg, Distinct):
+        return arg
+    if name == "len" and isinstance(arg, Distinct) and arg.of is not None:
+        return Count(result.label, anonymous=True, kind="distinct", of=arg.of)
+    if (name == "len" and isinstance(arg, Method) and arg.name == "word_index" and isinstance(arg.receiver, Call)
+            and arg.receiver.target == "keras.preprocessing.Tokenizer"):
+        return Count(result.label, anonymous=True, kind="word_index", of=arg.receiver)
+    return result
 
 
 def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:

@@ -8,21 +8,28 @@ resolve to a known Keras object or a constant becomes ``None`` and the rules sta
 
 from __future__ import annotations
 
+import libcst as cst
+
 from trainlint import knowledge
 import re
+from dataclasses import replace
 
 from trainlint.analysis.evaluator import LossEvent, ModelEvent
-
-from trainlint.analysis.facts import Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup
+from trainlint.analysis.facts import (Head, Labels, LossSpec, MetricSpec, OptimizerCall, SourceRef, TrainingSetup,
+                                      Unresolved)
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     AppliedLoss,
     Call,
     Choice,
     Const,
+    Count,
     Derived,
+    Function,
+    Instance,
     Mapping,
     ModelValue,
+    Opaque,
     Ref,
     Seq,
     Sym,
@@ -38,6 +45,12 @@ class Extractor:
     def __init__(self, unit: str, keras_version: str):
         self.unit = unit
         self.keras_version = keras_version
+        self.obstacle: Unresolved | None = None
+        """Why the last head walk that failed stopped (for the coverage report, never for a verdict)."""
+
+    def _stuck(self, reason: str, detail: str = "") -> None:
+        if self.obstacle is None:
+            self.obstacle = Unresolved(reason, detail)
 
     def ref(self, node) -> SourceRef:
         return SourceRef(self.unit, node)
@@ -60,6 +73,7 @@ class Extractor:
 
     def heads(self, model: ModelValue, scenario: Scenario, depth: int = 0) -> list[Head | None]:
         if depth > 8:
+            self._stuck("head: models nested too deeply")
             return [None]
         if model.layers is not None:
             return [self._head_of_stack([pick(layer, scenario) for layer in model.layers], scenario, depth)]
@@ -75,6 +89,7 @@ class Extractor:
             if step == "continue":
                 continue
             return self._with_name(step, name)
+        self._stuck("head: no output layer")
         return None
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
@@ -83,6 +98,7 @@ class Extractor:
         for _ in range(64):
             tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
+                self._stuck(*_describe("head", tensor))
                 return None
             producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
@@ -90,6 +106,7 @@ class Extractor:
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
+                    self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
@@ -97,8 +114,10 @@ class Extractor:
                 if step != "continue":
                     return self._with_name(step, name)
             if len(tensor.inputs) != 1:
+                self._stuck("head: merges several tensors")
                 return None
             tensor = tensor.inputs[0]
+        self._stuck("head: too deep")
         return None
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
@@ -107,10 +126,13 @@ class Extractor:
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
+                self._stuck("head: inner model with several outputs")
                 return None
             head = inner[0]
-            return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            finished = self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            return replace(finished, width_of=head.width_of)
         if not isinstance(layer, Call):
+            self._stuck(*_describe("head", layer))
             return None
         if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
             return self._step(layer.argument("layer", 0), scenario, after, depth)
@@ -120,11 +142,29 @@ class Extractor:
             fixed = knowledge.ACTIVATION_LAYERS[layer.target]
             activation = fixed or self.activation(layer.argument("activation", 0), scenario)
             if activation is None:
+                self._stuck("activation: not a known activation", layer.short_name)
                 return None
             after.insert(0, (activation, self.ref(layer.node)))
             return "continue"
-        if layer.target in knowledge.DENSE_LAYERS:
-            units_value = pick(layer.argument("units", 0), scenario)
+        if layer.target == "keras.layers.Lambda":  # Lambda(tf.nn.softmax): an activation; any other: unknown
+            function = pick(layer.argument("function", 0), scenario)
+            activation = knowledge.ACTIVATION_FUNCTIONS.get(knowledge.canonical_name(function.name)) if isinstance(
+                function, Ref) else None
+            if activation is None:
+                self._stuck("head: layer Lambda")
+                return None
+            after.insert(0, (activation, self.ref(layer.node)))
+            return "continue"
+        if layer.target == "keras.layers.Bidirectional":
+            return self._bidirectional(layer, scenario, after, depth)
+        if layer.target in knowledge.APPLICATION_MODELS:
+            return self._application(layer, scenario, after)
+        task = knowledge.task_model(layer.target)
+        if task is not None:
+            return self._task_model(layer, knowledge.TASK_MODELS[task[0]], task[1], scenario, after)
+        kind = knowledge.HEAD_LAYERS.get(layer.target)
+        if kind is not None:
+            units_value = pick(layer.argument(kind.units, 0), scenario)
             units = self.constant(units_value, scenario)
             if not isinstance(units, int) or isinstance(units, bool):
                 units = None
@@ -132,12 +172,66 @@ class Extractor:
                     # A scenario that leaves the output fewer than 2 units (num_classes != 2 and <= 2) is no
                     # path a classifier takes, and no width is pinned: judging "any width" there is noise.
                     return None
-            activation_value = layer.argument("activation", 1)
-            # An unresolved activation (None) still leaves the width known for the rules that need only that.
-            own = knowledge.LINEAR if activation_value is None else self.activation(activation_value, scenario)
-            where = layer.argument_node("activation", 1) or layer.node
-            return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+            position = kind.activation_position
+            activation_value = layer.argument("activation", position)
+            if position is None and len(layer.args) > 5:
+                own = None  # activation may be among the positional arguments, at a version-dependent place
+            else:
+                # An unresolved activation (None) still leaves the width known for the rules that need only that.
+                own = kind.default_activation if activation_value is None else self.activation(activation_value,
+                                                                                                scenario)
+            if kind.recurrent and own == knowledge.SOFTMAX:
+                own = None  # o * softmax(c) sums to no 1: no softmax head
+            where = layer.argument_node("activation", position) or layer.node
+            head = self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+            if units is None and isinstance(units_value, Count) and units_value.of is not None:
+                head = replace(head, width_of=(units_value.kind, id(units_value.of)))
+            return head
+        self._stuck(*_describe("head", layer))
         return None
+
+    def _application(self, layer: Call, scenario: Scenario, after: list):
+        """``keras.applications.X(include_top=True, classes=N, classifier_activation=...)``: its documented head."""
+        top = layer.argument("include_top")
+        if layer.args or (top is not None and self.constant(top, scenario) is not True):
+            self._stuck("head: keras.applications model without its top" if top is not None else
+                        "head: keras.applications model with positional arguments", layer.target)
+            return None
+        classes = layer.argument("classes")
+        units = knowledge.APPLICATION_DEFAULT_CLASSES if classes is None else self.constant(classes, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("classifier_activation")
+        own = knowledge.SOFTMAX if activation_value is None else self.activation(activation_value, scenario)
+        where = layer.argument_node("classifier_activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _task_model(self, layer: Call, kind, from_preset: bool, scenario: Scenario, after: list):
+        """A library classifier (``keras_hub.models.BertClassifier``): ``Dense(num_classes, activation)`` on top."""
+        units_value = layer.argument("num_classes", None if from_preset else kind.units_position)
+        units = self.constant(units_value, scenario)
+        if not isinstance(units, int) or isinstance(units, bool):
+            units = None
+        activation_value = layer.argument("activation")
+        own = kind.default_activation if activation_value is None else self.activation(activation_value, scenario)
+        if units_value is None:
+            self._stuck("head: library classifier without num_classes", layer.target)
+            return None
+        where = layer.argument_node("activation") or layer.node
+        return self._finish(units, [own], self.ref(layer.node), self.ref(where), after)
+
+    def _bidirectional(self, layer: Call, scenario: Scenario, after: list, depth: int):
+        """``Bidirectional(LSTM(n))`` concatenates both directions: 2n units, the inner layer's activation."""
+        mode = layer.argument("merge_mode", 1)
+        if mode is not None and self.constant(mode, scenario) != "concat":
+            self._stuck("head: Bidirectional merge_mode")
+            return None
+        inner = self._step(layer.argument("layer", 0), scenario, [], depth)
+        if not isinstance(inner, Head):
+            return inner if inner is None else self._stuck("head: Bidirectional") or None
+        units = 2 * inner.units if inner.units is not None else None
+        return self._finish(units, list(inner.activations) or [knowledge.LINEAR], inner.layer, inner.activation_at,
+                            after)
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
         chain = [*own, *(a for a, _ in after)]
@@ -154,7 +248,7 @@ class Extractor:
         if head is None or head == "continue":
             return None
         if isinstance(name, str):
-            return Head(head.units, head.activation, head.layer, head.activation_at, head.activations, name)
+            return replace(head, output_name=name)
         return head
 
     def activation(self, value: Value | None, scenario: Scenario) -> str | None:
@@ -291,6 +385,28 @@ class Extractor:
                               explicit_threshold=threshold_value is not None)
         return None
 
+    # --- coverage: why a compile call was not judged -------------------------------------------------------
+
+    def unresolved(self, event: ModelEvent, setups: list[TrainingSetup]) -> Unresolved | None:
+        """Why a compile call with a loss left no judgeable setup; None when one resolved or there is no loss."""
+        if not has_loss(event) or any(resolved(s) for s in setups):
+            return None
+        loss_value = event.argument("loss", 1)
+        scenario = _scenarios(event.scenario, (event.model, loss_value))[0]
+        self.obstacle = None
+        heads = self.heads(event.model, scenario)
+        if not heads:
+            return Unresolved("model: no outputs")
+        found = [h for h in heads if h is not None]
+        if not found:
+            return self.obstacle or Unresolved("head: unknown")
+        head = next((h for h in found if h.activation is None), None)
+        if head is not None:
+            return Unresolved("activation: not resolved", _code_label(head.activation_at.node))
+        index = heads.index(found[0])
+        value = pick(_for_output(pick(loss_value, scenario), index, found[0], len(heads)), scenario)
+        return _loss_obstacle(value, found[0], self.keras_version)
+
     # --- compile events ---------------------------------------------------------------------------------
 
     def setups(self, event: ModelEvent, fits: tuple[ModelEvent, ...] = ()) -> list[TrainingSetup]:
@@ -365,6 +481,94 @@ class Extractor:
         else:
             return (), None
         return tuple(m for m in (self.metric(item, scenario) for item in items) if m is not None), None
+
+
+def _code_label(node) -> str:
+    """A short description of the code at a node, without generating code (``activation``, ``tf.nn.gelu``)."""
+    node = getattr(node, "value", node) if isinstance(node, cst.Arg) else node
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = _code_label(node.value)
+        return f"{base}.{node.attr.value}" if base else node.attr.value
+    if isinstance(node, cst.Call):
+        return _code_label(node.func) + "(...)"
+    return ""
+
+
+def has_loss(event: ModelEvent) -> bool:
+    """A compile call that names a loss: the sites a head/loss rule can judge (a GAN's own compile names none;
+    a class's own ``compile(d_optimizer, g_optimizer, loss_fn)`` takes no Keras loss by position)."""
+    value = event.argument("loss", None if event.overridden else 1)
+    return value is not None and not (isinstance(value, Const) and value.value is None)
+
+
+def resolved(setup: TrainingSetup) -> bool:
+    """Head and loss resolved: the head's activation and the loss are known (its width may be a runtime value)."""
+    return setup.loss is not None and setup.head.activation is not None
+
+
+def _describe(role: str, value) -> tuple[str, str]:
+    """What a value the analysis could not see through is, as a reason to count and a detail to show."""
+    if isinstance(value, Call):
+        category, _, short = value.target.rpartition(".")
+        if category == "keras.layers":
+            return f"{role}: layer {short}", ""
+        if value.target == "keras.models.load_model" or value.target == "keras.saving.load_model":
+            return f"{role}: load_model", ""
+        if category.startswith("keras.applications"):
+            return f"{role}: keras.applications model", value.target
+        return f"{role}: {value.target}", ""
+    if isinstance(value, Opaque):
+        return f"{role}: {value.why}", ""
+    if isinstance(value, Instance):
+        return f"{role}: custom layer", value.cls.node.name.value
+    if isinstance(value, Sym):
+        label = value.label
+        if label.endswith("(...)"):
+            return f"{role}: returned by a call not followed", label
+        return f"{role}: unknown value", label
+    if isinstance(value, Choice):
+        return f"{role}: depends on an undecided condition", ""
+    if value is None:
+        return f"{role}: unknown", ""
+    return f"{role}: {type(value).__name__.lower()}", ""
+
+
+def describe_receiver(receiver) -> Unresolved:
+    """Why a ``x.compile(...)`` whose ``x`` is no model the evaluator built is not judged."""
+    if isinstance(receiver, Sym) and receiver.label.endswith(".compile"):
+        owner = receiver.label[:-len(".compile")]
+        if owner.startswith("super(") or owner == "self":
+            return Unresolved("model: subclass compiles itself", owner)
+        return Unresolved("model: not visible", owner)
+    reason, detail = _describe("model", receiver)
+    return Unresolved(reason, detail)
+
+
+def _loss_obstacle(value, head: Head, keras_version: str) -> Unresolved:
+    if value is None:
+        return Unresolved("loss: not matched to this output")
+    if isinstance(value, Const):
+        if isinstance(value.value, str):
+            if knowledge.loss_from_string(value.value, keras_version) == knowledge.AUTO_CROSSENTROPY:
+                return Unresolved("loss: 'crossentropy' chosen from shapes", value.value)
+            return Unresolved("loss: unknown name", value.value)
+        return Unresolved("loss: constant", repr(value.value))
+    if isinstance(value, Ref):
+        return Unresolved("loss: function outside keras.losses", knowledge.canonical_name(value.name))
+    if isinstance(value, Call):
+        category, _, short = value.target.rpartition(".")
+        if category == "keras.losses":
+            return Unresolved("loss: keras.losses class not in the table", short)
+        return Unresolved("loss: object outside keras.losses", value.target)
+    if isinstance(value, Function):
+        node = value.node
+        return Unresolved("loss: user function", node.name.value if node is not None else "")
+    if isinstance(value, Instance):
+        return Unresolved("loss: user object", value.cls.node.name.value)
+    reason, detail = _describe("loss", value)
+    return Unresolved(reason, detail)
 
 
 def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
@@ -454,12 +658,50 @@ class LabelReader:
         if isinstance(value, Call):
             return self._call(value, scenario, depth)
         if isinstance(value, Derived):
-            return self._derived(value, scenario)
+            return self._derived(value, scenario, depth)
         return None
 
-    def _labels(self, encoding, first, classes, node, origin, reserved=None) -> Labels:
+    def _column(self, labels: Labels | None, value: Derived) -> Labels | None:
+        """``y[:, k]``: one column of one-hot or multi-hot rows is a 0/1 column; a column of ids stays ids."""
+        if labels is None:
+            return None
+        origin = f"a column of {labels.origin}"
+        if labels.encoding in (knowledge.ONE_HOT, knowledge.MULTI_HOT):
+            return self._labels(knowledge.BINARY, None, 2, value.node, origin)
+        if labels.encoding in (knowledge.IDS, knowledge.BINARY, knowledge.CONTINUOUS):
+            return replace(labels, where=self.x.ref(value.node), origin=origin)
+        return None
+
+    def _labels(self, encoding, first, classes, node, origin, reserved=None, encoder=None, fitted_on=None) -> Labels:
         return Labels(encoding, first, classes if isinstance(classes, int) and not isinstance(classes, bool)
-                      else None, self.x.ref(node), origin, reserved)
+                      else None, self.x.ref(node), origin, reserved,
+                      id(encoder) if encoder is not None else None, id(fitted_on) if fitted_on is not None else None)
+
+    def _random_ids(self, call: Call, scenario: Scenario) -> Labels | None:
+        """``np.random.randint(low, high, size)``: class ids, or multi-hot rows for 0/1 in a 2-D shape."""
+        constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        low, high = constant(call.argument("low", 0)), call.argument("high", 1)
+        high = constant(high) if high is not None else None
+        if high is None and call.argument("high", 1) is None:
+            low, high = 0, low
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high)) or high <= low:
+            return None
+        size = pick(call.argument("size", 2), scenario)
+        columns = 1
+        if isinstance(size, Seq):
+            shape = [constant(item) for item in size.items]
+            if len(shape) == 2:
+                columns = shape[1]
+            elif len(shape) != 1:
+                return None
+        elif size is not None and not isinstance(constant(size), int):
+            return None
+        origin = f"np.random.randint({low}, {high})"
+        if columns == 1:
+            return self._labels(knowledge.IDS, low, high - low, call.node, origin)
+        if isinstance(columns, int) and (low, high) == (0, 2):
+            return self._labels(knowledge.MULTI_HOT, None, columns, call.node, f"{origin} rows of {columns} columns")
+        return None
 
     def _call(self, call: Call, scenario: Scenario, depth: int) -> Labels | None:
         constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
@@ -478,6 +720,10 @@ class LabelReader:
             classes = _distinct(_single_tokens(call.argument("class_names"), scenario))
             return self._mode(mode, {"int": knowledge.IDS, "categorical": knowledge.ONE_HOT,
                                      "binary": knowledge.BINARY}, classes, call.node, f"label_mode={mode!r}")
+        if call.target in knowledge.RANDOM_CLASS_IDS:
+            return self._random_ids(call, scenario)
+        if call.target in knowledge.RANDOM_REALS:
+            return self._labels(knowledge.CONTINUOUS, None, None, call.node, call.target.replace("numpy", "np"))
         if call.target == "tensorflow.data.Dataset.from_tensor_slices" and call.args:
             pair = pick(call.args[0], scenario)
             if isinstance(pair, Seq) and len(pair.items) == 2:
@@ -493,10 +739,17 @@ class LabelReader:
             classes = 2
         return self._labels(encoding, first, classes, node, origin)
 
-    def _derived(self, value: Derived, scenario: Scenario) -> Labels | None:
+    def _derived(self, value: Derived, scenario: Scenario, depth: int = 0) -> Labels | None:
         source, method = value.source, value.method
         target = source.target
         constant = lambda v: self.x.constant(v, scenario)  # noqa: E731
+        if method == "column" and source.args:
+            return self._column(self.read(source.args[0], scenario, depth + 1), value)
+        if method == "labels" and target in knowledge.REGRESSION_DATASETS:
+            dataset = target.split(".")[2]
+            return self._labels(knowledge.CONTINUOUS, None, None, value.node, f"keras.datasets.{dataset} prices")
+        if method == "flow" and target == "keras.preprocessing.ImageDataGenerator":
+            return self.read(value.argument("y", 1), scenario, depth + 1)
         if method == "labels" and target in knowledge.DATASETS:
             dataset = target.split(".")[2]
             return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
@@ -510,14 +763,18 @@ class LabelReader:
         if target == "sklearn.preprocessing.LabelEncoder" and method in ("transform", "fit_transform"):
             return self._labels(knowledge.IDS, 0, fitted, value.node, "LabelEncoder")
         if target == "keras.preprocessing.Tokenizer" and method == "texts_to_sequences":
+            # num_words drops the ids past it: the word index no longer bounds the ids.
+            limited = source.argument("num_words", 0) is not None and constant(source.argument("num_words", 0)) \
+                is not None
             return self._labels(knowledge.IDS, 1, fitted, value.node, "Tokenizer.texts_to_sequences",
-                                "Tokenizer numbers words from 1")
+                                "Tokenizer numbers words from 1", None if limited else source, value.fitted)
         if target == "keras.layers.TextVectorization" and method == "call":
             mode = source.argument("output_mode")
             if mode is not None and constant(mode) != "int":
                 return None
             return self._labels(knowledge.IDS, 2, fitted, value.node, "TextVectorization",
-                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary")
+                                "TextVectorization reserves 0 for padding and 1 for out-of-vocabulary", source,
+                                value.fitted)
         if target in ("keras.layers.StringLookup", "keras.layers.IntegerLookup") and method == "call":
             return self._lookup(value, source, scenario, fitted)
         if target == "keras.preprocessing.ImageDataGenerator" and method in ("flow_from_directory",
@@ -525,6 +782,10 @@ class LabelReader:
             mode = value.argument("class_mode")
             mode = "categorical" if mode is None else constant(mode)
             classes = _distinct(_single_tokens(value.argument("classes"), scenario))
+            if mode == "binary" and classes is not None and classes > 2 and method == "flow_from_directory":
+                # Verified (Keras 3.15 DirectoryIterator): 'binary' with 3 class folders yields 0.0, 1.0, 2.0.
+                return self._labels(knowledge.IDS, 0, classes, value.node,
+                                    f"class_mode='binary' over {classes} classes")
             return self._mode(mode, {"categorical": knowledge.ONE_HOT, "sparse": knowledge.IDS,
                                      "binary": knowledge.BINARY}, classes, value.node, f"class_mode={mode!r}")
         return None
@@ -551,7 +812,8 @@ class LabelReader:
         if masked:
             reasons.append("a mask token")
         reserved = f"{name} reserves {' and '.join(reasons)} before the vocabulary" if reasons else None
-        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved)
+        return self._labels(knowledge.IDS, first, classes, value.node, name, reserved, source,
+                            value.fitted if vocabulary is None else None)
 
 
 def optimizer_calls(extractor: Extractor, calls) -> list[OptimizerCall]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from trainlint import knowledge
 from trainlint.analysis.scenario import Scenario
 
 
@@ -44,6 +45,22 @@ class Head:
     activations: tuple[str, ...] = ()
     """Every activation on the way out, first to last (``('softmax', 'softmax')`` is a double softmax)."""
     output_name: str | None = None
+    width_of: tuple[str, int] | None = field(default=None, compare=False)
+    """When the width is unknown but related to the labels: ``('distinct', id(labels))`` for
+    ``len(set(labels))``, ``('word_index', id(encoder))`` for ``len(tokenizer.word_index)``."""
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Why a compile call with a loss gave no setup a rule can judge: for the coverage report, never a verdict."""
+
+    reason: str
+    """What stopped the analysis, in few enough words to count (``head: layer Conv2D``, ``loss: user function``)."""
+    detail: str = ""
+    """The code involved, for a person (``hub.KerasLayer(...)``, ``focal_loss``)."""
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.detail})" if self.detail else self.reason
 
 
 @dataclass(frozen=True)
@@ -85,14 +102,18 @@ class Labels:
     """How they were made, for messages: ``"to_categorical(num_classes=10)"``, ``"Tokenizer.texts_to_sequences"``."""
     reserved: str | None = None
     """Why ids start above 0, for messages."""
+    encoder: int | None = field(default=None, compare=False)
+    """``id`` of the encoder call that made these ids (to relate them to a head sized from that encoder)."""
+    fitted_on: int | None = field(default=None, compare=False)
+    """``id`` of the value the encoder was fitted on (the label strings), when it is one value."""
 
     @property
     def multi_label(self) -> bool | None:
         """True for multi-hot rows (several classes per sample), False for one class per sample (one-hot rows,
         class ids, a 0/1 column), None when the labels are not classes (continuous targets)."""
-        if self.encoding == "multi-hot":
+        if self.encoding == knowledge.MULTI_HOT:
             return True
-        if self.encoding in ("one-hot", "ids", "binary"):
+        if self.encoding in (knowledge.ONE_HOT, knowledge.IDS, knowledge.BINARY):
             return False
         return None
 

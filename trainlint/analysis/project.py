@@ -206,8 +206,21 @@ class Project:
         self._modules: dict[Path, LoadedModule | None] = {}
         self._loading: list[Path] = []
         self._texts: dict[Path, str] = {}
+        self._overlay: dict[Path, str] = {}
         self.parsed_modules = 0
         """Files parsed because another file imported them (the linted files themselves are not counted)."""
+
+    def set_text(self, path: str | Path, text: str | None) -> None:
+        """Let ``text`` stand for the file at ``path`` (an editor's unsaved buffer, a fix not yet written); None
+        goes back to the file on disk. Every module loaded so far is forgotten: an importer's values may rest on
+        this one (the next file linted parses what it needs again)."""
+        real = _real(Path(path))
+        if text is None:
+            self._overlay.pop(real, None)
+        else:
+            self._overlay[real] = text
+        self._modules.clear()
+        self._texts.clear()
 
     # --- the file being linted ------------------------------------------------------------------------
 
@@ -247,7 +260,7 @@ class Project:
         return False
 
     def _head_text(self, file: Path) -> str:
-        text = self._texts.get(file)
+        text = self._texts.get(file) or self._overlay.get(file)
         if text is None:
             try:
                 text = file.read_bytes()[:MAX_MODULE_BYTES].decode("utf-8", "replace")
@@ -362,16 +375,18 @@ class Project:
         return self._modules[file]
 
     def _parse_file(self, file: Path) -> tuple[str, SplitModule] | None:
-        try:
-            data = file.read_bytes()
-        except OSError:
-            return None
-        source = decode(data, str(file), MAX_MODULE_BYTES)
-        if source.text is None:
-            return None
+        text = self._overlay.get(file)
+        if text is None:
+            try:
+                data = file.read_bytes()
+            except OSError:
+                return None
+            text = decode(data, str(file), MAX_MODULE_BYTES).text
+            if text is None:
+                return None
         self.parsed_modules += 1
-        split = split_module(source.text)
-        return None if split is None else (source.text, split)
+        split = split_module(text)
+        return None if split is None else (text, split)
 
 
 def _bound(cache: dict, size: int) -> None:

@@ -45,6 +45,23 @@ class Sym(Value):
         return f"Sym({self.label})"
 
 
+@dataclass(frozen=True, eq=False)
+class Distinct(Sym):
+    """``set(y)`` / ``np.unique(y)`` of an unknown ``y``: unknown, but known to be the classes of ``of``."""
+
+    of: Value | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, eq=False)
+class Count(Sym):
+    """An unknown number with a known relation, for the label rules: ``len(set(y))`` (``kind='distinct'``,
+    ``of`` the labels) or ``len(tokenizer.word_index)`` (``kind='word_index'``, ``of`` the encoder call).
+    Anything computed from it (``+ 1``) is a plain unknown again."""
+
+    kind: str = field(default="", compare=False)
+    of: Value | None = field(default=None, compare=False)
+
+
 @dataclass(frozen=True)
 class Const(Value):
     """A Python constant; ``node`` is where it was written (not part of equality)."""
@@ -140,13 +157,19 @@ class Tensor(Value):
 class Opaque(Value):
     """A layer we cannot see: appended in a loop of unknown length, or built by code we cannot follow."""
 
-    __slots__ = ()
+    __slots__ = ("why",)
+
+    def __init__(self, why: str):
+        self.why = why
+        """Why it cannot be seen, for the coverage report."""
 
     def __repr__(self) -> str:
-        return "Opaque"
+        return f"Opaque({self.why})"
 
 
-OPAQUE = Opaque()
+OPAQUE = Opaque("layers added in a loop")
+OPAQUE_STACK = Opaque("Sequential of a list not followed")
+OPAQUE_CALL = Opaque("subclass call() not followed")
 
 
 @dataclass(frozen=True, eq=False)

@@ -433,6 +433,11 @@ def label_range(observation: Observation, setup: TrainingSetup) -> Verdict | Non
     return None
 
 
+def class_ids_past_binary_head(observation: Observation, setup: TrainingSetup) -> Verdict | None:
+    # Binary crossentropy takes a target of 2 without an error or a NaN: a finite loss refutes nothing.
+    return Verdict(INCONCLUSIVE, "binary crossentropy accepts targets above 1 silently; one run cannot show it")
+
+
 def units_classes_mismatch(observation: Observation, setup: TrainingSetup) -> Verdict | None:
     labels = observation.raw.get("plan_labels") or {}
     if labels.get("format") == "ids":
@@ -474,6 +479,7 @@ CHECKS: dict[str, Callable[[Observation, TrainingSetup], Verdict | None]] = {
     "TL214": accuracy_with_regression_loss,
     "TL215": exact_accuracy_on_probabilities,
     "TL221": threshold_metric_on_logits,
+    "TL312": class_ids_past_binary_head,
 }
 CHECKS_BY_KIND: dict[str, Callable[[Observation, TrainingSetup], Verdict | None]] = {
     "optimizer-api": optimizer_api,

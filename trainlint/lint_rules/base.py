@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Iterator
 
 from trainlint.analysis.facts import OptimizerCall, SourceRef, TrainingSetup
+from trainlint.lint_rules.fixes import FixSpec
 
 REQUIRED_SECTIONS = ("What it does", "Why is this bad?")
 
@@ -22,7 +23,7 @@ FACTS: dict[str, str] = {
     "loss": "the loss",
     "loss.from_logits": "the loss's `from_logits`",
     "head.activation": "the final activation of the output",
-    "head.units": "the number of output units",
+    "head.units": "the number of output units (a number, or its relation to the classes: `len(set(labels))`)",
     "metrics": "the metrics",
     "labels": "how the labels passed to `fit` were made",
     "labels.num_classes": "the number of classes the labels show",
@@ -47,6 +48,7 @@ class Report:
     primary: SourceRef
     message: str
     related: tuple[tuple[SourceRef, str], ...] = field(default=())
+    fix: FixSpec | None = field(default=None, compare=False)
 
 
 class Rule:
@@ -60,6 +62,8 @@ class Rule:
     INVALID: ClassVar[tuple[str, ...]]
     VALID: ClassVar[tuple[str, ...]]
     EXAMPLE_KERAS_VERSION: ClassVar[str] = "3"
+    FIX: ClassVar[tuple[str, str] | None] = None
+    """``(applicability, what the fix does and when it is offered)`` for a rule that attaches fixes."""
     NEEDS: ClassVar[frozenset[str]]
     """The facts (keys of :data:`FACTS`) the verdict rests on: the rule is silent while one is unresolved, and
     any other fact may be unknown without silencing it (its message then says the verdict holds whatever that
@@ -70,8 +74,9 @@ class Rule:
     def check(self, fact: TrainingSetup | OptimizerCall, context: RuleContext) -> Iterator[Report]:
         raise NotImplementedError
 
-    def report(self, primary: SourceRef, message: str, *related: tuple[SourceRef, str]) -> Report:
-        return Report(self.code, primary, message, tuple(r for r in related if r[0] != primary))
+    def report(self, primary: SourceRef, message: str, *related: tuple[SourceRef, str],
+               fix: FixSpec | None = None) -> Report:
+        return Report(self.code, primary, message, tuple(r for r in related if r[0] != primary), fix)
 
     @classmethod
     def sections(cls) -> dict[str, str]:
@@ -88,12 +93,24 @@ class Rule:
         return {k: v.strip() for k, v in sections.items()}
 
     @classmethod
+    def fact_description(cls, name: str) -> str:
+        """What a fact of :data:`FACTS` is, in the words of this rule's framework."""
+        return FACTS[name]
+
+    @classmethod
     def documentation(cls) -> str:
         """The rule's page, in the ruff layout."""
         parts = [f"# {cls.name} ({cls.code})", "", f"Kind: `{cls.kind}` · severity: `{cls.severity}`", ""]
         for title, body in cls.sections().items():
             parts += [f"## {title}", body, ""]
-        parts += ["## Facts the verdict needs", *(f"- {FACTS[name]}" for name in sorted(cls.NEEDS)), ""]
+        if cls.FIX is not None:
+            applicability, what = cls.FIX
+            option = "--fix" if applicability == "safe" else "--fix --unsafe-fixes"
+            parts += ["## Fix", f"Sometimes available ({applicability}: `trainlint check {option}`). {what}", ""]
+        else:
+            parts += ["## Fix", "No automatic fix.", ""]
+        parts += ["## Facts the verdict needs", *(f"- {cls.fact_description(name)}" for name in sorted(cls.NEEDS)),
+                  ""]
         if "head.units" not in cls.NEEDS and cls.FACT is TrainingSetup:
             parts += ["The verdict holds for any number of output units: an unresolved width does not silence it.",
                       ""]

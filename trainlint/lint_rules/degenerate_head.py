@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trainlint import knowledge
+from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule, head_note
 
 
@@ -18,6 +19,9 @@ class SoftmaxOnSingleUnit(Rule):
     the bug. Keras >= 3.1 warns only at the first ``fit``, never at build time.
     """
 
+    FIX = ("unsafe", "Writes `activation='sigmoid'` for `activation='softmax'` on the one-unit layer when the loss "
+                     "is binary crossentropy (a binary classifier); with another loss the head needs one unit per "
+                     "class, a number the code does not settle, and no fix is offered.")
     code = "TL101"
     name = "softmax-on-single-unit"
     kind = "degenerate-head"
@@ -53,11 +57,14 @@ class SoftmaxOnSingleUnit(Rule):
     def check(self, setup, context):
         head = setup.head
         if head.activation == knowledge.SOFTMAX and head.units == 1:
+            binary = setup.loss is not None and setup.loss.name in knowledge.BINARY_LOSSES
+            fix = fixes.replace_string(head.activation_at, "softmax", "sigmoid", fixes.UNSAFE,
+                                       "Use a sigmoid for the one-unit head") if binary else None
             yield self.report(
                 head.activation_at,
                 "softmax over 1 unit always outputs 1.0, so every prediction is the same; use "
                 "Dense(1, activation='sigmoid') with binary_crossentropy, or one unit per class with softmax",
-                (head.layer, "this layer has 1 unit"),
+                (head.layer, "this layer has 1 unit"), fix=fix,
             )
 
 

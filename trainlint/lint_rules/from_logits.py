@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from trainlint import knowledge
+from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule, head_note
 
 
@@ -29,6 +30,8 @@ class FromLogitsOnProbabilities(Rule):
     in ``compile`` or applied to ``model(x)`` in a custom training loop.
     """
 
+    FIX = ("unsafe", "Drops `from_logits=True` from the loss, so that it reads the probabilities the model "
+                     "outputs (the model's outputs and `predict()` stay probabilities).")
     code = "TL121"
     name = "from-logits-on-probabilities"
     kind = "from-logits-mismatch"
@@ -97,6 +100,7 @@ class FromLogitsOnProbabilities(Rule):
                 "a second time (JAX, tf.nn activations) or Keras swaps in the logits with a warning; drop "
                 "from_logits=True, or make the last layer linear",
                 head_note(setup),
+                fix=fixes.drop_argument(loss.where, fixes.UNSAFE, "Drop from_logits=True"),
             )
 
 

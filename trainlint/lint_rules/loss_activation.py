@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from trainlint import knowledge
+from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule, head_note, loss_note, units_phrase
+
+# The categorical loss that a label encoding calls for (a softmax head's single-label classes).
+_CATEGORICAL_LOSS_FOR_LABELS = {knowledge.ONE_HOT: "categorical_crossentropy", knowledge.IDS: "sparse_categorical_crossentropy"}
 
 
 class BinaryCrossentropyOnSoftmax(Rule):
@@ -20,6 +24,9 @@ class BinaryCrossentropyOnSoftmax(Rule):
     The verdict therefore holds for any width: ``Dense(y.shape[1], activation='softmax')`` is judged too.
     """
 
+    FIX = ("unsafe", "Writes the categorical loss the labels passed to `fit` call for (`categorical_crossentropy` "
+                     "for one-hot labels, `sparse_categorical_crossentropy` for class ids) for a loss string in "
+                     "the `compile` call; when the labels are not visible (or multi-hot) no fix is offered.")
     code = "TL111"
     name = "binary-crossentropy-on-softmax"
     kind = "loss-activation-mismatch"
@@ -45,13 +52,23 @@ class BinaryCrossentropyOnSoftmax(Rule):
         # One unit is the degenerate head (TL101); any other width, known or not, is this mismatch.
         if (loss and loss.name in knowledge.BINARY_LOSSES and head.activation == knowledge.SOFTMAX
                 and head.units != 1):
+            labels = setup.labels
+            wanted = _CATEGORICAL_LOSS_FOR_LABELS.get(labels.encoding) if labels is not None else None
+            if wanted is not None and labels.encoding == knowledge.IDS and labels.first_id not in (None, 0):
+                wanted = None  # ids from 1 need re-indexing first (label-range), not only a loss
+            fix = None
+            if wanted is not None and loss.form == "string" and fixes.written_in(loss.where, setup.compile_at):
+                fix = fixes.replace_string(loss.where, ("binary_crossentropy", "bce"), wanted, fixes.UNSAFE,
+                                           f"Use {wanted} ({labels.origin})")
+            why_not = "" if wanted is not None or labels is not None else (
+                " (not fixed automatically: the labels passed to fit do not show which)")
             yield self.report(
                 loss.where,
                 f"{loss.name} on {units_phrase(head.units, 'softmax')} trains a per-unit sigmoid loss on the "
                 "pre-softmax logits, not the probabilities the model outputs; use categorical_crossentropy "
                 "(one-hot labels) or sparse_categorical_crossentropy (class ids), or a sigmoid head for "
-                "multi-label targets",
-                head_note(setup),
+                f"multi-label targets{why_not}",
+                head_note(setup), fix=fix,
             )
 
 

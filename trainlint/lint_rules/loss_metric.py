@@ -171,13 +171,20 @@ class AccuracyWithRegressionLoss(Rule):
     kind = "loss-metric-mismatch"
     severity = "warning"
     summary = "'accuracy' on a regression model"
-    NEEDS = frozenset({'loss', 'metrics', 'head.activation'})
-    """The head's activation is not needed when the targets are visibly continuous."""
+    NEEDS = frozenset({'loss', 'metrics'})
+    """With the targets unseen it reads the head (linear or relu); visibly continuous targets need no head."""
     INVALID = (
         """
         from tensorflow import keras
         model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+        """,
+        """
+        from tensorflow import keras
+        (x_train, y_train), _ = keras.datasets.boston_housing.load_data()
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+        model.fit(x_train, y_train, epochs=20)
         """,
     )
     VALID = (
@@ -185,6 +192,14 @@ class AccuracyWithRegressionLoss(Rule):
         from tensorflow import keras
         model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
         model.compile(optimizer="adam", loss="mse", metrics=["mae"])
+        """,
+        """
+        import numpy as np
+        from tensorflow import keras
+        y = np.random.randint(0, 2, size=1000)
+        model = keras.Sequential([keras.layers.Dense(64, activation="relu"), keras.layers.Dense(1)])
+        model.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+        model.fit(x, y)
         """,
     )
 

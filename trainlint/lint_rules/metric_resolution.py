@@ -7,11 +7,20 @@ Keras 3 and tf.keras >= 2.2, from the loss in Keras <= 2.3 (keras-semantics.md Â
 from __future__ import annotations
 
 from trainlint import knowledge
+from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule, head_note, loss_note
 
 
 def _accuracy_metrics(setup):
     return [m for m in setup.metrics if m.name == knowledge.ACCURACY_AUTO]
+
+
+def _explicit_accuracy(metric, setup, name: str):
+    """'accuracy' written in the compile call replaced by the metric the task needs (safe: it is what the
+    author meant by 'accuracy')."""
+    if metric.form != "string" or not fixes.written_in(metric.where, setup.compile_at):
+        return None
+    return fixes.replace_string(metric.where, ("accuracy", "acc"), name, fixes.SAFE, f"Use '{name}'")
 
 
 class AccuracyOnMultiLabel(Rule):
@@ -29,6 +38,7 @@ class AccuracyOnMultiLabel(Rule):
     loss instead, so code that was right there is wrong after an upgrade.)
     """
 
+    FIX = ("safe", "Writes `'binary_accuracy'` for an `'accuracy'` string in the `compile` call.")
     code = "TL201"
     VERSION_DEPENDENT = True
     name = "accuracy-on-multi-label"
@@ -85,7 +95,7 @@ class AccuracyOnMultiLabel(Rule):
                 metric.where,
                 f"'accuracy' on {described} becomes {resolved} (is the top score a label?), "
                 "which is meaningless for multi-label targets; use metrics=['binary_accuracy']",
-                head_note(setup), loss_note(setup),
+                head_note(setup), loss_note(setup), fix=_explicit_accuracy(metric, setup, "binary_accuracy"),
             )
 
 
@@ -102,6 +112,8 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
     about 90% "accuracy".
     """
 
+    FIX = ("safe", "Writes `'categorical_accuracy'` for an `'accuracy'` string in the `compile` call (the loss "
+                   "is left to its own finding).")
     code = "TL202"
     VERSION_DEPENDENT = True
     name = "accuracy-inflated-by-binary-crossentropy"
@@ -140,7 +152,7 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
                 f"with {loss.name}, this Keras resolves 'accuracy' to binary_accuracy whatever the width, which "
                 f"scores each of the {units} separately and looks high on a useless model{any_width}; use "
                 "categorical_crossentropy, or metrics=['categorical_accuracy']",
-                loss_note(setup), head_note(setup),
+                loss_note(setup), head_note(setup), fix=_explicit_accuracy(metric, setup, "categorical_accuracy"),
             )
 
 
@@ -209,6 +221,7 @@ class MetricsNotAList(Rule):
     list, tuple, or dict`` at ``compile``; tf.keras accepted the string, so the line breaks on upgrade.
     """
 
+    FIX = ("safe", "Wraps the bare string in a list (`metrics=['accuracy']`).")
     code = "TL204"
     VERSION_DEPENDENT = True
     name = "metrics-not-a-list"
@@ -236,6 +249,8 @@ class MetricsNotAList(Rule):
                 setup.metrics_written_as_string,
                 "metrics is a bare string, and Keras 3 raises 'Expected `metrics` argument to be a list, "
                 "tuple, or dict' at compile; write metrics=['accuracy']",
+                fix=fixes.wrap_in_list(setup.metrics_written_as_string, fixes.SAFE, "Wrap the metric in a list")
+                if fixes.written_in(setup.metrics_written_as_string, setup.compile_at) else None,
             )
 
 

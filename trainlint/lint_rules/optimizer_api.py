@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from trainlint import knowledge
 from trainlint.analysis.facts import OptimizerCall
+from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule
 from trainlint.versions import TF2_OLD
 
@@ -24,6 +25,7 @@ class OptimizerLrArgument(Rule):
     """
 
     FACT = OptimizerCall
+    FIX = ("safe", "Renames `lr=` to `learning_rate=` (the value is kept); not offered when both are given.")
     code = "TL401"
     VERSION_DEPENDENT = True
     name = "optimizer-lr-argument"
@@ -60,7 +62,10 @@ class OptimizerLrArgument(Rule):
                 return
             message = (f"tf.keras >= 2.11 ignores lr= with only a log warning, so {optimizer.name} trains at its "
                        f"default learning rate {default:g}, not {value}; use learning_rate={value}")
-        yield self.report(optimizer.keyword_at["lr"], message)
+        where = optimizer.keyword_at["lr"]
+        fix = None if "learning_rate" in optimizer.keywords else fixes.rename_keyword(
+            where, "lr", "learning_rate", fixes.SAFE, "Rename lr= to learning_rate=")
+        yield self.report(where, message, fix=fix)
 
 
 class OptimizerDecayArgument(Rule):
@@ -121,6 +126,8 @@ class LegacyOptimizerUnderKeras3(Rule):
     """
 
     FACT = OptimizerCall
+    FIX = ("safe", "Drops `.legacy` from `keras.optimizers.legacy.NAME(...)` written as an attribute chain; an "
+                   "optimizer imported from the legacy module is left to the import line.")
     code = "TL403"
     VERSION_DEPENDENT = True
     name = "legacy-optimizer-under-keras-3"
@@ -146,6 +153,8 @@ class LegacyOptimizerUnderKeras3(Rule):
                 optimizer.where,
                 f"keras.optimizers.legacy.{optimizer.name} raises ImportError in Keras 3; use "
                 f"keras.optimizers.{optimizer.name}",
+                fix=fixes.drop_legacy_module(optimizer.where, fixes.SAFE,
+                                             f"Use keras.optimizers.{optimizer.name}"),
             )
 
 

@@ -48,6 +48,9 @@ class UnitsDifferFromClasses(Rule):
         if not labels or labels.num_classes is None or head.units is None:
             return
         classes, units = labels.num_classes, head.units
+        if (units == 1 and classes == 2 and labels.encoding == knowledge.ONE_HOT and loss
+                and loss.name in knowledge.BINARY_LOSSES):
+            return  # a binary head fed two one-hot columns: the labels' format is wrong (TL304), not the width
         if labels.encoding in (knowledge.ONE_HOT, knowledge.MULTI_HOT) and classes != units:
             effect = f"the first step fails with a shape error ({classes} label columns, {units} outputs)"
         elif (labels.encoding == knowledge.IDS and labels.first_id == 0 and loss

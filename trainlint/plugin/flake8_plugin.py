@@ -1,4 +1,10 @@
-"""The flake8 plugin: ``TL`` codes in editors, with flake8 owning ``# noqa``, selection and output."""
+"""The flake8 plugin: ``TL`` codes in editors, with flake8 owning ``# noqa``, selection and output.
+
+The plugin reads ``[tool.trainlint]`` from the nearest ``pyproject.toml`` above each file, as ``trainlint check``
+does (keras-version, select / ignore, per-file-ignores, exclude), and flake8's own options still win: flake8's
+``--select`` / ``--ignore`` / ``--per-file-ignores`` / ``# noqa`` filter what is left, and
+``--trainlint-keras-version`` (or ``trainlint-keras-version =`` in flake8's configuration) replaces keras-version.
+"""
 
 from __future__ import annotations
 
@@ -8,15 +14,18 @@ from typing import Iterator
 from trainlint import __version__
 from trainlint.analysis.project import Project
 from trainlint.api import check_source
+from trainlint.config import ConfigError
 from trainlint.engine import compiles_something, might_have_findings
+from trainlint.findings import PARSE_ERROR
 from trainlint.noqa import file_exemption
-from trainlint.settings import Settings
+from trainlint.plugin.hosted import hosted_message, settings_for
 
 
 class TrainlintChecker:
     name = "trainlint"
     version = __version__
-    keras_version = "auto"
+    keras_version: str | None = None
+    """flake8's --trainlint-keras-version when given; otherwise [tool.trainlint]'s keras-version (default auto)."""
     project: Project | None = None
     """The modules on disk, shared by every file this flake8 process checks: each is parsed and evaluated
     once per run, not once per file that imports it."""
@@ -27,9 +36,10 @@ class TrainlintChecker:
 
     @classmethod
     def add_options(cls, manager) -> None:
-        manager.add_option("--trainlint-keras-version", default="auto", choices=["auto", "3", "2", "legacy"],
+        manager.add_option("--trainlint-keras-version", default=None, choices=["auto", "3", "2", "legacy"],
                            parse_from_config=True,
-                           help="Keras semantics for trainlint: auto (inferred from the project), 3, 2 or legacy")
+                           help="Keras semantics for trainlint (auto, 3, 2 or legacy; default: keras-version from "
+                                "[tool.trainlint], else auto: inferred from the project)")
 
     @classmethod
     def parse_options(cls, options) -> None:
@@ -43,7 +53,13 @@ class TrainlintChecker:
             return
         if TrainlintChecker.project is None:
             TrainlintChecker.project = Project()
-        settings = Settings(keras_version=self.keras_version)
+        try:
+            settings = settings_for(self.filename, self.keras_version)
+        except ConfigError as error:
+            yield 1, 0, f"{PARSE_ERROR} cannot use [tool.trainlint]: {error}", type(self)
+            return
+        if settings.excluded(self.filename):
+            return
         # flake8 owns # noqa and # flake8: noqa (and --disable-noqa): the API's own reading of them is left out;
         # '# trainlint: noqa[: CODES]' is ours to honour.
         exempt = file_exemption(self.lines)
@@ -51,14 +67,9 @@ class TrainlintChecker:
                                     noqa=False):
             if exempt is not None and (not exempt or finding.code.startswith(tuple(exempt))):
                 continue
-            line, column, message = finding.line, finding.column, finding.message
-            if finding.filename != self.filename:
-                # flake8 reports only on the file it checks: show a finding whose line to change is in another
-                # module at this file's part of it (the compile call, the labels), naming the other place.
-                here = next((r for r in finding.related if r.filename == self.filename), None)
-                if here is None:
-                    continue
-                line, column = here.line, here.column
-                message = f"{message} (at {finding.filename}:{finding.line}:{finding.column})"
+            placed = hosted_message(finding, self.filename)
+            if placed is None:
+                continue
+            line, column, message = placed
             # flake8 wants 1-based lines and 0-based columns.
             yield line, column - 1, f"{finding.code} {message}", type(self)

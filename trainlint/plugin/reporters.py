@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Callable, Mapping, TextIO
 
 from trainlint.findings import Finding
+from trainlint.terminal import paint
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,8 @@ class ReportContext:
     root: Path = field(default_factory=Path.cwd)  # SARIF URIs are relative to it
     show_source: bool = False
     sources: Mapping[str, str] = field(default_factory=dict)  # filename -> text, for the files with findings
+    colour: bool = False  # ANSI colour in text and concise output (trainlint.terminal decides)
+    quiet: bool = False  # the findings only, without the closing summary line
     keras: Mapping[str, dict] = field(default_factory=dict)  # filename -> the Keras it was judged under, and why
 
 
@@ -40,25 +43,39 @@ def _summary(findings: list[Finding], files: int) -> str:
     return f"All checks passed! ({_plural(files, 'file')} checked)\n"
 
 
+def _headline(finding: Finding, colour: bool) -> str:
+    where = _location(finding.filename, finding.line, finding.column, finding.cell, finding.cell_line)
+    code = paint(finding.code, "error" if finding.severity == "error" else "warning", colour)
+    return f"{paint(where, 'location', colour)}: {code} {finding.message}\n"
+
+
+def _closing(findings: list[Finding], files: int, out: TextIO, context: ReportContext) -> None:
+    if not context.quiet:
+        out.write(paint(_summary(findings, files).rstrip("\n"), "summary", context.colour) + "\n")
+
+
 def report_text(findings: list[Finding], files: int, out: TextIO, context: ReportContext = ReportContext()) -> None:
     """ruff's layout: ``path:line:col: CODE message``, the related places indented beneath."""
+    colour = context.colour
     for finding in findings:
-        out.write(f"{_location(finding.filename, finding.line, finding.column, finding.cell, finding.cell_line)}: "
-                  f"{finding.code} {finding.message}\n")
+        out.write(_headline(finding, colour))
         if context.show_source:
-            out.write(source_excerpt(finding, context.sources.get(finding.filename)))
+            out.write(source_excerpt(finding, context.sources.get(finding.filename), colour))
         for related in finding.related:
             where = _location(related.filename, related.line, related.column, related.cell, related.cell_line)
-            out.write(f"    {where}: {related.message}\n")
+            out.write(f"    {paint(where, 'related', colour)}: {related.message}\n")
         if finding.confirmation is not None:
             confirmation = finding.confirmation
             out.write(f"    dynamic: {confirmation.status} on {confirmation.device}: {confirmation.evidence}\n")
-    out.write(_summary(findings, files))
+    _closing(findings, files, out, context)
 
 
-def source_excerpt(finding: Finding, text: str | None) -> str:
-    """The reported line with the span underlined, in ruff's gutter layout; empty when the text is unknown."""
-    if text is None or finding.cell is not None:  # a notebook's lines count its joined cells, not the file
+def source_excerpt(finding: Finding, text: str | None, colour: bool = False) -> str:
+    """The reported line with the span underlined, in ruff's gutter layout; empty when the text is unknown.
+
+    For a notebook ``text`` is its joined code cells (what was linted, where ``finding.line`` counts) and the
+    gutter shows the line within the cell, as the location does."""
+    if text is None:
         return ""
     lines = text.split("\n")
     if not 1 <= finding.line <= len(lines):
@@ -67,17 +84,18 @@ def source_excerpt(finding: Finding, text: str | None) -> str:
     line = lines[finding.line - 1].rstrip("\r\n").replace("\t", " ")
     end = finding.end_column if finding.end_line == finding.line else len(line) + 1
     width = max(1, min(end, len(line) + 1) - finding.column)
-    gutter = " " * len(str(finding.line))
-    return (f" {gutter} |\n {finding.line} | {line}\n"
-            f" {gutter} | {' ' * (finding.column - 1)}{'^' * width}\n")
+    number = str(finding.cell_line if finding.cell is not None and finding.cell_line is not None else finding.line)
+    gutter = " " * len(number)
+    bar = paint("|", "gutter", colour)
+    return (f" {gutter} {bar}\n {paint(number, 'gutter', colour)} {bar} {line}\n"
+            f" {gutter} {bar} {' ' * (finding.column - 1)}{paint('^' * width, 'caret', colour)}\n")
 
 
 def report_concise(findings: list[Finding], files: int, out: TextIO, context: ReportContext = ReportContext()) -> None:
     """One line a finding, nothing else but the summary: for grep and editors' problem matchers."""
     for finding in findings:
-        out.write(f"{_location(finding.filename, finding.line, finding.column, finding.cell, finding.cell_line)}: "
-                  f"{finding.code} {finding.message}\n")
-    out.write(_summary(findings, files))
+        out.write(_headline(finding, context.colour))
+    _closing(findings, files, out, context)
 
 
 def report_json(findings: list[Finding], files: int, out: TextIO, context: ReportContext = ReportContext()) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from trainlint import __version__
-from trainlint.findings import FILE_DIAGNOSTICS, Finding, Related
+from trainlint.findings import FILE_DIAGNOSTICS, Finding, Fix, Related
 from trainlint.lint_rules import ALL_RULES
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -111,7 +111,22 @@ def _result(finding: Finding, rule_index: dict[str, int], root: Path) -> dict:
                                       "evidence": finding.confirmation.evidence,
                                       "device": finding.confirmation.device}
     result["properties"] = properties
+    if finding.fix is not None and finding.cell is None:
+        # SARIF regions count the file's lines; a notebook's edits count its joined cells, so they are left out.
+        result["fixes"] = [_fix(finding.fix, root)]
     return result
+
+
+def _fix(fix: Fix, root: Path) -> dict:
+    changes: dict[str, list[dict]] = {}
+    for edit in fix.edits:
+        changes.setdefault(edit.filename, []).append({
+            "deletedRegion": {"startLine": edit.line, "startColumn": edit.column,
+                              "endLine": edit.end_line, "endColumn": edit.end_column},
+            "insertedContent": {"text": edit.content}})
+    return {"description": {"text": f"{fix.message} ({fix.applicability})"},
+            "artifactChanges": [{"artifactLocation": artifact_location(filename, root), "replacements": replacements}
+                                for filename, replacements in changes.items()]}
 
 
 def _related(index: int, related: Related, finding: Finding, root: Path) -> dict:

@@ -1,0 +1,107 @@
+"""Coverage you can see: every compile call with a loss is judged or has a reason why not."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_trainlint
+from tests.expectations import expected_reports
+from trainlint.engine import lint_text
+
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+
+
+def _expected_reasons(text: str) -> dict[int, str]:
+    return {number: match.group(1).strip() for number, line in enumerate(text.splitlines(), 1)
+            if (match := re.search(r"# unresolved: (.+)$", line))}
+
+
+def _unresolved(text: str, filename: str = "train.py") -> tuple[dict[int, str], object]:
+    sites: list = []
+    analysis = lint_text(text, filename, unresolved_sites=sites)
+    return {site.line: site.reason for site in sites}, analysis.stats
+
+
+def test_each_unresolved_compile_call_has_its_reason():
+    text = (FIXTURES / "coverage" / "unresolved_reasons.py").read_text()
+    reasons, stats = _unresolved(text)
+    assert reasons == _expected_reasons(text)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (6, 5, 1)
+    assert stats.runtime_width == 1
+    assert sum(stats.unresolved.values()) == 4 and stats.unresolved["loss: user function"] == 1
+
+
+def test_re_compile_and_torch_compile_are_not_compile_calls():
+    text = "import re, torch\nfrom tensorflow import keras\npattern = re.compile('x')\nfast = torch.compile(f)\n"
+    _, stats = _unresolved(text)
+    assert stats.compile_calls == 0
+
+
+def test_explain_unresolved_lists_each_site_with_its_reason(tmp_path):
+    source = FIXTURES / "coverage" / "unresolved_reasons.py"
+    (tmp_path / "train.py").write_text(source.read_text())
+    result = run_trainlint("check", "--explain-unresolved", "train.py", cwd=tmp_path)
+    assert "4 compile calls with a loss not judged" in result.stdout
+    assert "train.py:17:1: model: load_model" in result.stdout
+    assert "train.py:23:1: loss: user function (focal_loss)" in result.stdout
+    as_json = run_trainlint("check", "--explain-unresolved", "--output-format", "json", "train.py", cwd=tmp_path)
+    assert as_json.stdout.strip() == "[]" and "model: load_model" in as_json.stderr
+
+
+HEAD_FIXTURES = sorted(p for p in (FIXTURES / "coverage").glob("*.py") if p.name != "unresolved_reasons.py")
+
+
+@pytest.mark.parametrize("path", HEAD_FIXTURES, ids=lambda p: p.name)
+def test_heads_models_and_aliases_resolve_and_are_judged(path):
+    """Each bug line is reported with its code; each corrected variant is silent *and* resolved (judged)."""
+    sites: list = []
+    analysis = lint_text(path.read_text(), str(path), unresolved_sites=sites)
+    assert {(f.line, f.code) for f in analysis.findings} == expected_reports(path)
+    assert sites == []
+    assert analysis.stats.compile_calls_with_loss == analysis.stats.resolved_compile_calls > 0
+
+
+def test_a_class_with_its_own_compile_takes_no_keras_loss_by_position():
+    text = '''
+from tensorflow import keras
+
+class GAN(keras.Model):
+    def __init__(self, generator, discriminator):
+        super().__init__()
+        self.generator = generator
+
+    def compile(self, g_optimizer, d_optimizer, loss_fn):
+        super().compile()
+        self.loss_fn = loss_fn
+
+gan = GAN(None, None)
+gan.compile(keras.optimizers.Adam(), keras.optimizers.Adam(), keras.losses.BinaryCrossentropy())
+'''
+    _, stats = _unresolved(text)
+    assert stats.compile_calls_with_loss == 0 and stats.unresolved == {}
+
+
+def test_a_recurrent_softmax_is_no_softmax_head():
+    text = '''
+from tensorflow import keras
+model = keras.Sequential([keras.layers.LSTM(1, activation="softmax")])
+model.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, stats = _unresolved(text)
+    assert lint_text(text, "train.py").findings == [] and reasons == {4: "activation: not resolved"}
+
+
+def test_applications_read_by_position_or_without_their_top_are_not_guessed():
+    text = '''
+from tensorflow import keras
+a = keras.applications.ResNet50(False)
+a.compile(optimizer="adam", loss="binary_crossentropy")
+b = keras.applications.ResNet50(include_top=False)
+b.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert reasons == {4: "head: keras.applications model with positional arguments",
+                       6: "head: keras.applications model without its top"}

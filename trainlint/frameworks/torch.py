@@ -1,0 +1,413 @@
+"""The PyTorch front end: what ``torch.nn`` code means to the evaluator, and the facts it yields.
+
+During the run it makes modules, losses and datasets known objects (:class:`~trainlint.analysis.values.Call`),
+runs ``forward`` when a module instance is called, follows a tensor through activations written as modules,
+functions or methods, binds the batches of a ``DataLoader`` over a known dataset, and records each loss call
+with the output and targets it receives. A module's ``training`` flag reads ``True``: the rules judge what the
+loss trains on, not what eval mode returns for predictions. After the run each recorded call becomes one
+:class:`~trainlint.frameworks.torch_facts.LossSetup` per scenario in which the output's head is visible.
+
+The knowledge (which names are activations, losses, datasets) is in :mod:`trainlint.knowledge_torch`, each
+fact verified by running PyTorch (``docs/torch-semantics.md``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from trainlint import knowledge
+from trainlint import knowledge_torch as kt
+from trainlint.analysis.evaluator import Method, _find_method
+from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.scenario import Scenario
+from trainlint.analysis.values import (
+    Call,
+    ClassValue,
+    Const,
+    Derived,
+    Function,
+    Instance,
+    Ref,
+    Seq,
+    Sym,
+    Tensor,
+    Value,
+    pick,
+)
+from trainlint.frameworks import Frontend
+from trainlint.frameworks.torch_facts import LossSetup, TorchHead, TorchLoss, TorchTargets
+
+_TENSOR_METHODS = frozenset(
+    name.rsplit(".", 1)[1] for name in (*kt.ACTIVATION_FUNCTIONS, *kt.TRANSPARENT_FUNCTIONS, *kt.RESHAPING_FUNCTIONS)
+    if name.startswith("torch.Tensor."))
+_TARGET_METHODS = kt.TARGET_PASS_THROUGH | kt.TO_FLOAT | kt.TO_LONG
+_TARGET_SOURCES = frozenset({kt.ONE_HOT, kt.RANDINT})
+_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.ORDERED_DICT})
+
+
+@dataclass(frozen=True)
+class LossApplication:
+    """A loss computed on a value: ``criterion(output, target)`` or ``F.cross_entropy(output, target)``."""
+
+    name: str
+    """Canonical loss (``knowledge_torch.CROSS_ENTROPY`` ...)."""
+    form: str
+    """``module`` | ``function``."""
+    defined_at: cst.CSTNode = field(repr=False)
+    """The loss module's construction, or the functional call itself."""
+    output: Value = field(repr=False)
+    target: Value | None = field(repr=False)
+    node: cst.Call = field(repr=False)
+    scenario: Scenario
+
+
+def _is_module_class(cls: Value) -> bool:
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return False
+        current = pending.pop(0)
+        if not isinstance(current, ClassValue):
+            continue
+        for base in current.bases:
+            if isinstance(base, Ref) and kt.canonical_name(base.name) in kt.MODULE_BASES:
+                return True
+            pending.append(base)
+    return False
+
+
+class TorchFrontend(Frontend):
+    # --- evaluation ---------------------------------------------------------------------------------------
+
+    def claims(self, name: str) -> bool:
+        return name.startswith(kt.PREFIXES) or name == "builtins.enumerate"
+
+    def outside_call(self, interpreter, name, args, kwargs, node, state):
+        name = kt.canonical_name(name)
+        if name == "builtins.enumerate":
+            return Call(name, args, kwargs, node) if len(args) == 1 and self._batches(args[0]) else None
+        if name in kt.LOSS_FUNCTIONS:
+            self._record(interpreter, kt.LOSS_FUNCTIONS[name], "function", node, args, kwargs, node, state)
+            return Sym("loss", anonymous=True)
+        if name in kt.ACTIVATION_FUNCTIONS or name in kt.TRANSPARENT_FUNCTIONS or name in kt.RESHAPING_FUNCTIONS:
+            if not args:
+                return None
+            return Tensor(Call(name, args[1:], kwargs, node), args[:1], node)
+        if name in kt.MODULE_WRAPPERS:
+            wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
+            return wrapped if isinstance(wrapped, (Instance, Call)) else None
+        short = name.rsplit(".", 1)[-1]
+        if name.startswith("torch.nn.") and short[:1].isupper() and name.count(".") == 2:
+            return Call(name, args, kwargs, node)  # a module: a layer, an activation, a loss, Sequential
+        if name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in _OTHER_OBJECTS:
+            return Call(name, args, kwargs, node)
+        return None
+
+    def starred_call(self, interpreter, function, node, state, frame):
+        # ``DataLoader(dataset, **loader_kwargs)``: the batches are the dataset's, whatever the options.
+        if not isinstance(function, Ref) or kt.canonical_name(knowledge.canonical_name(function.name)) != (
+                kt.DATA_LOADER):
+            return None
+        for arg in node.args:
+            if arg.star:
+                break
+            if arg.keyword is None or arg.keyword.value == "dataset":
+                dataset = interpreter._eval(arg.value, state, frame)
+                return Call(kt.DATA_LOADER, (dataset,), (), node)
+        return None
+
+    def call_object(self, interpreter, callee, args, kwargs, node, state):
+        if isinstance(callee, Instance) and _is_module_class(callee.cls):
+            forward = _find_method(callee.cls, "forward")
+            if forward is None:
+                return None
+            return interpreter._function_call(Function(forward, callee.cls.globals, bound_self=callee), args,
+                                              kwargs, state)
+        if isinstance(callee, Call) and callee.target in kt.LOSS_MODULES:
+            self._record(interpreter, kt.LOSS_MODULES[callee.target], "module", callee.node, args, kwargs, node,
+                         state)
+            return Sym("loss", anonymous=True)
+        return None
+
+    def attribute(self, base, name, node):
+        if isinstance(base, Tensor) and name in _TENSOR_METHODS:
+            return _method(base, name, node)
+        if isinstance(base, Instance) and name in kt.MODULE_SELF_METHODS and _is_module_class(base.cls):
+            return _method(base, name, node)
+        if isinstance(base, Instance) and name == "training" and _is_module_class(base.cls):
+            # The rules judge the output a loss trains on: ``if self.training: return logits`` is the branch
+            # the training loss sees; what eval mode returns (a softmax for predictions) is not judged.
+            return Const(True, node)
+        if isinstance(base, Call) and base.target.startswith("torch.nn.") and name in kt.MODULE_SELF_METHODS:
+            return _method(base, name, node)
+        return None
+
+    def method_call(self, interpreter, receiver, name, args, kwargs, node, state):
+        if isinstance(receiver, Tensor):
+            target = f"torch.Tensor.{name}"
+            if target in kt.ACTIVATION_FUNCTIONS or target in kt.TRANSPARENT_FUNCTIONS or (
+                    target in kt.RESHAPING_FUNCTIONS):
+                return Tensor(Call(target, args, kwargs, node), (receiver,), node)
+            return None
+        if name in kt.MODULE_SELF_METHODS and (
+                isinstance(receiver, Instance) and _is_module_class(receiver.cls)
+                or isinstance(receiver, Call) and receiver.target.startswith("torch.nn.")
+                and receiver.target not in _TARGET_SOURCES):
+            return receiver
+        if _is_target(receiver) and name in _TARGET_METHODS:
+            if name in kt.TO_FLOAT or name in kt.TO_LONG:
+                source = receiver if isinstance(receiver, Call) else receiver.source
+                return Derived(source, name, (receiver,), (), None, node)
+            return receiver
+        return None
+
+    def loop_item(self, iterable):
+        if isinstance(iterable, Call) and iterable.target == "builtins.enumerate":
+            inner = self._batch(iterable.args[0])
+            return Seq((Sym("index"), inner)) if inner is not None else None
+        return self._batch(iterable)
+
+    def standalone_self(self, interpreter, cls, state):
+        if not isinstance(cls, ClassValue) or not _is_module_class(cls):
+            return None
+        instance = Instance(cls, {})
+        init = _find_method(cls, "__init__")
+        if init is not None:
+            interpreter._function_call(Function(init, cls.globals, bound_self=instance), (), (), state)
+        return instance
+
+    @staticmethod
+    def _record(interpreter, loss: str, form: str, defined_at, args, kwargs, node, state) -> None:
+        output = args[0] if args else dict(kwargs).get("input")
+        if output is None:
+            return
+        target = args[1] if len(args) > 1 else dict(kwargs).get("target")
+        interpreter.framework_events.append(
+            LossApplication(loss, form, defined_at, output, target, node, state.scenario))
+
+    @staticmethod
+    def _batches(value: Value) -> bool:
+        return isinstance(value, Call) and (value.target == kt.DATA_LOADER or value.target in kt.DATASETS
+                                            or value.target in kt.FOLDER_DATASETS or value.target == kt.TENSOR_DATASET)
+
+    def _batch(self, iterable: Value) -> Value | None:
+        """One batch of a loader (or one sample of a dataset): ``(inputs, targets)`` with visible targets."""
+        if not isinstance(iterable, Call):
+            return None
+        if iterable.target == kt.DATA_LOADER:
+            dataset = iterable.argument("dataset", 0)
+            return self._batch(dataset) if isinstance(dataset, Call) and dataset.target != kt.DATA_LOADER else None
+        if (iterable.target in kt.DATASETS or iterable.target in kt.FOLDER_DATASETS) and iterable.argument(
+                "target_transform") is None:
+            return Seq((Sym("inputs"), Derived(iterable, "targets", (), (), None, iterable.node)))
+        if iterable.target == kt.TENSOR_DATASET and len(iterable.args) >= 2:
+            return Seq((Sym("inputs"), iterable.args[-1]))
+        return None
+
+    # --- facts --------------------------------------------------------------------------------------------
+
+    def facts(self, interpreter, unit):
+        from trainlint.analysis.extract import _scenarios
+
+        reader = _Reader(unit)
+        for event in interpreter.framework_events:
+            if not isinstance(event, LossApplication):
+                continue
+            loss = TorchLoss(event.name, reader.ref(event.defined_at), event.form)
+            for scenario in _scenarios(event.scenario, (event.output, event.target)):
+                head = reader.head(event.output, scenario)
+                if head is None:
+                    continue
+                targets = reader.targets(event.target, scenario)
+                yield LossSetup(head, loss, targets, reader.ref(event.node), scenario)
+
+    def count(self, interpreter, facts, stats):
+        calls: dict[int, bool] = {}
+        for event in interpreter.framework_events:
+            if isinstance(event, LossApplication):
+                calls.setdefault(id(event.node), False)
+        for fact in facts:
+            if isinstance(fact, LossSetup) and fact.head.units is not None:
+                calls[id(fact.call_at.node)] = True
+        stats.loss_calls += len(calls)
+        stats.bound_loss_calls += sum(calls.values())
+
+
+def _method(base: Value, name: str, node: cst.Attribute) -> Value:
+    return Method(base, name, node.value)
+
+
+def _is_target(value: Value) -> bool:
+    if isinstance(value, Call):
+        return value.target in _TARGET_SOURCES
+    return isinstance(value, Derived) and (value.source.target in kt.DATASETS or value.source.target in (
+        kt.FOLDER_DATASETS) or value.source.target in _TARGET_SOURCES)
+
+
+_CONTINUE = object()
+
+
+@dataclass
+class _Walk:
+    after: list
+    """``(activation, dim, dim_written, where)`` applied after the head, first to last."""
+    reshaped: bool = False
+
+
+class _Reader:
+    """Reads heads and targets out of the values the evaluator computed, in one scenario."""
+
+    def __init__(self, unit: str):
+        self.unit = unit
+
+    def ref(self, node) -> SourceRef:
+        return SourceRef(self.unit, node)
+
+    @staticmethod
+    def constant(value, scenario: Scenario):
+        value = pick(value, scenario)
+        if isinstance(value, Const):
+            return value.value
+        if isinstance(value, Sym):
+            known, constant = scenario.constant_of(value)
+            if known:
+                return constant
+        return None
+
+    def integer(self, value, scenario: Scenario) -> int | None:
+        constant = self.constant(value, scenario)
+        return constant if isinstance(constant, int) and not isinstance(constant, bool) else None
+
+    # --- heads --------------------------------------------------------------------------------------------
+
+    def head(self, output: Value, scenario: Scenario) -> TorchHead | None:
+        walk = _Walk([])
+        tensor = output
+        for _ in range(64):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor) or not tensor.inputs:
+                return None
+            step = self._through(pick(tensor.producer, scenario), tensor.node, walk, scenario, 0)
+            if step is not _CONTINUE:
+                return step
+            tensor = tensor.inputs[0]
+        return None
+
+    def _through(self, layer: Value, applied_at, walk: _Walk, scenario: Scenario, depth: int):
+        """One step back from the output: ``_CONTINUE`` past it, else the head (None: unresolved)."""
+        if not isinstance(layer, Call) or depth > 8:
+            return None
+        target = layer.target
+        activation = kt.ACTIVATION_MODULES.get(target)
+        if activation is None and target in kt.ACTIVATION_FUNCTIONS:
+            activation = kt.ACTIVATION_FUNCTIONS[target]
+            where = applied_at
+        else:
+            where = layer.node
+        if activation is not None:
+            dim_value = layer.argument("dim", 0)
+            dim = self.integer(dim_value, scenario) if dim_value is not None else None
+            walk.after.insert(0, (activation, dim, dim_value is not None, where))
+            return _CONTINUE
+        if target in kt.TRANSPARENT_MODULES or target in kt.TRANSPARENT_FUNCTIONS:
+            return _CONTINUE
+        if target in kt.RESHAPING_MODULES or target in kt.RESHAPING_FUNCTIONS:
+            walk.reshaped = True
+            return _CONTINUE
+        if target == kt.SEQUENTIAL:
+            for inner in reversed(self._sequential_layers(layer, scenario)):
+                inner = pick(inner, scenario)
+                step = self._through(inner, getattr(inner, "node", None), walk, scenario, depth + 1)
+                if step is not _CONTINUE:
+                    return step
+            return _CONTINUE
+        if target in kt.WIDTH_LAYERS:
+            keyword, position = kt.WIDTH_LAYERS[target]
+            units = self.integer(layer.argument(keyword, position), scenario)
+            return self._finish(units, layer, walk)
+        return None
+
+    def _sequential_layers(self, layer: Call, scenario: Scenario) -> tuple:
+        if len(layer.args) == 1 and not layer.kwargs:
+            ordered = pick(layer.args[0], scenario)
+            if isinstance(ordered, Call) and ordered.target == kt.ORDERED_DICT:
+                pairs = pick(ordered.args[0], scenario) if ordered.args else None
+                if not isinstance(pairs, Seq):
+                    return (None,)
+                layers = []
+                for pair in pairs.items:
+                    pair = pick(pair, scenario)
+                    layers.append(pair.items[1] if isinstance(pair, Seq) and len(pair.items) == 2 else None)
+                return tuple(layers)
+        return layer.args
+
+    def _finish(self, units: int | None, layer: Call, walk: _Walk) -> TorchHead:
+        layer_ref = self.ref(layer.node)
+        if not walk.after:
+            return TorchHead(units, kt.LINEAR, None, False, layer_ref, layer_ref, (), walk.reshaped)
+        activation, dim, dim_written, where = walk.after[-1]
+        return TorchHead(units, activation, dim, dim_written, layer_ref, self.ref(where),
+                         tuple(a for a, *_ in walk.after), walk.reshaped)
+
+    # --- targets ------------------------------------------------------------------------------------------
+
+    def targets(self, value: Value | None, scenario: Scenario, depth: int = 0) -> TorchTargets | None:
+        value = pick(value, scenario)
+        if value is None or depth > 4:
+            return None
+        if isinstance(value, Derived):
+            source = value.source
+            if value.method == "targets" and source.target in kt.DATASETS:
+                classes = kt.DATASETS[source.target]
+                return TorchTargets(knowledge.IDS, kt.LONG, 0, classes - 1, classes, self.ref(value.node),
+                                    f"{source.short_name} targets (class ids 0..{classes - 1})", True)
+            if value.method == "targets" and source.target in kt.FOLDER_DATASETS:
+                return TorchTargets(knowledge.IDS, kt.LONG, 0, None, None, self.ref(value.node),
+                                    f"{source.short_name} targets (class ids)", True)
+            if value.method in kt.TO_FLOAT or value.method in kt.TO_LONG:
+                inner = self.targets(value.args[0], scenario, depth + 1)
+                if inner is None:
+                    return None
+                dtype = kt.FLOAT if value.method in kt.TO_FLOAT else kt.LONG
+                return TorchTargets(inner.encoding, dtype, inner.first_id, inner.last_id, inner.num_classes,
+                                    inner.where, f"{inner.origin} as .{value.method}()", inner.batched)
+            return None
+        if not isinstance(value, Call):
+            return None
+        if value.target == kt.ONE_HOT:
+            classes = self.integer(value.argument("num_classes", 1), scenario)
+            inner = self.targets(value.argument("tensor", 0), scenario, depth + 1)
+            if classes is not None and classes < 0:
+                classes = None
+            shown = f"num_classes={classes}" if classes is not None else ""
+            return TorchTargets(knowledge.ONE_HOT, kt.LONG, None, None, classes, self.ref(value.node),
+                                f"F.one_hot({shown})", inner is not None and inner.batched)
+        if value.target == kt.RANDINT:
+            return self._randint(value, scenario)
+        return None
+
+    def _randint(self, call: Call, scenario: Scenario) -> TorchTargets | None:
+        positional = [a for a in call.args]
+        low_value, high_value, size_value = call.argument("low"), call.argument("high"), call.argument("size")
+        if len(positional) >= 3:
+            low_value, high_value, size_value = positional[:3]
+        elif len(positional) == 2 and high_value is None:
+            high_value, size_value = positional
+        elif len(positional) == 2:
+            low_value, size_value = positional
+        dtype = call.argument("dtype")
+        if dtype is not None:
+            return None
+        low = 0 if low_value is None else self.integer(low_value, scenario)
+        high = self.integer(high_value, scenario)
+        if low is None or high is None or high <= low:
+            return None
+        size = pick(size_value, scenario)
+        batched = isinstance(size, Seq) and len(size.items) == 1
+        return TorchTargets(knowledge.IDS, kt.LONG, low, high - 1, None, self.ref(call.node),
+                            f"torch.randint({low}, {high}, ...) (class ids {low}..{high - 1})", batched)
+
+
+TORCH = TorchFrontend()
