@@ -17,7 +17,8 @@ from trainlint.lint_rules import ALL_RULES
 
 FIXES = FIXTURES / "fixes"
 EXPECTED = FIXES / "expected"
-KERAS_VERSION = {"TL202_accuracy_with_binary_loss_legacy.py": "legacy"}
+# keras.optimizers.legacy says tf.keras 2 to keras-version = "auto": the TL403 fixture is about Keras 3.
+KERAS_VERSION = {"TL202_accuracy_with_binary_loss_legacy.py": "legacy", "TL403_legacy_optimizer.py": "3"}
 GOLDEN = sorted(path.name for path in FIXES.glob("TL*.py"))
 
 
@@ -216,7 +217,7 @@ def test_no_fix_where_the_literal_is_not_written_at_the_finding():
     imported = _only("""
         from tensorflow.keras.optimizers.legacy import Adam
         optimizer = Adam(learning_rate=0.001)
-        """, "TL403")
+        """, "TL403", keras_version="3")
     assert imported.fix is None  # the change belongs to the import line
     both = _only("""
         from tensorflow.keras.optimizers import Adam
