@@ -238,3 +238,21 @@ def test_a_notebook_fix_lands_in_the_cell_columns_of_an_indented_cell():
     assert [f.code for f in result.fixed] == ["TL401"]
     assert json.loads(result.text)["cells"][0]["source"] == [cell[0], "    opt = keras.optimizers.Adam(learning_rate=0.1)\n",
                                                             *cell[2:]]
+
+
+def test_diff_on_a_notebook_and_across_modules_changes_nothing(tmp_path):
+    _copy("notebook", tmp_path)
+    _copy("cross_module", tmp_path)
+    notebook = (tmp_path / "notebook" / "churn.ipynb").read_text()
+    model = (tmp_path / "cross_module" / "model.py").read_text()
+    result = _check("--diff", "--unsafe-fixes", "notebook", "cross_module/train.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    expected = "".join(
+        "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                     fromfile=name, tofile=name))
+        for name, before, after in sorted([
+            ("cross_module/model.py", model, (EXPECTED / "cross_module" / "model.py").read_text()),
+            ("notebook/churn.ipynb", notebook, (EXPECTED / "notebook" / "churn.ipynb").read_text())]))
+    assert result.stdout == expected
+    assert (tmp_path / "notebook" / "churn.ipynb").read_text() == notebook
+    assert (tmp_path / "cross_module" / "model.py").read_text() == model
