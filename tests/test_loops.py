@@ -268,3 +268,93 @@ def test_a_file_without_compile_or_optimizer_is_analysed():
         loss = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=model(x))
         """
     assert codes(source) == ["TL121"]
+
+
+def test_the_audit_summary_counts_losses_applied_in_loops():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--no-cache", "--summary", str(LOOPS))
+    rows = dict(line.rsplit("  ", 1) for line in result.stdout.splitlines() if line.startswith(
+        ("files scanned", "files parsed", "losses applied outside compile", "model output resolved")))
+    assert {key.strip(): value.strip() for key, value in rows.items()} == {
+        "files scanned": "16", "files parsed": "16",  # a loop with no compile and no optimizer is read too
+        "losses applied outside compile": "14", "model output resolved": "14 of 14 (100%)"}
+
+
+def test_a_softmax_applied_only_at_inference_is_not_the_training_head():
+    source = """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Classifier(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.out = keras.layers.Dense(10)
+
+            def call(self, x, training=False):
+                logits = self.out(x)
+                if not training:
+                    return tf.nn.softmax(logits)
+                return logits
+
+        model = Classifier()
+        loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+        for x, y in dataset:
+            with tf.GradientTape() as tape:
+                loss = loss_fn(y, model(x, training=True))
+        """
+    assert codes(source) == []  # the default training=False would have made it a softmax head (TL121)
+
+
+def test_a_functional_model_subclassed_for_its_train_step():
+    """keras.io's "customizing what happens in fit": ``CustomModel(inputs, outputs)`` adds only a train_step."""
+    source = """
+        import tensorflow as tf
+        import keras
+
+        class CustomModel(keras.Model):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.loss_fn = keras.losses.BinaryCrossentropy()
+
+            def train_step(self, data):
+                x, y = data
+                with tf.GradientTape() as tape:
+                    y_pred = self(x, training=True)
+                    loss = self.loss_fn(y, y_pred)
+                return {"loss": loss}
+
+        inputs = keras.Input(shape=(32,))
+        outputs = keras.layers.Dense(1)(inputs)
+        model = CustomModel(inputs, outputs)
+        model.compile(optimizer="adam")
+        model.fit(x, y, epochs=3)
+        """
+    assert codes(source) == ["TL122"]
+    assert codes(source.replace("BinaryCrossentropy()", "BinaryCrossentropy(from_logits=True)")) == []
+    # A constructor of its own: its arguments are not keras.Model's (inputs, outputs).
+    own = source.replace("def __init__(self, *args, **kwargs):", "def __init__(self, encoder, head, **kwargs):")
+    assert codes(own.replace("super().__init__(*args, **kwargs)", "super().__init__(**kwargs)")) == []
+
+
+def test_a_softmax_applied_at_inference_before_a_last_layer():
+    source = """
+        import tensorflow as tf
+        from tensorflow import keras
+
+        class Classifier(keras.Model):
+            def __init__(self):
+                super().__init__()
+                self.out = keras.layers.Dense(10)
+                self.drop = keras.layers.Dropout(0.2)
+
+            def call(self, x, training=None):
+                x = self.out(x)
+                if not training:
+                    x = tf.nn.softmax(x)
+                return self.drop(x)
+
+        model = Classifier()
+        loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x, training=True))
+        """
+    assert codes(source) == []

@@ -1365,15 +1365,21 @@ class Interpreter:
             return instance
         call = _find_method(cls, "call")
         functional = state.heap.get(("functional outputs", id(instance)))
-        if init is None and call is None:  # keras.Model's own constructor: CustomModel(inputs, outputs)
+        if call is None and functional is None and _hands_arguments_to_keras(init):
+            # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
+            # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
             functional = argument(args, kwargs, "outputs", 1)
         outputs: tuple[Value, ...] = (OPAQUE_CALL,)
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
-            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),), (),
-                                         state)
-            if _is_output(result):
+            # fit() and a training loop call it with training=True, predict() with False: a head that depends on
+            # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
+            training = (("training", Sym("training")),) if any(
+                p.name.value == "training" for p in _all_params(call.params)) else ()
+            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
+                                         training, state)
+            if _is_output(result) and not (training and _depends_on(result, training[0][1])):
                 outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
@@ -1518,6 +1524,27 @@ def _is_output(value: Value) -> bool:
     return isinstance(value, Tensor)
 
 
+def _depends_on(value: Value, unknown: Sym) -> bool:
+    """Whether a choice on ``unknown`` picks between alternatives anywhere in an output (tensors followed back)."""
+    pending, seen = [value], set()
+    while pending and len(seen) < 2000:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, Choice):
+            if current.condition.subject is unknown:
+                return True
+            pending += (current.if_true, current.if_false)
+        elif isinstance(current, Seq):
+            pending += current.items
+        elif isinstance(current, Mapping):
+            pending += [v for _, v in current.items]
+        elif isinstance(current, Tensor):
+            pending += [current.producer, *current.inputs]
+    return False
+
+
 def _outputs_of(value: Value) -> tuple[Value, ...]:
     if isinstance(value, Seq):
         return value.items
@@ -1540,6 +1567,15 @@ def _find_method(cls: ClassValue, name: str) -> cst.FunctionDef | None:
             return current.methods[name]
         pending.extend(b for b in current.bases if isinstance(b, ClassValue))
     return None
+
+
+def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
+    """No ``__init__``, or ``__init__(self, *args, **kwargs)``: the constructor's arguments are keras.Model's."""
+    if init is None:
+        return True
+    params = init.params
+    return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
+            and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
 
 
 def _derives_from(cls: ClassValue, canonical: str) -> bool:
