@@ -30,7 +30,7 @@ def test_fixture_reports_exactly_what_it_expects(fixture: Path, torch_findings):
 def test_every_pytorch_rule_has_a_fixture_and_a_silent_twin(torch_findings):
     announced = {code for fixture in TORCH.glob("*.py") for _, code in expected(fixture)}
     assert announced == {"TL131", "TL132", "TL133", "TL134", "TL135", "TL136", "TL137", "TL331", "TL332",
-                         "TL333"}
+                         "TL333", "TL334"}
     silent = [fixture for fixture in TORCH.glob("*.py") if not expected(fixture)]
     assert len(silent) >= 8
 
@@ -41,7 +41,7 @@ def test_kinds_stay_in_the_existing_vocabulary(torch_findings):
                      "TL133": "from-logits-mismatch", "TL134": "loss-activation-mismatch",
                      "TL135": "degenerate-head", "TL136": "degenerate-head", "TL137": "degenerate-head",
                      "TL331": "label-format-mismatch", "TL332": "units-classes-mismatch",
-                     "TL333": "label-format-mismatch"}
+                     "TL333": "label-format-mismatch", "TL334": "label-format-mismatch"}
 
 
 def test_double_softmax_names_the_loss_the_call_and_the_floor(torch_findings):
@@ -264,3 +264,33 @@ def test_softmax_returned_only_in_eval_mode_is_silent():
             loss = nn.CrossEntropyLoss()(model(x), y)
     """
     assert codes(source) == []
+
+
+@pytest.mark.parametrize("made, expected_codes", [
+    ("torch.LongTensor(to_categorical(y, 5))", ["TL331"]), ("torch.tensor(to_categorical(y, 5))", []),
+    ("torch.tensor(LabelEncoder().fit_transform(y))", []), ("torch.tensor(np.eye(5)[y], dtype=torch.long)", ["TL331"]),
+])
+def test_targets_from_label_encoders_keep_their_encoding_and_dtype(made, expected_codes):
+    source = f"""
+        import numpy as np
+        import torch
+        import torch.nn as nn
+        from sklearn.preprocessing import LabelEncoder
+        from tensorflow.keras.utils import to_categorical
+        targets = {made}
+        model = nn.Sequential(nn.Linear(8, 5))
+        loss = nn.CrossEntropyLoss()(model(torch.randn(16, 8)), targets)
+    """
+    assert codes(source) == expected_codes
+
+
+def test_sequential_spread_from_a_known_list():
+    source = """
+        import torch.nn as nn
+        head = [nn.Linear(10, 1), nn.Sigmoid()]
+        model = nn.Sequential(nn.Flatten(), *head)
+        unknown = nn.Sequential(*blocks)
+        for x, y in loader:
+            loss = nn.BCEWithLogitsLoss()(model(x), y) + nn.BCEWithLogitsLoss()(unknown(x), y)
+    """
+    assert codes(source) == ["TL132"]

@@ -226,7 +226,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
         for setup in setups:
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
-            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
+            # (A model chosen by a condition has no one model to rebuild: no origin either.)
+            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" \
+                and loss_event.model is not None else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for frontend in interpreter.frontends:
         facts = list(frontend.facts(interpreter, filename))

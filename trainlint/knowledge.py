@@ -275,7 +275,11 @@ ACTIVATION_LAYERS: Final = {
 }
 TRANSPARENT_LAYERS: Final = frozenset(
     {"keras.layers.Dropout", "keras.layers.GaussianNoise", "keras.layers.GaussianDropout",
-     "keras.layers.AlphaDropout", "keras.layers.ActivityRegularization"}
+     "keras.layers.AlphaDropout", "keras.layers.ActivityRegularization", "keras.layers.SpatialDropout1D",
+     "keras.layers.SpatialDropout2D", "keras.layers.SpatialDropout3D",
+     # They repeat or crop positions: every output value is one of the inputs, channels unchanged.
+     "keras.layers.UpSampling1D", "keras.layers.UpSampling2D", "keras.layers.UpSampling3D",
+     "keras.layers.Cropping1D", "keras.layers.Cropping2D", "keras.layers.Cropping3D"}
 )
 """Layers that change neither the width nor the range of what they pass on (at inference)."""
 
@@ -311,6 +315,8 @@ class TaskModel:
     units_position: int | None = 1
     """``num_classes`` by position in the constructor (``Classifier(backbone, num_classes)``); ``from_preset``
     takes it by keyword only."""
+    units_argument: str | None = "num_classes"
+    """None: the width is the vocabulary of a preset (a language model's logits), known only at run time."""
 
 
 TASK_MODELS: Final = {
@@ -324,6 +330,11 @@ TASK_MODELS: Final = {
 }
 
 
+LANGUAGE_MODEL: Final = TaskModel(LINEAR, None, None)
+"""keras-hub / keras-nlp ``*CausalLM`` and ``*Seq2SeqLM``: logits over the vocabulary (GPT2CausalLM built with
+keras-hub 0.32: outputs of both signs whose rows do not sum to 1)."""
+
+
 def task_model(dotted: str) -> tuple[str, bool] | None:
     """``(class, from_preset)`` when a dotted name builds a library classifier (directly or ``.from_preset``)."""
     parts = dotted.split(".")
@@ -332,9 +343,13 @@ def task_model(dotted: str) -> tuple[str, bool] | None:
         parts = parts[:-1]
     if len(parts) >= 2 and parts[0] in ("keras_hub", "keras_nlp", "keras_cv"):
         name = f"{parts[0]}.models.{parts[-1]}"
-        if name in TASK_MODELS:
+        if name in TASK_MODELS or (parts[0] != "keras_cv" and parts[-1].endswith(("CausalLM", "Seq2SeqLM"))):
             return name, from_preset
     return None
+
+
+def task_model_kind(name: str) -> TaskModel:
+    return TASK_MODELS.get(name, LANGUAGE_MODEL)
 
 
 SEQUENTIAL: Final = "keras.Sequential"
@@ -355,7 +370,7 @@ def canonical_name(dotted: str) -> str:
     parts = dotted.split(".")
     if parts[:2] == ["tensorflow", "compat"] and len(parts) > 2 and parts[2] in ("v1", "v2"):
         parts = ["tensorflow", *parts[3:]]  # import tensorflow.compat.v1 as tf: tf.nn.softmax is tf.nn.softmax
-    if parts[0] == "tf_keras":
+    if parts[0] in ("tf_keras", "keras_core"):  # keras_core: Keras 3 before its release under the name keras
         parts = ["keras", *parts[1:]]
     elif parts[0] == "tensorflow" and "keras" in parts:
         parts = parts[parts.index("keras"):]

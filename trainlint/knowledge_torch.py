@@ -151,6 +151,15 @@ DATA_LOADER: Final = "torch.utils.data.DataLoader"
 TENSOR_DATASET: Final = "torch.utils.data.TensorDataset"
 ONE_HOT: Final = "torch.nn.functional.one_hot"
 RANDINT: Final = "torch.randint"
+TENSOR_CONSTRUCTORS: Final = {
+    # Calls that make a tensor of the values they are given: the dtype they impose (None: the input's).
+    "torch.tensor": None, "torch.as_tensor": None, "torch.from_numpy": None, "torch.Tensor": "float",
+    "torch.FloatTensor": "float", "torch.LongTensor": "long",
+}
+DTYPES: Final = {
+    "torch.float": "float", "torch.float32": "float", "torch.float64": "float", "torch.double": "float",
+    "torch.half": "float", "torch.float16": "float", "torch.long": "long", "torch.int64": "long",
+}
 LONG: Final = "long"
 FLOAT: Final = "float"
 TO_FLOAT: Final = frozenset({"float", "double", "half"})

@@ -129,3 +129,17 @@ show("BCEWithLogits(N x C, one_hot.float())",
 multi_hot = (torch.rand(N, C) > 0.5).float()
 show("CE(N x C, multi-hot float)  (accepted as unnormalised probabilities)",
      lambda: round(F.cross_entropy(logits, multi_hot).item(), 4))
+
+
+def fit_logits(target):
+    z = torch.zeros(1, 3, requires_grad=True)
+    optimizer = torch.optim.SGD([z], lr=1.0)
+    for _ in range(500):
+        optimizer.zero_grad()
+        F.cross_entropy(z, target).backward()
+        optimizer.step()
+    return [round(p, 3) for p in z.softmax(1)[0].tolist()]
+
+
+show("CE with the multi-hot target [1, 1, 0]: the best reachable probabilities", lambda: fit_logits(
+    torch.tensor([[1.0, 1.0, 0.0]])))

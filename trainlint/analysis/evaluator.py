@@ -668,6 +668,8 @@ class Interpreter:
                     self._assign(element.value, Sym(_label(element.value)), state, frame)
         elif isinstance(target, cst.Attribute):
             owner = self._eval(target.value, state, frame)
+            if isinstance(owner, ModelValue):  # model.loss_fn = ... on a subclassed model: its instance's attribute
+                owner = self._instance_of_model.get(id(owner.identity), owner)
             if isinstance(owner, Instance):
                 state.heap[(id(owner), target.attr.value)] = value
             elif isinstance(owner, Call) and target.attr.value != "trainable":
@@ -839,6 +841,9 @@ class Interpreter:
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
+            instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
+            if instance is not None and (id(instance), attr) in state.heap:
+                return self._resolved(state.heap[(id(instance), attr)], state, node)
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
@@ -1373,6 +1378,10 @@ class Interpreter:
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
+            build = _find_method(cls, "build")
+            if build is not None:  # Keras builds a model before its first call: layers made there are its own
+                self._function_call(Function(build, cls.globals, bound_self=instance), (Sym("input_shape"),), (),
+                                    state)
             # fit() and a training loop call it with training=True, predict() with False: a head that depends on
             # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
             training = (("training", Sym("training")),) if any(

@@ -46,9 +46,11 @@ class Extractor:
         self.unit = unit
         self.keras_version = keras_version
         self.obstacle: Unresolved | None = None
+        self._stucks = 0
         """Why the last head walk that failed stopped (for the coverage report, never for a verdict)."""
 
     def _stuck(self, reason: str, detail: str = "") -> None:
+        self._stucks += 1
         if self.obstacle is None:
             self.obstacle = Unresolved(reason, detail)
 
@@ -82,24 +84,26 @@ class Extractor:
     def _head_of_stack(self, layers: list[Value], scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
         name = None
+        stuck = self._stucks
         for layer in reversed(layers):
             if isinstance(layer, Call) and name is None:
                 name = self.constant(layer.argument("name"), scenario)
             step = self._step(layer, scenario, after, depth)
             if step == "continue":
                 continue
-            return self._with_name(step, name)
+            return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
         self._stuck("head: no output layer")
         return None
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
         name = None
+        stuck = self._stucks
         for _ in range(64):
             tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
                 self._stuck(*_describe("head", tensor))
-                return None
+                return self._partial(after, name, stuck)
             producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
                 name = self.constant(producer.argument("name"), scenario)
@@ -107,18 +111,27 @@ class Extractor:
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
-                    return None
+                    return self._partial(after, name, stuck)
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
-                    return self._with_name(step, name)
+                    return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
             if len(tensor.inputs) != 1:
                 self._stuck("head: merges several tensors")
-                return None
+                return self._partial(after, name, stuck)
             tensor = tensor.inputs[0]
         self._stuck("head: too deep")
         return None
+
+    def _partial(self, after: list, name, stuck: int) -> Head | None:
+        """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
+        output): the head's activation is exact, its width unknown. Not where a walk stopped without being stuck
+        (a scenario that rules the head out)."""
+        if self._stucks == stuck or not any(activation != knowledge.LINEAR for activation, _ in after):
+            return None
+        where = after[0][1]
+        return self._with_name(self._finish(None, [], where, where, after), name)
 
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
@@ -161,7 +174,7 @@ class Extractor:
             return self._application(layer, scenario, after)
         task = knowledge.task_model(layer.target)
         if task is not None:
-            return self._task_model(layer, knowledge.TASK_MODELS[task[0]], task[1], scenario, after)
+            return self._task_model(layer, knowledge.task_model_kind(task[0]), task[1], scenario, after)
         kind = knowledge.HEAD_LAYERS.get(layer.target)
         if kind is not None:
             units_value = pick(layer.argument(kind.units, 0), scenario)
@@ -208,13 +221,14 @@ class Extractor:
 
     def _task_model(self, layer: Call, kind, from_preset: bool, scenario: Scenario, after: list):
         """A library classifier (``keras_hub.models.BertClassifier``): ``Dense(num_classes, activation)`` on top."""
-        units_value = layer.argument("num_classes", None if from_preset else kind.units_position)
+        units_value = layer.argument(kind.units_argument, None if from_preset else kind.units_position) if (
+            kind.units_argument) else None
         units = self.constant(units_value, scenario)
         if not isinstance(units, int) or isinstance(units, bool):
             units = None
         activation_value = layer.argument("activation")
         own = kind.default_activation if activation_value is None else self.activation(activation_value, scenario)
-        if units_value is None:
+        if units_value is None and kind.units_argument is not None:
             self._stuck("head: library classifier without num_classes", layer.target)
             return None
         where = layer.argument_node("activation") or layer.node

@@ -34,6 +34,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    box_key,
     pick,
 )
 from trainlint.frameworks import Frontend
@@ -95,6 +96,8 @@ class TorchFrontend(Frontend):
             if not args:
                 return None
             return Tensor(Call(name, args[1:], kwargs, node), args[:1], node)
+        if name in kt.TENSOR_CONSTRUCTORS:
+            return self._tensor_of(name, args, kwargs, node)
         if name in kt.MODULE_WRAPPERS:
             wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
             return wrapped if isinstance(wrapped, (Instance, Call)) else None
@@ -105,10 +108,31 @@ class TorchFrontend(Frontend):
             return Call(name, args, kwargs, node)
         return None
 
+    @staticmethod
+    def _tensor_of(name: str, args, kwargs, node) -> Value | None:
+        """``torch.tensor(labels, dtype=torch.long)``: the labels, with the dtype they now have."""
+        value = args[0] if args else dict(kwargs).get("data")
+        if not isinstance(value, (Call, Derived)):
+            return None
+        dtype = kt.TENSOR_CONSTRUCTORS[name]
+        written = dict(kwargs).get("dtype")
+        if written is not None:
+            dtype = kt.DTYPES.get(written.name) if isinstance(written, Ref) else None
+            if dtype is None:
+                return None
+        if dtype is None:
+            return value
+        source = value if isinstance(value, Call) else value.source
+        return Derived(source, dtype, (value,), (), None, node)
+
     def starred_call(self, interpreter, function, node, state, frame):
+        if not isinstance(function, Ref):
+            return None
+        name = kt.canonical_name(knowledge.canonical_name(function.name))
+        if name == kt.SEQUENTIAL:
+            return self._spread_sequential(interpreter, node, state, frame)
         # ``DataLoader(dataset, **loader_kwargs)``: the batches are the dataset's, whatever the options.
-        if not isinstance(function, Ref) or kt.canonical_name(knowledge.canonical_name(function.name)) != (
-                kt.DATA_LOADER):
+        if name != kt.DATA_LOADER:
             return None
         for arg in node.args:
             if arg.star:
@@ -117,6 +141,24 @@ class TorchFrontend(Frontend):
                 dataset = interpreter._eval(arg.value, state, frame)
                 return Call(kt.DATA_LOADER, (dataset,), (), node)
         return None
+
+    @staticmethod
+    def _spread_sequential(interpreter, node, state, frame) -> Value | None:
+        """``nn.Sequential(*layers)`` where the list's contents are known (built literally or by appends)."""
+        layers: list[Value] = []
+        for arg in node.args:
+            if arg.keyword is not None or arg.star == "**":
+                return None
+            value = interpreter._eval(arg.value, state, frame)
+            if arg.star == "*":
+                key = box_key(value)
+                spread = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+                if not isinstance(spread, Seq) or getattr(spread, "kind", "list") == "set":
+                    return None
+                layers.extend(spread.items)
+            else:
+                layers.append(value)
+        return Call(kt.SEQUENTIAL, tuple(layers), (), node)
 
     def call_object(self, interpreter, callee, args, kwargs, node, state):
         if isinstance(callee, Instance) and _is_module_class(callee.cls):
@@ -240,10 +282,11 @@ def _method(base: Value, name: str, node: cst.Attribute) -> Value:
 
 
 def _is_target(value: Value) -> bool:
+    """Targets whose tensor methods keep them (``.to(device)``) or cast them (``.float()``): made by PyTorch, or
+    by a label encoder the label reader knows (a ``Derived`` value)."""
     if isinstance(value, Call):
         return value.target in _TARGET_SOURCES
-    return isinstance(value, Derived) and (value.source.target in kt.DATASETS or value.source.target in (
-        kt.FOLDER_DATASETS) or value.source.target in _TARGET_SOURCES)
+    return isinstance(value, Derived)
 
 
 _CONTINUE = object()
@@ -366,14 +409,16 @@ class _Reader:
             if value.method == "targets" and source.target in kt.FOLDER_DATASETS:
                 return TorchTargets(knowledge.IDS, kt.LONG, 0, None, None, self.ref(value.node),
                                     f"{source.short_name} targets (class ids)", True)
-            if value.method in kt.TO_FLOAT or value.method in kt.TO_LONG:
+            if value.method in kt.TO_FLOAT or value.method in kt.TO_LONG or value.method in (kt.FLOAT, kt.LONG):
                 inner = self.targets(value.args[0], scenario, depth + 1)
                 if inner is None:
                     return None
-                dtype = kt.FLOAT if value.method in kt.TO_FLOAT else kt.LONG
+                dtype = kt.FLOAT if value.method in kt.TO_FLOAT or value.method == kt.FLOAT else kt.LONG
+                cast = f"as .{value.method}()" if value.method not in (kt.FLOAT, kt.LONG) else (
+                    f"(a {value.method} tensor)")
                 return TorchTargets(inner.encoding, dtype, inner.first_id, inner.last_id, inner.num_classes,
-                                    inner.where, f"{inner.origin} as .{value.method}()", inner.batched)
-            return None
+                                    inner.where, f"{inner.origin} {cast}", inner.batched)
+            return self._encoded(value, scenario)
         if not isinstance(value, Call):
             return None
         if value.target == kt.ONE_HOT:
@@ -386,7 +431,18 @@ class _Reader:
                                 f"F.one_hot({shown})", inner is not None and inner.batched)
         if value.target == kt.RANDINT:
             return self._randint(value, scenario)
-        return None
+        return self._encoded(value, scenario)
+
+    def _encoded(self, value: Value, scenario: Scenario) -> TorchTargets | None:
+        """Labels made by an encoder the Keras label reader knows (``LabelEncoder``, ``MultiLabelBinarizer``,
+        ``to_categorical``, ``np.eye(k)[y]``): the encoding is the framework's business, not the encoder's."""
+        from trainlint.analysis.extract import LabelReader
+
+        labels = LabelReader(self).read(value, scenario)
+        if labels is None or labels.encoding not in (knowledge.IDS, knowledge.ONE_HOT, knowledge.MULTI_HOT):
+            return None
+        return TorchTargets(labels.encoding, None, labels.first_id, labels.last_id, labels.num_classes,
+                            labels.where, labels.origin)
 
     def _randint(self, call: Call, scenario: Scenario) -> TorchTargets | None:
         positional = [a for a in call.args]

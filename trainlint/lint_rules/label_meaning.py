@@ -137,8 +137,9 @@ class OneHotLabelsOnSingleUnit(Rule):
 
     ## Why is this bad?
     A one-unit sigmoid already encodes both classes; its target is one 0/1 column. Two one-hot columns
-    against one output fail at the first step (Keras 3: "Arguments `target` and `output` must have the same
-    shape"; tf.keras: a shape error too). The head is not missing a unit: the labels are in the wrong format.
+    against one output fail at the first step (verified: Keras 3.15 "Arguments `target` and `output` must
+    have the same shape"; tf-keras 2.21 "`logits` and `labels` must have the same shape"). The head is not
+    missing a unit: the labels are in the wrong format.
     """
 
     code = "TL304"
@@ -193,7 +194,8 @@ class ClassIdsPastBinaryHead(Rule):
     Binary crossentropy reads the target as the probability of the positive class. A label of 2 is no
     probability: nothing raises, the loss stays finite, and the model learns to push the second and third
     classes towards the same output. ``flow_from_directory`` with ``class_mode='binary'`` does not check
-    the number of folders: over three it yields 0.0, 1.0 and 2.0 (verified with Keras 3.15).
+    the number of folders: over three it yields 0.0, 1.0 and 2.0 (verified with Keras 3.15; Keras 3.15 and
+    tf-keras 2.21 both train on such labels without an error or a NaN).
     """
 
     code = "TL312"

@@ -95,7 +95,6 @@ class LabelIdsPastTheHead(Rule):
             head_note(setup), loss_note(setup),
         )
 
-
     def _one_unit_per_class(self, setup):
         """Label strings of unseen number (read from a file) fitted by an encoder, under a head of W units: the
         ids fit only with at most W - first classes; a head of one unit per class overflows whatever W is."""

@@ -203,4 +203,65 @@ class BinaryLossOnClassIds(TorchRule):
             *loss_related(setup)[:1])
 
 
-RULES = (OneHotTargetsForCrossEntropy, TargetsPastOutFeatures, BinaryLossOnClassIds)
+class CrossEntropyOnMultiHotTargets(TorchRule):
+    """
+    ## What it does
+    Checks for multi-hot targets (several labels per sample: ``MultiLabelBinarizer``) given to
+    ``nn.CrossEntropyLoss``.
+
+    ## Why is this bad?
+    Since PyTorch 1.10 a float target of the output's shape is read as class *probabilities*, so multi-hot rows
+    are accepted without a word. But softmax makes the classes compete for one unit of probability: with two
+    true labels the best the model can do is 0.5 on each, and it can never say "both, with confidence".
+    A multi-label task wants ``nn.BCEWithLogitsLoss`` (one independent sigmoid per label).
+    """
+
+    code = "TL334"
+    NEEDS = frozenset({"loss", "labels"})
+    name = "cross-entropy-on-multi-hot-targets"
+    kind = "label-format-mismatch"
+    summary = "multi-hot targets with CrossEntropyLoss: a multi-label task wants BCEWithLogitsLoss"
+    INVALID = (
+        """
+        import torch
+        import torch.nn as nn
+        from sklearn.preprocessing import MultiLabelBinarizer
+        from torch.utils.data import DataLoader, TensorDataset
+
+        y = MultiLabelBinarizer().fit_transform(tags)
+        dataset = TensorDataset(torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.float32))
+        model = nn.Sequential(nn.Linear(300, 64), nn.ReLU(), nn.Linear(64, 20))
+        criterion = nn.CrossEntropyLoss()
+        for xb, yb in DataLoader(dataset, batch_size=32):
+            loss = criterion(model(xb), yb)
+        """,
+    )
+    VALID = (
+        """
+        import torch
+        import torch.nn as nn
+        from sklearn.preprocessing import MultiLabelBinarizer
+        from torch.utils.data import DataLoader, TensorDataset
+
+        y = MultiLabelBinarizer().fit_transform(tags)
+        dataset = TensorDataset(torch.tensor(features, dtype=torch.float32), torch.tensor(y, dtype=torch.float32))
+        model = nn.Sequential(nn.Linear(300, 64), nn.ReLU(), nn.Linear(64, 20))
+        criterion = nn.BCEWithLogitsLoss()
+        for xb, yb in DataLoader(dataset, batch_size=32):
+            loss = criterion(model(xb), yb)
+        """,
+    )
+
+    def check(self, setup, context):
+        targets = setup.targets
+        if setup.loss.name != kt.CROSS_ENTROPY or targets is None or targets.encoding != knowledge.MULTI_HOT:
+            return
+        yield self.report(
+            setup.call_at,
+            f"{setup.loss.written} reads these multi-hot targets ({targets.origin}) as class probabilities: softmax "
+            f"makes the labels compete, so a sample with two labels can get at best 0.5 on each; for several "
+            f"labels per sample use nn.BCEWithLogitsLoss on the logits",
+            (targets.where, f"the targets: {targets.origin}"), *loss_related(setup)[:1])
+
+
+RULES = (OneHotTargetsForCrossEntropy, TargetsPastOutFeatures, BinaryLossOnClassIds, CrossEntropyOnMultiHotTargets)
