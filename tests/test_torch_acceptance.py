@@ -282,3 +282,15 @@ def test_targets_from_label_encoders_keep_their_encoding_and_dtype(made, expecte
         loss = nn.CrossEntropyLoss()(model(torch.randn(16, 8)), targets)
     """
     assert codes(source) == expected_codes
+
+
+def test_sequential_spread_from_a_known_list():
+    source = """
+        import torch.nn as nn
+        head = [nn.Linear(10, 1), nn.Sigmoid()]
+        model = nn.Sequential(nn.Flatten(), *head)
+        unknown = nn.Sequential(*blocks)
+        for x, y in loader:
+            loss = nn.BCEWithLogitsLoss()(model(x), y) + nn.BCEWithLogitsLoss()(unknown(x), y)
+    """
+    assert codes(source) == ["TL132"]

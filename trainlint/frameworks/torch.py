@@ -34,6 +34,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    box_key,
     pick,
 )
 from trainlint.frameworks import Frontend
@@ -125,9 +126,13 @@ class TorchFrontend(Frontend):
         return Derived(source, dtype, (value,), (), None, node)
 
     def starred_call(self, interpreter, function, node, state, frame):
+        if not isinstance(function, Ref):
+            return None
+        name = kt.canonical_name(knowledge.canonical_name(function.name))
+        if name == kt.SEQUENTIAL:
+            return self._spread_sequential(interpreter, node, state, frame)
         # ``DataLoader(dataset, **loader_kwargs)``: the batches are the dataset's, whatever the options.
-        if not isinstance(function, Ref) or kt.canonical_name(knowledge.canonical_name(function.name)) != (
-                kt.DATA_LOADER):
+        if name != kt.DATA_LOADER:
             return None
         for arg in node.args:
             if arg.star:
@@ -136,6 +141,24 @@ class TorchFrontend(Frontend):
                 dataset = interpreter._eval(arg.value, state, frame)
                 return Call(kt.DATA_LOADER, (dataset,), (), node)
         return None
+
+    @staticmethod
+    def _spread_sequential(interpreter, node, state, frame) -> Value | None:
+        """``nn.Sequential(*layers)`` where the list's contents are known (built literally or by appends)."""
+        layers: list[Value] = []
+        for arg in node.args:
+            if arg.keyword is not None or arg.star == "**":
+                return None
+            value = interpreter._eval(arg.value, state, frame)
+            if arg.star == "*":
+                key = box_key(value)
+                spread = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+                if not isinstance(spread, Seq) or getattr(spread, "kind", "list") == "set":
+                    return None
+                layers.extend(spread.items)
+            else:
+                layers.append(value)
+        return Call(kt.SEQUENTIAL, tuple(layers), (), node)
 
     def call_object(self, interpreter, callee, args, kwargs, node, state):
         if isinstance(callee, Instance) and _is_module_class(callee.cls):
