@@ -208,6 +208,15 @@ def test_a_model_in_another_module_of_the_project():
     assert check_json(PROJECTS / "custom_loop_from_logits") == []
 
 
+def test_a_train_step_in_another_module_applies_the_loss_the_script_attaches():
+    findings = check_json(PROJECTS / "custom_train_step")
+    assert [(Path(f["filename"]).name, f["line"], f["code"]) for f in findings] == [("train.py", 11, "TL121")]
+    assert {(Path(r["filename"]).name, r["message"]) for r in findings[0]["related"]} == {
+        ("models.py", "the output is a 4-unit softmax head"),
+        ("models.py", "the loss is applied to the model's output here")}
+    assert check_json(PROJECTS / "custom_train_step_logits") == []
+
+
 def test_train_step_of_a_model_never_instantiated_here():
     """A model class whose train_step applies a loss to ``self(x)``: its parameters are unknown (no caller),
     yet the head is fixed and so is the verdict."""
@@ -358,3 +367,15 @@ def test_a_softmax_applied_at_inference_before_a_last_layer():
         loss = keras.losses.SparseCategoricalCrossentropy(from_logits=True)(y, model(x, training=True))
         """
     assert codes(source) == []
+
+
+@pytest.mark.dynamic
+def test_dynamic_confirms_what_a_training_loop_gets_wrong():
+    """--dynamic rebuilds the model the loop calls and applies the loss as compile would: the same signals."""
+    findings = check_json(LOOPS / "guide_loop_softmax_head.py", LOOPS / "sigmoid_head_sparse_from_logits.py",
+                          LOOPS / "tf_function_nn_softmax_on_probabilities.py", extra=("--dynamic", "--no-cache"))
+    status = {(Path(f["filename"]).name, f["code"]): f["confirmation"]["status"] for f in findings}
+    assert status == {("guide_loop_softmax_head.py", "TL121"): "confirmed",
+                      ("sigmoid_head_sparse_from_logits.py", "TL112"): "confirmed",
+                      # tf.nn's own double softmax is not what a compiled Keras loss would do: not rebuilt
+                      ("tf_function_nn_softmax_on_probabilities.py", "TL121"): "inconclusive"}

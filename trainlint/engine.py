@@ -226,7 +226,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
         for setup in setups:
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
-            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" else None
+            # (A model chosen by a condition has no one model to rebuild: no origin either.)
+            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" \
+                and loss_event.model is not None else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for frontend in interpreter.frontends:
         facts = list(frontend.facts(interpreter, filename))
@@ -390,7 +392,9 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         merged = merge_scenarios(place.scenarios)
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
-        message = f"when {scenario}: {report.message}" if scenario else report.message
+        # "when num_classes == 2: ...", but "with the default --loss: ..." (Scenario.describe)
+        message = report.message if not scenario else f"{scenario}: {report.message}" if scenario.startswith(
+            "with ") else f"when {scenario}: {report.message}"
         fix = _fix(report, places, scenario)
         if report.fix is not None and scenario is not None:
             message += "; not fixed automatically: a fix would change the other cases too"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from html import escape
@@ -217,10 +218,10 @@ def repository_link(url: str | None, commit: str | None, path: str, line: int) -
     return f"https://{match.group('host')}/{match.group('path')}/{blob}/{commit}/{quote(path)}#L{line}"
 
 
-def _location(finding: Finding) -> str:
-    if finding.cell is not None:
-        return f"{finding.filename}:cell {finding.cell}:{finding.cell_line}:{finding.column}"
-    return f"{finding.filename}:{finding.line}:{finding.column}"
+def _related_location(related) -> str:
+    if related.cell is not None:
+        return f"{related.filename}:cell {related.cell}:{related.cell_line}:{related.column}"
+    return f"{related.filename}:{related.line}:{related.column}"
 
 
 def _place(text: str, href: str | None) -> str:
@@ -252,10 +253,12 @@ def _repository_of(finding: Finding, sections: tuple[Section, ...]) -> str:
 
 def _finding_row(finding: Finding, sections: tuple[Section, ...], links: Links | None,
                  sources: Mapping[str, list[str]]) -> str:
-    link = links(finding.filename, finding.line) if links is not None else None
-    related = "".join(
-        f"<li>{_place(f'{r.filename}:cell {r.cell}:{r.cell_line}:{r.column}' if r.cell is not None else f'{r.filename}:{r.line}:{r.column}', links(r.filename, r.line) if links is not None else None)} {escape(r.message)}</li>"
-        for r in finding.related)
+    def href(filename: str, line: int) -> str | None:
+        return links(filename, line) if links is not None else None
+
+    related = "".join(f"<li>{_place(_related_location(r), href(r.filename, r.line))} {escape(r.message)}</li>"
+                      for r in finding.related)
+    link = href(finding.filename, finding.line)
     repository = _repository_of(finding, sections)
     sort_where = f"{finding.filename}\x00{finding.line:08}"
     return (
@@ -331,8 +334,9 @@ def render_report(summary: AuditSummary, findings: list[Finding], title: str = "
                   header: ReportHeader | None = None, sections: tuple[Section, ...] = (),
                   links: Links | None = None, sources: Mapping[str, list[str]] | None = None) -> str:
     overview = _table(("", ""), [(escape(k), v) for k, v in summary.overview()], numeric={1})
-    rules = _table(("code", "rule", "findings"), [(f'<a href="#rule-{escape(r.code)}"><code>{escape(r.code)}</code></a>',
-                                                    escape(r.name), r.findings) for r in summary.by_rule], numeric={2})
+    rules = _table(("code", "rule", "findings"),
+                   [(f'<a href="#rule-{escape(r.code)}"><code>{escape(r.code)}</code></a>', escape(r.name), r.findings)
+                    for r in summary.by_rule], numeric={2})
     folders = _table(("folder", "files", "findings"), [(escape(f.folder), f.files, f.findings)
                                                        for f in summary.by_folder], numeric={1, 2})
     charts = (bar_chart("Findings per rule", [(f"{r.code} {r.name}", r.findings) for r in summary.by_rule])
@@ -373,12 +377,9 @@ def local_sections(results, findings: list[Finding]) -> tuple[Section, ...]:
         group["resolved"] += result.stats.resolved_compile_calls
         group["failures"] += any(f.code in (PARSE_ERROR, INTERNAL_ERROR) for f in result.findings)
         group_of[result.filename] = result.group
-    counts: dict[str, int] = {}
-    for finding in findings:
-        counts[group_of.get(finding.filename, ".")] = counts.get(group_of.get(finding.filename, "."), 0) + 1
-    named = {name: f"{name}" for name in groups}
-    return tuple(Section(named[name], g["files"], counts.get(name, 0), g["compile"], g["resolved"], g["failures"])
-                 for name, g in sorted(groups.items(), key=lambda item: (-counts.get(item[0], 0), item[0])))
+    counts = Counter(group_of.get(finding.filename, ".") for finding in findings)
+    return tuple(Section(name, g["files"], counts[name], g["compile"], g["resolved"], g["failures"])
+                 for name, g in sorted(groups.items(), key=lambda item: (-counts[item[0]], item[0])))
 
 
 def source_texts(results, findings: list[Finding]) -> dict[str, list[str]]:
