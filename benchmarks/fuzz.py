@@ -1,5 +1,5 @@
 """The long fuzz run: ``nice python benchmarks/fuzz.py`` (defaults: 10,000 Keras-shaped programs, 10,000 mutants,
-400 hypothesmith programs).
+200 hypothesmith programs).
 
 Throws generated programs at the analyser: Keras-shaped programs valid by construction (models built, branched,
 looped, wrapped in helpers, compiled and fitted with real and nonsense arguments), mutants of our own fixtures
@@ -45,7 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--programs", type=int, default=10_000, help="Keras-shaped programs (default 10000)")
     parser.add_argument("--mutants", type=int, default=10_000, help="mutants of the fixtures (default 10000)")
-    parser.add_argument("--hypothesmith", type=int, default=400, help="hypothesmith programs (default 400)")
+    parser.add_argument("--hypothesmith", type=int, default=200, help="hypothesmith programs (default 200)")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--seconds", type=int, default=30, help="time limit per analysis")
     parser.add_argument("--failures", type=Path, default=Path("fuzz-failures.jsonl"))

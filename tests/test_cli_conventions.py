@@ -171,3 +171,11 @@ def test_other_builds_cache_folders_are_removed_once_stale(tmp_path):
     cache = Cache.open(root)
     assert cache is not None and cache.folder.name == code_fingerprint()
     assert not stale.exists() and recent.exists() and (root / "not-a-build").exists()
+
+
+def test_output_file_takes_the_summary_tables_too(tmp_path):
+    target = tmp_path / "audit.txt"
+    result = run_trainlint("audit", "--no-cache", "--output-file", str(target), str(FIXTURES / "examples"))
+    assert result.returncode == 1 and result.stdout == ""
+    written = target.read_text()
+    assert "TL102" in written and "Audit summary" in written

@@ -229,3 +229,313 @@ def test_augmented_assignment_in_a_data_loop_is_unknown():
         for line in open("classes.txt"):
             n += 1
     """) is None
+
+
+# --- the common mutations, modelled exactly ----------------------------------------------------------------
+
+def items(value) -> list:
+    assert isinstance(value, Seq), value
+    return [item.value for item in value.items]
+
+
+def test_append_extend_insert_outside_loops_and_over_known_iterables():
+    values = module_values("""
+        names = ["cat"]
+        names.append("dog")
+        names.extend(["bird", "fish"])
+        names.insert(0, "background")
+        seen = []
+        alias = seen
+        for name in ["a", "b"]:
+            alias.append(name)
+        for index in range(3):
+            seen.append(index)
+    """)
+    assert items(values["names"]) == ["background", "cat", "dog", "bird", "fish"]
+    assert items(values["seen"]) == ["a", "b", 0, 1, 2]
+
+
+def test_a_helper_that_mutates_its_argument_is_followed():
+    values = module_values("""
+        def with_background(classes):
+            classes.insert(0, "background")
+
+        CLASSES = ["person", "car"]
+        with_background(CLASSES)
+        n = len(CLASSES)
+    """)
+    assert values["n"] == Const(3)
+
+
+def test_a_mutation_in_one_branch_gives_each_branch_its_length():
+    from trainlint.analysis.scenario import Scenario
+    from trainlint.analysis.values import Choice, pick
+
+    value = module_values("""
+        import sys
+        names = ["cat", "dog"]
+        if sys.argv[1] == "--with-other":
+            names.append("other")
+        n = len(names)
+    """)["n"]
+    assert isinstance(value, Choice)
+    condition = value.condition
+    assert pick(value, Scenario().assume(condition, True)) == Const(3)
+    assert pick(value, Scenario().assume(condition, False)) == Const(2)
+
+
+def test_augmented_assignment_on_lists_strings_and_tuples():
+    values = module_values("""
+        layers = ["conv"]
+        alias = layers
+        layers += ["pool", "dense"]
+        shape = (28,)
+        shape += (28, 1)
+        stack = ["dense"] * 3
+        stack *= 2
+    """)
+    assert items(values["alias"]) == ["conv", "pool", "dense"]  # += on a list extends it in place
+    assert items(values["shape"]) == [28, 28, 1]
+    assert len(values["stack"].items) == 6
+
+
+def test_concatenation_repetition_sets_ranges_sorted_and_list():
+    values = module_values("""
+        labels = ["cat", "dog", "cat", "bird"]
+        a = len(set(labels))
+        b = len(range(1000))
+        c = len(range(2, 10, 3))
+        d = sorted(set(labels))
+        e = len(list(set(labels)))
+        f = [0] * 4 + [1]
+        g = len(sorted(labels, reverse=True))
+    """)
+    assert values["a"] == Const(3) and values["b"] == Const(1000) and values["c"] == Const(3)
+    assert items(values["d"]) == ["bird", "cat", "dog"]
+    assert values["e"] == Const(3) and values["g"] == Const(4)
+    assert items(values["f"]) == [0, 0, 0, 0, 1]
+
+
+def test_the_order_of_a_set_is_not_known():
+    values = module_values("""
+        classes = list(set(["cat", "dog"]))
+        first = classes[0]
+    """)
+    assert isinstance(values["first"], Sym)
+
+
+def test_len_range_of_an_unknown_is_one_derived_unknown():
+    values = module_values("""
+        import sys
+        n = int(sys.argv[1])
+        a = len(range(n))
+        b = len(range(n))
+        c = len(range(1, n))
+    """)
+    assert isinstance(values["a"], Sym) and values["a"] is values["b"]
+    assert isinstance(values["c"], Sym) and values["c"] is not values["a"]
+
+
+def test_comprehensions_over_known_iterables():
+    values = module_values("""
+        CLASSES = ["cat", "dog", "bird"]
+        index = {name: i for i, name in enumerate(CLASSES)}
+        upper = [name.upper() for name in CLASSES if name != "dog"]
+        pairs = [(a, b) for a in CLASSES for b in range(2)]
+        letters = {c for c in "hello"}
+        total = sum(len(name) for name in CLASSES)
+        n = len(index)
+    """)
+    assert values["n"] == Const(3)
+    assert len(values["upper"].items) == 2 and len(values["pairs"].items) == 6
+    assert len(values["letters"].items) == 4
+    assert values["total"] == Const(10)
+
+
+def test_a_comprehension_over_data_is_unknown():
+    assert length("""
+        import os
+        names = [entry for entry in os.listdir("data") if not entry.startswith(".")]
+        n = len(names)
+    """) is None
+
+
+def test_dict_update_setdefault_and_item_assignment_with_known_keys():
+    values = module_values("""
+        config = {"units": 10, "activation": "relu"}
+        config.update({"units": 1})
+        config.update(activation="sigmoid")
+        config["loss"] = "binary_crossentropy"
+        config.setdefault("units", 99)
+        n = len(config)
+        units = config["units"]
+        activation = config.get("activation")
+        loss = config.get("missing", "mse")
+    """)
+    assert values["n"] == Const(3) and values["units"] == Const(1)
+    assert values["activation"] == Const("sigmoid") and values["loss"] == Const("mse")
+
+
+def test_standard_library_constants():
+    values = module_values("""
+        import string
+        from string import digits
+        characters = string.ascii_lowercase + digits
+        n = len(characters) + 1
+    """)
+    assert values["n"] == Const(37)
+
+
+def test_a_loop_that_stops_early_is_not_unrolled():
+    assert length("""
+        names = []
+        for name in ["cat", "dog", "bird"]:
+            if name == "dog":
+                break
+            names.append(name)
+        n = len(names)
+    """) is None
+
+
+# --- argparse defaults: the value, and the condition it rests on -------------------------------------------
+
+def test_an_argparse_default_is_the_value_when_the_command_line_leaves_the_option_out():
+    from trainlint.analysis.scenario import Scenario
+    from trainlint.analysis.values import Choice, pick
+
+    values = module_values("""
+        import argparse
+        parser = argparse.ArgumentParser()
+        group = parser.add_argument_group("model")
+        group.add_argument("--loss", default="categorical_crossentropy")
+        parser.add_argument("--units", type=int, default="1")
+        parser.add_argument("--batch-size", dest="batch", type=float, default=32)
+        parser.add_argument("--augment", action="store_true")
+        parser.add_argument("--data", required=True)
+        parser.add_argument("classes", nargs="+")
+        parser.set_defaults(epochs=5)
+        args = parser.parse_args()
+        loss, units, batch, augment, data, classes, epochs = (args.loss, args.units, args.batch, args.augment,
+                                                              args.data, args.classes, args.epochs)
+    """)
+    for name, default, flag in (("loss", "categorical_crossentropy", "--loss"), ("units", 1, "--units"),
+                                ("batch", 32, "--batch-size"), ("augment", False, "--augment"),
+                                ("epochs", 5, "--epochs")):
+        value = values[name]
+        assert isinstance(value, Choice), name
+        assert value.condition.default_of == flag
+        assert pick(value, Scenario().assume(value.condition, True)) == Const(default)
+        assert isinstance(pick(value, Scenario().assume(value.condition, False)), Sym)
+        assert Scenario().assume(value.condition, True).describe() == f"with the default {flag}"
+    assert isinstance(values["data"], Sym) and isinstance(values["classes"], Sym)
+
+
+def test_argparse_options_are_unknown_when_parsed_from_a_given_list_or_added_where_we_cannot_see():
+    values = module_values("""
+        import argparse
+        from options import add_model_options
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--loss", default="mse")
+        explicit = parser.parse_args(["--loss", "mae"])
+        other = argparse.ArgumentParser()
+        other.add_argument("--loss", default="mse")
+        add_model_options(other)
+        args = other.parse_args()
+        a = explicit.loss
+        b = args.loss
+    """)
+    assert isinstance(values["a"], Sym) and isinstance(values["b"], Sym)
+
+
+def test_a_finding_that_rests_on_defaults_says_so():
+    from tests.conftest import lint
+
+    [finding] = lint("""
+        import argparse
+        from tensorflow import keras
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--loss", default="categorical_crossentropy")
+        parser.add_argument("--epochs", type=int, default=10)
+        args = parser.parse_args()
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss=args.loss)
+        model.fit(epochs=args.epochs)
+    """)
+    assert finding.code == "TL102"
+    assert finding.scenario == "with the default --loss"
+    assert finding.message.startswith("with the default --loss: categorical_crossentropy")
+    # Given on the command line, the option is not the default, and nothing is known.
+    assert codes("""
+        import argparse
+        from tensorflow import keras
+        parser = argparse.ArgumentParser()
+        parser.add_argument("--loss", required=True)
+        args = parser.parse_args()
+        model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+        model.compile(optimizer="adam", loss=args.loss)
+    """) == []
+
+
+# --- condition identity --------------------------------------------------------------------------------
+
+IMAGE_FORMAT_TWICE = """
+    from keras import backend as K
+    from keras.layers import Conv2D, Dense, Flatten
+    from keras.models import Sequential
+
+    def input_shape(rows, cols):
+        if K.image_data_format() == "channels_first":
+            return (1, rows, cols)
+        return (rows, cols, 1)
+
+    def build(num_classes):
+        model = Sequential()
+        model.add(Conv2D(32, (3, 3), activation="relu", input_shape=input_shape(28, 28)))
+        model.add(Flatten())
+        model.add(Dense(num_classes, activation="softmax"))
+        return model
+
+    shape = input_shape(28, 28)
+    model = build({units})
+    model.compile(loss="categorical_crossentropy", optimizer="adadelta")
+    axis = 1 if K.image_data_format() == "channels_first" else -1
+    units = {units} if axis == 1 else 10
+    other = Sequential([Dense(units, activation="softmax")])
+    other.compile(loss="categorical_crossentropy", optimizer="adam")
+"""
+
+
+def test_a_condition_on_a_call_with_no_value_is_one_condition_wherever_it_is_evaluated():
+    values = module_values("""
+        import sys
+        from keras import backend as K
+        def first():
+            return K.image_data_format() == "channels_first"
+        a = first()
+        b = first()
+        c = K.image_data_format() != "channels_first"
+        d = sys.argv[1] == "--debug"
+        e = sys.argv[1] == "--debug"
+    """)
+    assert values["a"].condition == values["b"].condition == values["c"].condition
+    assert values["a"].condition.subject.label == "K.image_data_format()"
+    assert values["d"].condition == values["e"].condition
+    assert values["d"].condition.subject.label == "sys.argv[1]"
+
+
+def test_a_finding_independent_of_a_repeated_condition_names_none_and_a_dependent_one_names_it():
+    findings = lint_findings(IMAGE_FORMAT_TWICE.format(units=1))
+    by_line = {(f.code, f.line): f for f in findings}
+    compile_line = next(i for i, line in enumerate(textwrap.dedent(IMAGE_FORMAT_TWICE).splitlines(), 1)
+                        if line.startswith("model.compile"))
+    assert by_line[("TL102", compile_line)].scenario is None
+    dependent = [f for f in findings if f.scenario is not None]
+    assert dependent and all(f.scenario == "K.image_data_format() == 'channels_first'" for f in dependent)
+    assert all("comparison" not in f.message for f in findings)
+    assert lint_findings(IMAGE_FORMAT_TWICE.format(units=10)) == []
+
+
+def lint_findings(code: str):
+    from tests.conftest import lint
+
+    return lint(code)

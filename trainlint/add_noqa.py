@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
+import stat
+import tempfile
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -41,8 +44,8 @@ def add_noqa(findings: list[Finding]) -> Outcome:
         per_file[finding.filename].append(finding)
     for filename, in_file in sorted(per_file.items()):
         try:
-            added = (_add_to_notebook if filename.endswith(".ipynb") else _add_to_module)(Path(filename), in_file,
-                                                                                             outcome)
+            add = _add_to_notebook if filename.endswith(".ipynb") else _add_to_module
+            added = add(Path(filename), in_file, outcome)
         except (OSError, ValueError, UnicodeError):
             outcome.left.extend(in_file)
             continue
@@ -106,7 +109,7 @@ def _add_to_module(path: Path, findings: list[Finding], outcome: Outcome) -> int
             changed += edited != lines[number - 1]
             lines[number - 1] = edited
     if changed:
-        path.write_bytes("".join(lines).encode(encoding))
+        _write_atomically(path, "".join(lines).encode(encoding))
     return changed
 
 
@@ -137,5 +140,21 @@ def _add_to_notebook(path: Path, findings: list[Finding], outcome: Outcome) -> i
     if changed:
         indent = re.match(r"\{\s*\n( *)", raw)
         text = json.dumps(document, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
-        path.write_text(text + ("\n" if raw.endswith("\n") else ""), encoding="utf-8")
+        _write_atomically(path, (text + ("\n" if raw.endswith("\n") else "")).encode("utf-8"))
     return changed
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file in one step (an interrupted run leaves the old file or the new one, never half of one),
+    keeping its permissions."""
+    mode = stat.S_IMODE(path.stat().st_mode)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise

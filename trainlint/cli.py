@@ -374,8 +374,17 @@ def _summarise(args, results, findings, keras_version: str | None = None) -> boo
     summary = summarize(results, findings)
     if args.command == "audit" or getattr(args, "summary", False):
         # Machine-readable output stays parseable: the table goes to stderr beside it.
-        stream = sys.stderr if args.output_format in MACHINE_FORMATS else sys.stdout
-        stream.write(format_summary(summary))
+        if args.output_format in MACHINE_FORMATS:
+            sys.stderr.write(format_summary(summary))
+        elif args.output_file:  # the tables follow the findings into the file
+            try:
+                with open(args.output_file, "a", encoding="utf-8") as out:
+                    out.write(format_summary(summary))
+            except OSError as error:
+                print(f"trainlint: cannot write {args.output_file}: {error.strerror or error}", file=sys.stderr)
+                return False
+        else:
+            sys.stdout.write(format_summary(summary))
     if args.report:
         try:
             paths = ", ".join(args.stdin_filename or "stdin" if p == "-" else p for p in args.paths)

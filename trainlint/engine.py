@@ -404,7 +404,9 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         merged = merge_scenarios(place.scenarios)
         scenario = None if any(not s for s in merged) else " or ".join(s.describe() for s in merged)
         rule = RULES_BY_CODE[report.code]
-        message = f"when {scenario}: {report.message}" if scenario else report.message
+        # "when num_classes == 2: ...", but "with the default --loss: ..." (Scenario.describe)
+        message = report.message if not scenario else f"{scenario}: {report.message}" if scenario.startswith(
+            "with ") else f"when {scenario}: {report.message}"
         fix = _fix(report, places, scenario)
         if report.fix is not None and scenario is not None:
             message += "; not fixed automatically: a fix would change the other cases too"

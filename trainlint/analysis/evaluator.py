@@ -15,6 +15,8 @@ names it assigns become unknown: silence, never a guess.
 
 from __future__ import annotations
 
+import math
+import string
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Iterable, Iterator
 
@@ -26,6 +28,7 @@ from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
     OPAQUE_CALL,
+    OPAQUE_NO_CALL,
     OPAQUE_STACK,
     AppliedLoss,
     Call,
@@ -42,11 +45,13 @@ from trainlint.analysis.values import (
     ModuleValue,
     Ref,
     Seq,
+    Span,
     Sym,
     Tensor,
     Value,
     argument,
     box_key,
+    is_none,
     pick,
 )
 from trainlint.frameworks import frontends
@@ -56,10 +61,12 @@ MAX_ASSUMPTIONS = 4
 MAX_CALL_DEPTH = 10
 MAX_UNROLL = 8
 MAX_STEPS = 200_000
+MAX_COMPREHENSION = 256
 
 BUILTINS = frozenset(
     {"len", "int", "float", "str", "bool", "range", "max", "min", "list", "tuple", "abs", "round", "sorted",
-     "set", "print", "isinstance", "enumerate", "zip", "super"}
+     "set", "print", "isinstance", "enumerate", "zip", "super", "dict", "frozenset", "reversed", "sum", "map",
+     "filter", "any", "all"}
 )
 
 
@@ -80,6 +87,30 @@ class Method(Value):
     receiver_node: cst.BaseExpression
 
 
+@dataclass(frozen=True, eq=False)
+class ArgumentParser(Value):
+    """An ``argparse.ArgumentParser``. ``add_argument`` mutates it: its options live in the heap under
+    ``("options", id(parser))``, a tuple of :class:`Option` (None: code we cannot see may have added some)."""
+
+    node: cst.CSTNode
+
+
+@dataclass(frozen=True)
+class Option:
+    dest: str
+    flag: str
+    default: Value
+    """The value the option has when the command line leaves it out; a :class:`Sym` when not known."""
+
+
+@dataclass(frozen=True, eq=False)
+class Namespace(Value):
+    """What ``parse_args()`` returns: each option is its default only when the command line leaves it out,
+    so ``args.loss`` is a :class:`Choice` on the condition "--loss left at its default"."""
+
+    options: tuple[Option, ...]
+
+
 @dataclass(frozen=True)
 class ModelEvent:
     """A ``compile`` or ``fit`` call on a model the evaluator could see."""
@@ -95,6 +126,15 @@ class ModelEvent:
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
+
+
+class _NoCondition(Value):
+    """A test that must not become a condition: an ``if`` on it evaluates neither branch."""
+
+    __slots__ = ()
+
+
+_NO_CONDITION = _NoCondition()
 
 
 @dataclass(frozen=True)
@@ -204,6 +244,8 @@ class Interpreter:
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
         self._derived_syms: dict[tuple[int, str], Sym] = {}
+        self._defaults: dict[tuple[int, str], Choice] = {}
+        self._stable_syms: dict[tuple, tuple[Sym, tuple]] = {}
         self._assigned: dict[cst.CSTNode, set[str]] = {}
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
@@ -423,12 +465,14 @@ class Interpreter:
         if operator is None:
             result = None
         else:
-            result = self._lift((current, operand), state, lambda a, b: self._operation(operator, a, b) or Sym(
+            result = self._lift((current, operand), state, lambda a, b: self._operation(operator, a, b, state) or Sym(
                 _label(small.target)))
         self._assign(small.target, result or Sym(_label(small.target)), state, frame)
 
-    def _operation(self, operator, left: Value, right: Value) -> Value | None:
-        return _arithmetic(operator, left, right)
+    def _operation(self, operator, left: Value, right: Value, state: State) -> Value | None:
+        """``left <operator> right`` on constants, and on lists and tuples: ``base() + head()``, ``[x] * k``."""
+        result = _arithmetic(operator, left, right) or _sequence_arithmetic(operator, left, right)
+        return self._new_box(result, state) if box_key(result) is not None else result
 
     def _delete(self, target, state: State, frame: Frame) -> None:
         if isinstance(target, cst.Name):
@@ -450,6 +494,7 @@ class Interpreter:
         """Apply a mutation to a list, set or dict in the heap; what is not modelled makes it unknown."""
         key = box_key(container)
         current = pick(state.heap.get(key, container), state.scenario)
+        args = tuple(self._resolved(a, state) for a in args)
         result = _container_mutation(current, operation, args, kwargs) if isinstance(current, (Seq, Mapping)) \
             else None
         if result is None:
@@ -489,6 +534,11 @@ class Interpreter:
                     pending += _contents(current)
             elif isinstance(value, (Seq, Mapping)):
                 pending += _contents(value)
+            elif isinstance(value, ArgumentParser):
+                state.heap[("options", id(value))] = None
+            elif isinstance(value, Namespace):
+                for option in value.options:
+                    state.heap[(id(value), option.dest)] = Sym(option.dest)
             elif isinstance(value, Instance):
                 for key, attribute in list(state.heap.items()):
                     if key[0] == id(value) and box_key(attribute) is not None:
@@ -539,6 +589,8 @@ class Interpreter:
                 return resolved
         if dotted.startswith("."):
             return Sym(dotted)
+        if dotted in STANDARD_CONSTANTS:
+            return Const(STANDARD_CONSTANTS[dotted], node)
         return Ref(dotted, node)
 
     def _class_def(self, statement: cst.ClassDef, state: State, frame: Frame) -> None:
@@ -579,17 +631,29 @@ class Interpreter:
         return self._block(_body_statements(orelse.body), [state], frame)
 
     def _for(self, statement: cst.For, state: State, frame: Frame) -> list[State]:
-        iterable = self._eval(statement.iter, state, frame)
-        # Only literal lists and tuples are unrolled (``for units in [64, 32]``); ``range`` loops are data loops.
-        items = _iteration_items(iterable) if isinstance(statement.iter, (cst.List, cst.Tuple, cst.Name)) else None
-        if items is None:
-            return self._loop_unknown(statement.body, state, frame, statement.target, iterable)
+        iterable = pick(self._eval(statement.iter, state, frame), state.scenario)
+        # A short known iterable is unrolled (``for units in [64, 32]``, ``for name in sorted(CLASSES)``); a
+        # data loop, or one that may stop early, runs once and forgets what it changed.
+        items = _iteration_items(iterable, MAX_UNROLL)
+        if items is None or _jumps(statement.body):
+            states = self._loop_unknown(statement.body, state, frame, statement.target, iterable)
+            if statement.orelse is not None:
+                for after in states:
+                    for inner in _body_statements(statement.orelse.body):
+                        self._forget_assigned(inner, after, frame)
+            return states
         states = [state]
         for item in items:
             for live in states:
                 if not live.done:
                     self._assign(statement.target, item, live, frame)
             states = self._block(_body_statements(statement.body), states, frame)
+        key = box_key(iterable)
+        for live in states:
+            if key is not None and live.heap.get(key) is not iterable:
+                live.heap[key] = Sym(_box_label(iterable))  # the loop grew what it iterates over
+        if statement.orelse is not None:
+            states = self._block(_body_statements(statement.orelse.body), states, frame)
         return states
 
     def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
@@ -659,7 +723,7 @@ class Interpreter:
                                  state, frame)
                 return
             elements = target.elements
-            if isinstance(value, Seq) and len(value.items) == len(elements) and not any(
+            if isinstance(value, Seq) and value.ordered and len(value.items) == len(elements) and not any(
                     isinstance(e, cst.StarredElement) for e in elements):
                 for element, item in zip(elements, value.items):
                     self._assign(element.value, item, state, frame)
@@ -670,7 +734,7 @@ class Interpreter:
             owner = self._eval(target.value, state, frame)
             if isinstance(owner, ModelValue):  # model.loss_fn = ... on a subclassed model: its instance's attribute
                 owner = self._instance_of_model.get(id(owner.identity), owner)
-            if isinstance(owner, Instance):
+            if isinstance(owner, (Instance, Namespace)):
                 state.heap[(id(owner), target.attr.value)] = value
             elif isinstance(owner, Call) and target.attr.value != "trainable":
                 self._forget_object(owner, state)  # ``dense.activation = ...``: the call no longer says it
@@ -717,7 +781,7 @@ class Interpreter:
             value = self._eval(element.value, state, frame)
             if isinstance(element, cst.StarredElement):
                 spread = pick(value, state.scenario)
-                if isinstance(spread, Seq) and spread.kind != "set":
+                if isinstance(spread, Seq) and spread.ordered:
                     items.extend(spread.items)
                     continue
                 known = False
@@ -728,7 +792,7 @@ class Interpreter:
         contents = _distinct(items) if kind == "set" else tuple(items)
         if not known or contents is None:
             return Sym(kind)
-        return self._new_box(Seq(contents, node, object(), kind), state)
+        return self._new_box(Seq(contents, node, object(), kind, kind != "set"), state)
 
     def _dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
         items: list[tuple[Value, Value]] = []
@@ -753,7 +817,7 @@ class Interpreter:
     def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
-        return self._lift((left, right), state, lambda a, b: _arithmetic(node.operator, a, b) or Sym(
+        return self._lift((left, right), state, lambda a, b: self._operation(node.operator, a, b, state) or Sym(
             f"{_label(node.left)} ... {_label(node.right)}", anonymous=True))
 
     def _lambda(self, node: cst.Lambda, state: State, frame: Frame) -> Value:
@@ -761,8 +825,61 @@ class Interpreter:
         return Sym("lambda")
 
     def _comprehension(self, node, state: State, frame: Frame) -> Value:
-        self._escape_names(node, state, frame)
-        return Sym(type(node).__name__)
+        """A comprehension over known iterables is spelled out; any other is unknown (and what its code
+        could mutate with it)."""
+        produced: list = []
+        if isinstance(node, cst.DictComp):
+            def emit():
+                produced.append((self._eval(node.key, state, frame), self._eval(node.value, state, frame)))
+        else:
+            def emit():
+                produced.append(self._eval(node.elt, state, frame))
+        targets = _target_names_of(node.for_in)
+        saved = {name: state.env[name] for name in targets if name in state.env}
+        try:
+            complete = self._generate(node.for_in, emit, state, frame)
+        except (_Split, _Undecidable):
+            complete = False
+        finally:
+            for name in targets:
+                state.env.pop(name, None)
+            state.env.update(saved)
+        if not complete:
+            self._escape_names(node, state, frame)
+            return Sym(type(node).__name__)
+        if isinstance(node, cst.DictComp):
+            items: list[tuple[Value, Value]] = []
+            for key, value in produced:
+                items = _dict_set(items, key, value)
+            return self._new_box(Mapping(tuple(items), node, object()), state)
+        if isinstance(node, cst.SetComp):
+            distinct = _distinct(produced)
+            return Sym("SetComp") if distinct is None else self._new_box(
+                Seq(distinct, node, object(), "set", False), state)
+        if isinstance(node, cst.GeneratorExp):
+            return Seq(tuple(produced), node)
+        return self._new_box(Seq(tuple(produced), node, object(), "list"), state)
+
+    def _generate(self, for_in: cst.CompFor, emit, state: State, frame: Frame, budget: list | None = None) -> bool:
+        """Run one ``for ... in ... if ...`` clause of a comprehension; False when an iterable or a filter
+        is not known."""
+        budget = budget if budget is not None else [MAX_COMPREHENSION]
+        items = _iteration_items(pick(self._eval(for_in.iter, state, frame), state.scenario), budget[0])
+        if items is None:
+            return False
+        for item in items:
+            budget[0] -= 1
+            if budget[0] < 0:
+                return False
+            self._assign(for_in.target, item, state, frame)
+            if not all(self._truth(condition.test, state, frame) for condition in for_in.ifs):
+                continue
+            if for_in.inner_for_in is not None:
+                if not self._generate(for_in.inner_for_in, emit, state, frame, budget):
+                    return False
+            else:
+                emit()
+        return True
 
     def _named(self, node: cst.NamedExpr, state: State, frame: Frame) -> Value:
         value = self._eval(node.value, state, frame)
@@ -823,7 +940,10 @@ class Interpreter:
     def _attribute_of(self, base: Value, node: cst.Attribute, state: State) -> Value:
         attr = node.attr.value
         if isinstance(base, Ref):
-            return Ref(f"{base.name}.{attr}", node)
+            dotted = f"{base.name}.{attr}"
+            if dotted in STANDARD_CONSTANTS:
+                return Const(STANDARD_CONSTANTS[dotted], node)
+            return Ref(dotted, node)
         if isinstance(base, ModuleValue):
             member = base.member(attr)
             if member is None:
@@ -847,8 +967,10 @@ class Interpreter:
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
-        if box_key(base) is not None:
+        if box_key(base) is not None or isinstance(base, ArgumentParser):
             return Method(base, attr, node.value)
+        if isinstance(base, Namespace):
+            return self._option(base, attr, node, state)
         return self._framework_attribute(base, attr, node) or Sym(attr)
 
     def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
@@ -878,8 +1000,8 @@ class Interpreter:
 
     def _item(self, base: Value, key: Value, node: cst.Subscript, state: State) -> Value:
         if isinstance(key, Const):
-            if isinstance(base, Seq) and isinstance(key.value, int) and -len(base.items) <= key.value < len(
-                    base.items):
+            if isinstance(base, Seq) and base.ordered and isinstance(key.value, int) and -len(
+                    base.items) <= key.value < len(base.items):
                 return self._resolved(base.items[key.value], state, node)
             if isinstance(base, Mapping):
                 found = base.get(key.value)
@@ -888,7 +1010,13 @@ class Interpreter:
             if isinstance(base, Sym):
                 return self._resolved(self._derived(base, f"[{key.value!r}]", f"{base.label}[{key.value!r}]"),
                                       state, node)
-        return Sym(f"{_label(node.value)}[...]")
+        if isinstance(base, (Seq, Mapping)) and base.identity is not None:
+            return Sym(f"{_label(node.value)}[...]")  # a container's item can change: no stable identity
+        inputs = (base, key)
+        parts = tuple(_value_key(v) for v in inputs)
+        stable = None if None in parts else ("item", *parts)
+        return self._resolved(self._stable(stable, self._code(node, f"{_label(node.value)}[...]"), inputs), state,
+                              node)
 
     def _unary(self, node: cst.UnaryOperation, state: State, frame: Frame) -> Value:
         operand = self._eval(node.expression, state, frame)
@@ -919,21 +1047,51 @@ class Interpreter:
         right = self._eval(target.comparator, state, frame)
         return self._lift((left, right), state, lambda a, b: self._compare(a, b, target, node))
 
+    def _undecided_comparison(self, left: Value, right: Value, target, node: cst.Comparison) -> Value:
+        """A comparison nothing decides: one unknown per operator and operands, named as the code writes it.
+
+        A bare outside name compared with something (``OUTPUT_UNITS > 1`` where ``OUTPUT_UNITS`` comes from
+        a module the import cycle hides) is no condition to split on: whatever it names, our own constant
+        of the same name may already contradict it. Its branches are left unevaluated.
+        """
+        if isinstance(left, Ref) or isinstance(right, Ref):
+            return _NO_CONDITION
+        inputs = (left, right)
+        parts = tuple(_value_key(v) for v in inputs)
+        key = None if None in parts else ("compare", type(target.operator).__name__, *parts)
+        return self._stable(key, self._code(node, "comparison"), inputs)
+
+    def _call_value_sym(self, call: Call) -> Sym | None:
+        """The value an outside call returned, as an unknown (``K.image_data_format()``), when it is compared
+        with a constant: the same call made anywhere is the same unknown."""
+        key = _value_key(call)
+        if key is None:
+            return None
+        return self._stable(("value", key), self._code(call.node, f"{call.short_name}(...)"), (call,))
+
     def _compare(self, left: Value, right: Value, target: cst.ComparisonTarget, node: cst.Comparison) -> Value:
         operator_type = type(target.operator)
+        if isinstance(left, Call) and isinstance(right, Const):
+            left = self._call_value_sym(left) or left
+        elif isinstance(right, Call) and isinstance(left, Const):
+            right = self._call_value_sym(right) or right
         if operator_type in (cst.Is, cst.IsNot):
             if isinstance(left, Const) and isinstance(right, Const):
                 same = left.value is right.value or left.value == right.value
                 return Const(same if operator_type is cst.Is else not same, node)
-            return Sym("is")
+            if isinstance(left, Sym) and is_none(right):
+                return Undecided(Condition(left, "==", None), operator_type is cst.Is)
+            return self._undecided_comparison(left, right, target, node)
         if operator_type in (cst.In, cst.NotIn):
-            if isinstance(left, Const) and isinstance(right, Seq) and all(isinstance(i, Const) for i in right.items):
-                found = any(left.value == i.value for i in right.items)
-                return Const(found if operator_type is cst.In else not found, node)
-            return Sym("in")
+            if isinstance(left, Const) and isinstance(right, (Seq, Mapping)):
+                members = right.items if isinstance(right, Seq) else tuple(k for k, _ in right.items)
+                if all(isinstance(i, Const) for i in members):
+                    found = any(left.value == i.value for i in members)
+                    return Const(found if operator_type is cst.In else not found, node)
+            return self._undecided_comparison(left, right, target, node)
         op = self._COMPARISONS.get(operator_type)
         if op is None:
-            return Sym("comparison")
+            return self._undecided_comparison(left, right, target, node)
         if isinstance(left, Const) and isinstance(right, Const):
             try:
                 result = {"==": left.value == right.value, "!=": left.value != right.value}.get(op)
@@ -941,14 +1099,14 @@ class Interpreter:
                     result = _CMP[op](left.value, right.value)
                 return Const(result, node)
             except TypeError:
-                return Sym("comparison")
+                return self._undecided_comparison(left, right, target, node)
         if isinstance(right, Sym) and isinstance(left, Const):
             left, right, op = right, left, self._FLIPPED[op]
         if isinstance(left, Sym) and isinstance(right, Const) and _plain_constant(right.value):
             if op == "!=":
                 return Undecided(Condition(left, "==", right.value), False)
             return Undecided(Condition(left, op, right.value), True)
-        return Sym("comparison")
+        return self._undecided_comparison(left, right, target, node)
 
     def _boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
@@ -1094,6 +1252,8 @@ class Interpreter:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
         self._escape((*args, *(v for _, v in kwargs)), state)
+        if isinstance(function, Sym):
+            return self._unknown_call(function, args, kwargs, node, _label(node.func) + "(...)")
         return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
@@ -1104,8 +1264,15 @@ class Interpreter:
                 if result is not None:
                     return result
         if name.startswith("builtins."):
-            result = _builtin(name[9:], tuple(pick(a, state.scenario) for a in args), node)
-            result = _class_count(name[9:], tuple(pick(a, state.scenario) for a in args), result)
+            args = tuple(pick(a, state.scenario) for a in args)
+            if any(isinstance(a, Choice) for a in args) and name != "builtins.print":
+                # len(names) where a branch appended to names: one length per branch.
+                return self._lift(args, state, lambda *each: self._outside_call(function, each, kwargs, node, state))
+            if name == "builtins.len" and len(args) == 1 and isinstance(args[0], Span):
+                return self._range_length(args[0], node)
+            result = _class_count(name[9:], args, _builtin(name[9:], args, node, kwargs))
+            if type(result) is Sym:  # not a Count or Distinct, which keep their relation to the labels
+                return self._unknown_call(function, args, kwargs, node, result.label)
             return self._new_box(result, state) if box_key(result) is not None else result
         if name == "numpy.unique" and len(args) == 1 and not kwargs:  # return_counts=True makes a tuple
             return Distinct("np.unique(...)", anonymous=True, of=args[0])
@@ -1124,12 +1291,20 @@ class Interpreter:
         if name in knowledge.DATASETS or name in knowledge.REGRESSION_DATASETS:
             labels = Derived(Call(name, args, kwargs, node), "labels", (), (), None, node)
             return Seq((Seq((Sym("x_train"), labels)), Seq((Sym("x_test"), labels))), node)
+        if name == "argparse.ArgumentParser":
+            parser = ArgumentParser(node)
+            state.heap[("options", id(parser))] = ()
+            return parser
         if name.startswith("keras.optimizers."):
             call = Call(name, args, kwargs, node)
             self.optimizers[id(node)] = call
             return call
         if name == knowledge.SEQUENTIAL:
-            layers_value = args[0] if args else dict(kwargs).get("layers")
+            layers_value = pick(args[0] if args else dict(kwargs).get("layers"), state.scenario)
+            if isinstance(layers_value, Choice):
+                # Sequential(layers) where a branch appended a layer: one model per branch.
+                return self._both_ways(layers_value.condition, state, lambda: self._outside_call(
+                    function, args, kwargs, node, state), Sym("Sequential(...)"))
             if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
                 layers: tuple[Value, ...] = ()
             elif isinstance(layers_value, Seq):
@@ -1162,7 +1337,89 @@ class Interpreter:
             self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
             return Call(name, args, kwargs, node)
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=_leaves_arguments_alone(name))
-        return Sym(_label(node.func) + "(...)", anonymous=True)
+        return self._unknown_call(Ref(name), args, kwargs, node, _label(node.func) + "(...)")
+
+    def _unknown_call(self, callee: Value, args, kwargs, node: cst.Call, label: str) -> Sym:
+        """What a call we cannot follow returns: one unknown per callee and arguments (``np.load(path)`` read
+        twice is one array, ``os.environ.get("MODE")`` one string)."""
+        inputs = (callee, *args, *(v for _, v in kwargs))
+        key = (_value_key(callee), tuple(_value_key(a) for a in args), tuple((k, _value_key(v)) for k, v in kwargs))
+        known = key[0] is not None and None not in key[1] and all(part is not None for _, part in key[2])
+        return self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
+
+    def _stable(self, key: tuple | None, label: str, inputs: tuple = (), anonymous: bool = False) -> Sym:
+        """The unknown an expression with no value stands for, the same object wherever and however often the
+        same computation is evaluated: ``K.image_data_format()`` in two places, or in a helper called twice,
+        is one unknown, so a condition on it is one condition. ``key`` says what is computed from what
+        (:func:`_value_key`); None: not comparable, a new unknown."""
+        if key is None:
+            return Sym(label, anonymous=anonymous)
+        found = self._stable_syms.get(key)
+        if found is None:
+            # The inputs are kept alive with the key: it holds their ids.
+            found = self._stable_syms[key] = (Sym(label, anonymous=anonymous), inputs)
+        return found[0]
+
+    def _code(self, node: cst.CSTNode, fallback: str) -> str:
+        """How the code writes an expression, for a message (short expressions only)."""
+        try:
+            text = self.module.code_for_node(node)
+        except Exception:
+            return fallback
+        return " ".join(text.split()) if len(text) <= 60 else fallback
+
+    def _option(self, namespace: Namespace, attr: str, node: cst.Attribute, state: State) -> Value:
+        """``args.loss``: the default where the command line leaves ``--loss`` out, else unknown."""
+        assigned = state.heap.get((id(namespace), attr))
+        if assigned is not None:
+            return self._resolved(assigned, state, node)
+        given = self._derived(namespace, attr, _label(node))
+        option = next((o for o in namespace.options if o.dest == attr), None)
+        if option is None or not (isinstance(option.default, Const) and _plain_constant(option.default.value)):
+            return self._resolved(given, state, node)
+        key = (id(namespace), f"default:{attr}")
+        choice = self._defaults.get(key)
+        if choice is None:
+            condition = Condition(given, "==", option.default.value, default_of=option.flag)
+            choice = self._defaults[key] = Choice(condition, option.default, given)
+        return self._resolved(choice, state, node)
+
+    def _parser_method(self, parser: ArgumentParser, name: str, args, kwargs, state: State) -> Value:
+        key = ("options", id(parser))
+        options = state.heap.get(key)
+        if name in ("add_argument_group", "add_mutually_exclusive_group"):
+            return parser  # their options are the parser's
+        if name == "add_argument":
+            option = _option_of(args, dict(kwargs))
+            state.heap[key] = None if options is None or option is None else (
+                *(o for o in options if o.dest != option.dest), option)
+            return Sym("action")
+        if name == "set_defaults" and not args and options is not None:
+            overrides = dict(kwargs)
+            updated = [Option(o.dest, o.flag, overrides.pop(o.dest, o.default)) for o in options]
+            updated += [Option(dest, f"--{dest}", value) for dest, value in overrides.items()]
+            state.heap[key] = tuple(updated)
+            return Const(None)
+        if name in ("parse_args", "parse_known_args"):
+            from_command_line = not args or is_none(args[0])
+            if options is None or not from_command_line or kwargs:
+                return Sym("args")
+            namespace = Namespace(options)
+            return namespace if name == "parse_args" else Seq((namespace, Sym("unknown_args")))
+        return Sym(f"{name}(...)")
+
+    def _range_length(self, span: Span, node: cst.Call) -> Value:
+        """``len(range(n))``: a number when the bounds are known; for ``range(n)`` with ``n`` unknown, one
+        unknown derived from ``n`` (the same wherever it is computed), never a guess."""
+        bounds = (span.start, span.stop, span.step)
+        if all(isinstance(b, Const) and type(b.value) is int for b in bounds):
+            try:
+                return Const(len(range(*(b.value for b in bounds))), node)
+            except ValueError:
+                return Sym("len(range(...))")
+        if isinstance(span.stop, Sym) and span.start == Const(0) and span.step == Const(1):
+            return self._derived(span.stop, "len(range)", f"len(range({span.stop.label}))")
+        return Sym("len(range(...))", anonymous=True)
 
     def _apply_loss(self, loss: Value, signature, args, kwargs, node: cst.Call, state: State) -> AppliedLoss:
         target = argument(args, kwargs, *signature.target)
@@ -1182,6 +1439,8 @@ class Interpreter:
     def _method_call(self, method: Method, args, kwargs, node: cst.Call, state: State) -> Value:
         receiver = method.receiver
         self._escape((*args, *(v for _, v in kwargs)), state, callables_only=True)
+        if isinstance(receiver, ArgumentParser):
+            return self._parser_method(receiver, method.name, args, kwargs, state)
         for frontend in self.frontends:
             result = frontend.method_call(self, receiver, method.name, args, kwargs, node, state)
             if result is not None:
@@ -1374,7 +1633,7 @@ class Interpreter:
             # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
             # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
             functional = argument(args, kwargs, "outputs", 1)
-        outputs: tuple[Value, ...] = (OPAQUE_CALL,)
+        outputs: tuple[Value, ...] = (OPAQUE_CALL if call is not None else OPAQUE_NO_CALL,)
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
@@ -1399,6 +1658,13 @@ class Interpreter:
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
     knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
+STANDARD_CONSTANTS: dict[str, object] = {
+    f"string.{name}": getattr(string, name)
+    for name in ("ascii_letters", "ascii_lowercase", "ascii_uppercase", "digits", "hexdigits", "octdigits",
+                 "punctuation", "whitespace", "printable")
+} | {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau}
+"""Standard-library constants, the same in every Python 3 (read from this interpreter's own modules)."""
+
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
                           "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
@@ -1718,6 +1984,14 @@ def _assigned_names(node: cst.CSTNode) -> set[str]:
     return names
 
 
+def _target_names_of(for_in: cst.CompFor | None) -> set[str]:
+    names: set[str] = set()
+    while for_in is not None:
+        names |= _target_names(for_in.target)
+        for_in = for_in.inner_for_in
+    return names
+
+
 def _target_names(target) -> set[str]:
     if isinstance(target, cst.Name):
         return {target.value}
@@ -1726,10 +2000,38 @@ def _target_names(target) -> set[str]:
     return set()
 
 
-def _iteration_items(value: Value) -> tuple[Value, ...] | None:
-    if isinstance(value, Seq) and len(value.items) <= MAX_UNROLL:
+def _iteration_items(value: Value, limit: int) -> tuple[Value, ...] | None:
+    """The items a ``for`` visits, in order, when there are at most ``limit`` of them (else None)."""
+    if isinstance(value, Seq) and len(value.items) <= limit and (value.ordered or len(value.items) <= 1):
         return value.items
+    if isinstance(value, Mapping) and len(value.items) <= limit and all(isinstance(k, Const) for k, _ in value.items):
+        return tuple(k for k, _ in value.items)
+    if isinstance(value, Const) and isinstance(value.value, str) and len(value.value) <= limit:
+        return tuple(Const(c) for c in value.value)
     return None
+
+
+def _jumps(body) -> bool:
+    """Whether a loop body has a ``break`` or ``continue`` of its own (not of a nested loop or function)."""
+    pending = list(_body_statements(body))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, cst.SimpleStatementLine):
+            if any(isinstance(small, (cst.Break, cst.Continue)) for small in statement.body):
+                return True
+        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With)):
+            pending.extend(_body_statements(statement.body))
+            orelse = getattr(statement, "orelse", None)
+            if isinstance(orelse, cst.If):
+                pending.append(orelse)
+            elif orelse is not None:
+                pending.extend(_body_statements(orelse.body))
+            for handler in getattr(statement, "handlers", ()):
+                pending.extend(_body_statements(handler.body))
+            final = getattr(statement, "finalbody", None)
+            if final is not None:
+                pending.extend(_body_statements(final.body))
+    return False
 
 
 def _plain_constant(value: object) -> bool:
@@ -1765,6 +2067,29 @@ def _arithmetic(operator, left: Value, right: Value) -> Value | None:
         return None
 
 
+def _sequence_arithmetic(operator, left: Value, right: Value) -> Value | None:
+    if isinstance(operator, cst.Add) and isinstance(left, Seq) and isinstance(right, Seq):
+        if left.kind != right.kind or left.kind == "set" or len(left.items) + len(right.items) > MAX_ITEMS:
+            return None
+        ordered = left.ordered and right.ordered
+        if left.kind == "list":
+            return Seq((*left.items, *right.items), left.node, object(), "list", ordered)
+        return Seq((*left.items, *right.items), left.node, None, "tuple", ordered)
+    if isinstance(operator, cst.Multiply):
+        if isinstance(right, Seq) and isinstance(left, Const):
+            left, right = right, left
+        if isinstance(left, Seq) and left.kind != "set" and isinstance(right, Const) and type(right.value) is int:
+            count = max(right.value, 0)
+            if len(left.items) * count > MAX_ITEMS:
+                return None
+            return Seq(left.items * count, left.node, object() if left.kind == "list" else None, left.kind,
+                       left.ordered)
+        if isinstance(left, Const) and isinstance(left.value, str) and isinstance(right, Const) \
+                and type(right.value) is int and len(left.value) * max(right.value, 0) <= 10_000:
+            return Const(left.value * right.value, left.node)
+    return None
+
+
 _AUGMENTED = {
     cst.AddAssign: cst.Add(),
     cst.SubtractAssign: cst.Subtract(),
@@ -1779,7 +2104,85 @@ def _copy(container: Seq | Mapping, kind: str | None = None) -> Seq | Mapping:
     """A new list, set or dict holding the same items (``list(x)``, ``x.copy()``, ``np.array(x)``)."""
     if isinstance(container, Mapping):
         return Mapping(container.items, container.node, object())
-    return Seq(container.items, container.node, object(), kind or container.kind)
+    return Seq(container.items, container.node, object(), kind or container.kind, container.ordered)
+
+
+_ARGPARSE_TYPES = {"builtins.int": int, "builtins.float": float, "builtins.str": str}
+
+
+def _option_of(args: tuple[Value, ...], kwargs: dict[str, Value]) -> Option | None:
+    """The option an ``add_argument`` call declares, with its default (None: its name is not known)."""
+    flags = [a.value for a in args if isinstance(a, Const) and isinstance(a.value, str)]
+    if not flags or len(flags) != len(args):
+        return None
+    long = next((f for f in flags if f.startswith("--")), None)
+    dest_value = kwargs.get("dest")
+    if dest_value is not None:
+        if not (isinstance(dest_value, Const) and isinstance(dest_value.value, str)):
+            return None
+        dest = dest_value.value
+    elif long is not None:
+        dest = long[2:].replace("-", "_")
+    else:
+        dest = flags[0].lstrip("-").replace("-", "_")
+    flag = long or flags[0]
+    unknown = Sym(dest)
+    action = kwargs.get("action")
+    required = kwargs.get("required")
+    nargs = kwargs.get("nargs")
+    positional = not flags[0].startswith("-")
+    if positional and not (isinstance(nargs, Const) and nargs.value in ("?", "*")) or (
+            isinstance(required, Const) and required.value) or (required is not None and not isinstance(required,
+                                                                                                        Const)):
+        return Option(dest, flag, unknown)  # the command line always gives it
+    if action is not None:
+        if not isinstance(action, Const) or action.value not in ("store", "store_true", "store_false"):
+            return Option(dest, flag, unknown)
+        if action.value != "store" and "default" not in kwargs:
+            return Option(dest, flag, Const(action.value == "store_false"))
+    default = kwargs.get("default", Const(None))
+    converter = kwargs.get("type")
+    if converter is not None and isinstance(default, Const) and isinstance(default.value, str):
+        # argparse passes a string default through ``type``, like a value from the command line.
+        convert = _ARGPARSE_TYPES.get(knowledge.canonical_name(converter.name)) if isinstance(converter, Ref) \
+            else None
+        if convert is None:
+            return Option(dest, flag, unknown)
+        try:
+            default = Const(convert(default.value), default.node)
+        except ValueError:
+            return Option(dest, flag, unknown)
+    return Option(dest, flag, default)
+
+
+def _value_key(value: Value, depth: int = 0) -> tuple | None:
+    """What a value is, for recognising the same computation again (None: no identity to go by).
+
+    An unknown is itself (by id: :meth:`Interpreter._stable` keeps it alive), a constant its value, an
+    outside name its dotted name, an outside call its callee and arguments.
+    """
+    if isinstance(value, Const):
+        try:
+            hash(value.value)
+        except TypeError:
+            return None
+        return ("const", type(value.value).__name__, value.value)
+    if isinstance(value, (Sym, ModuleValue)):
+        return ("unknown", id(value))
+    if isinstance(value, Ref):
+        return ("ref", value.name)
+    if depth > 3:
+        return None
+    if isinstance(value, Call):
+        positional = tuple(_value_key(v, depth + 1) for v in value.args)
+        keywords = tuple((k, _value_key(v, depth + 1)) for k, v in value.kwargs)
+        if None in positional or any(part is None for _, part in keywords):
+            return None
+        return ("call", value.target, positional, keywords)
+    if isinstance(value, Seq) and value.identity is None:
+        parts = tuple(_value_key(v, depth + 1) for v in value.items)
+        return None if None in parts else ("tuple", parts)
+    return None
 
 
 def _contents(value: Value) -> list[Value]:
@@ -1863,12 +2266,198 @@ _READING_METHODS = frozenset({"index", "count", "copy", "get", "keys", "values",
 def _container_read(current: Seq | Mapping, name: str, args: tuple[Value, ...], kwargs: tuple,
                     node: cst.Call) -> Value | None:
     """What a method that leaves the container as it is returns (None: unknown)."""
+    if kwargs:
+        return None
+    if name == "copy" and not args:
+        return _copy(current)
+    if isinstance(current, Mapping):
+        if not all(isinstance(k, Const) for k, _ in current.items):
+            return None
+        if name == "get" and args and isinstance(args[0], Const) and len(args) <= 2:
+            found = current.get(args[0].value)
+            return found if found is not None else (args[1] if len(args) == 2 else Const(None, node))
+        # A view, read at once in practice (``len(d.keys())``, ``for k, v in d.items()``).
+        if name == "keys" and not args:
+            return Seq(tuple(k for k, _ in current.items), node)
+        if name == "values" and not args:
+            return Seq(tuple(v for _, v in current.items), node)
+        if name == "items" and not args:
+            return Seq(tuple(Seq(pair, node) for pair in current.items), node)
+        return None
+    if name in ("index", "count") and len(args) == 1 and isinstance(args[0], Const) and current.ordered and all(
+            isinstance(item, Const) for item in current.items):
+        found = [i for i, item in enumerate(current.items) if item.value == args[0].value]
+        if name == "count":
+            return Const(len(found), node)
+        return Const(found[0], node) if found else None
+    return None
+
+
+MAX_ITEMS = 1024
+"""The largest container the evaluator spells out item by item; a bigger one is unknown."""
+
+
+def _spread(value: Value) -> tuple[Value, ...] | None:
+    """The items ``list.extend`` / ``+=`` would add, in order (None: unknown)."""
+    if isinstance(value, Seq) and (value.ordered or len(value.items) <= 1):
+        return value.items
+    if isinstance(value, Const) and isinstance(value.value, str):
+        return tuple(Const(c) for c in value.value)
+    if isinstance(value, Mapping) and all(isinstance(k, Const) for k, _ in value.items):
+        return tuple(k for k, _ in value.items)
     return None
 
 
 def _container_mutation(current: Seq | Mapping, operation: str, args: tuple[Value, ...], kwargs: tuple
                         ) -> tuple[Value, Value] | None:
     """``(new contents, what the call returns)`` for a mutation modelled exactly, else None (unknown)."""
+    none = Const(None)
+    if isinstance(current, Mapping):
+        if operation == "[]=" and len(args) == 2 and isinstance(args[0], Const):
+            return current.version(tuple(_dict_set(list(current.items), *args))), none
+        if operation == "update" and len(args) <= 1:
+            source = args[0] if args else Mapping(())
+            if not isinstance(source, Mapping):
+                return None
+            items = list(current.items)
+            for key, value in (*source.items, *((Const(k), v) for k, v in kwargs)):
+                items = _dict_set(items, key, value)
+            return current.version(tuple(items)), none
+        if operation == "setdefault" and 1 <= len(args) <= 2 and isinstance(args[0], Const) and not kwargs \
+                and all(isinstance(k, Const) for k, _ in current.items):
+            found = current.get(args[0].value)
+            if found is not None:
+                return current, found
+            default = args[1] if len(args) == 2 else none
+            return current.version((*current.items, (args[0], default))), default
+        return None
+    if kwargs:
+        return None
+    if current.kind == "set":
+        if operation == "add" and len(args) == 1:
+            items = _distinct((*current.items, args[0]))
+        elif operation == "update" and len(args) == 1 and _spread(args[0]) is not None:
+            items = _distinct((*current.items, *_spread(args[0])))
+        else:
+            return None
+        return (None if items is None else (current.version(items), none))
+    if current.kind != "list":
+        return None
+    items = current.items
+    if operation == "append" and len(args) == 1:
+        items = (*items, args[0])
+    elif operation in ("extend", "+=") and len(args) == 1 and _spread(args[0]) is not None:
+        items = (*items, *_spread(args[0]))
+    elif operation == "*=" and len(args) == 1 and isinstance(args[0], Const) and type(args[0].value) is int:
+        items = items * max(args[0].value, 0)
+    elif operation == "insert" and len(args) == 2 and isinstance(args[0], Const) and type(args[0].value) is int:
+        position = args[0].value
+        if position < 0:
+            position = max(position + len(items), 0)
+        position = min(position, len(items))
+        items = (*items[:position], args[1], *items[position:])
+    elif operation == "[]=" and len(args) == 2 and isinstance(args[0], Const) and type(args[0].value) is int \
+            and current.ordered and -len(items) <= args[0].value < len(items):
+        replaced = list(items)
+        replaced[args[0].value] = args[1]
+        items = tuple(replaced)
+    else:
+        return None
+    if len(items) > MAX_ITEMS:
+        return None
+    return current.version(items), none
+
+
+def _builtin(name: str, args: tuple[Value, ...], node: cst.Call, kwargs: tuple = ()) -> Value:
+    known = _builtin_container(name, args, node, kwargs)
+    if known is not None:
+        return known
+    return _builtin_scalar(name, args, node)
+
+
+def _ordered_items(value: Value) -> tuple[Value, ...] | None:
+    """The items iterating ``value`` yields, in order (None: unknown, or too many)."""
+    return _iteration_items(value, MAX_ITEMS)
+
+
+def _builtin_container(name: str, args: tuple[Value, ...], node: cst.Call, kwargs: tuple) -> Value | None:
+    """Builtins that make or read containers; None where the answer is not known exactly."""
+    if name == "range" and 1 <= len(args) <= 3 and not kwargs:
+        bounds = (Const(0), args[0], Const(1)) if len(args) == 1 else (*args, Const(1))[:3]
+        if all(isinstance(b, Const) and type(b.value) is int for b in bounds):
+            try:
+                numbers = range(*(b.value for b in bounds))
+            except ValueError:
+                return None
+            if len(numbers) <= MAX_ITEMS:
+                return Seq(tuple(Const(n) for n in numbers), node)
+        return Span(*bounds)
+    if kwargs and name != "sorted" and name != "dict":
+        return None
+    if name in ("list", "set", "frozenset", "tuple", "dict") and not args:
+        if name == "dict":
+            return Mapping(tuple((Const(k), v) for k, v in kwargs), node, object())
+        return Seq((), node, None if name in ("tuple", "frozenset") else object(), "list" if name == "list"
+                   else "tuple" if name == "tuple" else "set", name in ("list", "tuple"))
+    if len(args) != 1:
+        if name == "zip" and args:
+            columns = [_ordered_items(a) for a in args]
+            if any(c is None for c in columns):
+                return None
+            return Seq(tuple(Seq(row, node) for row in zip(*columns)), node)
+        return None
+    value = args[0]
+    if name in ("set", "frozenset"):
+        if isinstance(value, Seq):
+            items = _distinct(value.items)
+        elif isinstance(value, Mapping) and all(isinstance(k, Const) for k, _ in value.items):
+            items = tuple(k for k, _ in value.items)
+        elif isinstance(value, Const) and isinstance(value.value, str):
+            items = _distinct(Const(c) for c in value.value)
+        else:
+            return None
+        return None if items is None else Seq(items, node, object() if name == "set" else None, "set", False)
+    if name in ("list", "tuple"):
+        if isinstance(value, Seq):
+            return _copy(value, "list") if name == "list" else Seq(value.items, node, None, "tuple", value.ordered)
+        items = _spread(value)
+        if items is None:
+            return None
+        return Seq(items, node, object() if name == "list" else None, name)
+    if name == "sorted":
+        options = dict(kwargs)
+        if set(options) - {"reverse"} or not isinstance(options.get("reverse", Const(False)), Const):
+            return None
+        items = value.items if isinstance(value, Seq) else _spread(value)
+        if items is None or not all(isinstance(i, Const) for i in items):
+            return None
+        try:
+            ordered = sorted(items, key=lambda i: i.value, reverse=bool(options.get("reverse", Const(False)).value))
+        except TypeError:
+            return None
+        return Seq(tuple(ordered), node, object(), "list")
+    if name == "dict":
+        if isinstance(value, Mapping):
+            return _copy(value)
+        pairs = _ordered_items(value)
+        if pairs is None or not all(isinstance(p, Seq) and len(p.items) == 2 for p in pairs):
+            return None
+        items: list[tuple[Value, Value]] = []
+        for pair in pairs:
+            items = _dict_set(items, *pair.items)
+        for key, item in kwargs:
+            items = _dict_set(items, Const(key), item)
+        return Mapping(tuple(items), node, object())
+    if name == "enumerate":
+        items = _ordered_items(value)
+        return None if items is None else Seq(tuple(Seq((Const(i), item), node) for i, item in enumerate(items)),
+                                              node)
+    if name == "reversed":
+        items = _ordered_items(value)
+        return None if items is None else Seq(tuple(reversed(items)), node)
+    if name in ("max", "min", "sum") and isinstance(value, Seq) and value.items and all(
+            isinstance(i, Const) and isinstance(i.value, (int, float)) for i in value.items):
+        return Const({"max": max, "min": min, "sum": sum}[name](i.value for i in value.items), node)
     return None
 
 
@@ -1889,7 +2478,7 @@ def _class_count(name: str, args: tuple[Value, ...], result: Value) -> Value:
     return result
 
 
-def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
+def _builtin_scalar(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
     if name == "len" and len(args) == 1:
         value = args[0]
         if isinstance(value, Seq) or isinstance(value, Mapping) and all(isinstance(k, Const) for k, _ in value.items):
@@ -1902,15 +2491,6 @@ def _builtin(name: str, args: tuple[Value, ...], node: cst.Call) -> Value:
             return Const({"int": int, "float": float}[name](args[0].value), node)
         except (TypeError, ValueError):
             return Sym(name)
-    if name == "range" and args and all(isinstance(a, Const) and isinstance(a.value, int) for a in args):
-        bounds = [a.value for a in args]
-        numbers = range(*bounds)
-        if len(numbers) <= MAX_UNROLL:
-            return Seq(tuple(Const(n) for n in numbers), node)
-    if name == "list" and len(args) == 1 and isinstance(args[0], Seq):
-        return _copy(args[0], "list")  # a new list: mutating it leaves the argument alone
-    if name == "tuple" and len(args) == 1 and isinstance(args[0], Seq):
-        return Seq(args[0].items, node)
     if name in ("max", "min") and args and all(isinstance(a, Const) for a in args):
         try:
             return Const({"max": max, "min": min}[name](a.value for a in args), node)

@@ -9,7 +9,7 @@ inside the ``num_classes == 2`` scenario, ``Dense(num_classes)`` has 2 units.
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from trainlint.analysis.values import Sym
@@ -33,6 +33,9 @@ class Condition:
     subject: Sym
     op: str
     operand: Any = None
+    default_of: str | None = field(default=None, compare=False)
+    """The command-line option whose default ``operand`` is (``--loss``): the condition is "the script runs
+    with that option left at its default", and a message says so."""
 
     def holds_for(self, value: Any) -> bool:
         if self.op == "truthy":
@@ -42,6 +45,8 @@ class Condition:
         return _COMPARE[self.op](value, self.operand)
 
     def render(self, holds: bool) -> str:
+        if self.default_of is not None and holds:
+            return f"with the default {self.default_of}"
         if self.op == "truthy":
             return self.subject.label if holds else f"not {self.subject.label}"
         op = self.op if holds else _NEGATED[self.op]
@@ -105,8 +110,15 @@ class Scenario:
         return Scenario(tuple(merged), self.quiet | other.quiet)
 
     def describe(self) -> str | None:
-        visible = [c.render(h) for c, h in self.assumptions if c not in self.quiet]
-        return " and ".join(visible) if visible else None
+        """The assumptions in words: ``num_classes == 2 and not augment, with the default --loss and
+        --units`` (a message puts ``when`` before it unless it starts with ``with``)."""
+        visible = [(c, h) for c, h in self.assumptions if c not in self.quiet]
+        defaults = [c.default_of for c, h in visible if c.default_of is not None and h]
+        others = " and ".join(c.render(h) for c, h in visible if c.default_of is None or not h)
+        if not defaults:
+            return others or None
+        tail = f"with the default {' and '.join(defaults)}"
+        return f"{others}, {tail}" if others else tail
 
     def __bool__(self) -> bool:
         """Whether the scenario names a condition (quiet assumptions do not count)."""

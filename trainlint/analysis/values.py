@@ -85,10 +85,13 @@ class Seq(Value):
     identity: object | None = field(default=None, compare=False, hash=False, repr=False)
     kind: str = field(default="tuple", compare=False, hash=False, repr=False)
     """``tuple``, ``list`` or ``set``."""
+    ordered: bool = field(default=True, compare=False, hash=False, repr=False)
+    """False for a set, and for a list made from one (``list(set(labels))``): its size is known, not which
+    item is where."""
 
     def version(self, items: tuple[Value, ...]) -> Seq:
         """The same container holding ``items``."""
-        return Seq(items, self.node, self.identity, self.kind)
+        return Seq(items, self.node, self.identity, self.kind, self.ordered)
 
 
 @dataclass(frozen=True)
@@ -170,6 +173,7 @@ class Opaque(Value):
 OPAQUE = Opaque("layers added in a loop")
 OPAQUE_STACK = Opaque("Sequential of a list not followed")
 OPAQUE_CALL = Opaque("subclass call() not followed")
+OPAQUE_NO_CALL = Opaque("subclass without call()")
 
 
 @dataclass(frozen=True, eq=False)
@@ -222,6 +226,15 @@ class Instance(Value):
 
     cls: ClassValue
     attributes: dict[str, Value]
+
+
+@dataclass(frozen=True, eq=False)
+class Span(Value):
+    """``range(start, stop, step)`` too long to spell out, or with an unknown bound: its length is all we read."""
+
+    start: Value
+    stop: Value
+    step: Value
 
 
 def box_key(value: Value) -> tuple | None:
