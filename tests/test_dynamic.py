@@ -24,7 +24,7 @@ from tests.conftest import FIXTURES, REPO, run_trainlint
 from trainlint.analysis.evaluator import interpret
 from trainlint.analysis.extract import Extractor
 from trainlint.engine import Origin
-from trainlint.findings import Confirmation, Finding
+from trainlint.findings import Finding
 from trainlint.lint_rules import RULES_BY_CODE
 from trainlint.plugin.reporters import report_json, report_text
 
@@ -94,7 +94,7 @@ def test_the_audited_file_is_never_executed(dynamic_run):
 def test_text_output_shows_the_confirmation_under_the_finding(dynamic_run):
     findings, _, _ = dynamic_run
     finding = next(f for f in findings if Path(f["filename"]).name == "softmax_single_unit.py")
-    restored = Finding(**{**finding, "related": (), "confirmation": Confirmation(**finding["confirmation"])})
+    restored = Finding.from_dict({**finding, "related": ()})
     from io import StringIO
 
     text = StringIO()

@@ -17,7 +17,8 @@ from trainlint.lint_rules import ALL_RULES
 
 FIXES = FIXTURES / "fixes"
 EXPECTED = FIXES / "expected"
-KERAS_VERSION = {"TL202_accuracy_with_binary_loss_legacy.py": "legacy"}
+# keras.optimizers.legacy says tf.keras 2 to keras-version = "auto": the TL403 fixture is about Keras 3.
+KERAS_VERSION = {"TL202_accuracy_with_binary_loss_legacy.py": "legacy", "TL403_legacy_optimizer.py": "3"}
 GOLDEN = sorted(path.name for path in FIXES.glob("TL*.py"))
 
 
@@ -216,7 +217,7 @@ def test_no_fix_where_the_literal_is_not_written_at_the_finding():
     imported = _only("""
         from tensorflow.keras.optimizers.legacy import Adam
         optimizer = Adam(learning_rate=0.001)
-        """, "TL403")
+        """, "TL403", keras_version="3")
     assert imported.fix is None  # the change belongs to the import line
     both = _only("""
         from tensorflow.keras.optimizers import Adam
@@ -226,8 +227,9 @@ def test_no_fix_where_the_literal_is_not_written_at_the_finding():
 
 
 def test_a_notebook_fix_lands_in_the_cell_columns_of_an_indented_cell():
+    # A source list that ends in "" (some writers leave one; keras-io's text_extraction_with_bert.ipynb) keeps it.
     cell = ["    from tensorflow import keras\n", "    opt = keras.optimizers.Adam(lr=0.1)\n",
-            "    m = keras.Sequential([keras.layers.Dense(2)])\n", "    m.compile(optimizer=opt, loss='mse')"]
+            "    m = keras.Sequential([keras.layers.Dense(2)])\n", "    m.compile(optimizer=opt, loss='mse')\n", ""]
     document = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
                            "source": cell}],
                 "metadata": {"kernelspec": {"language": "python", "name": "python3"}}, "nbformat": 4,
@@ -235,4 +237,23 @@ def test_a_notebook_fix_lands_in_the_cell_columns_of_an_indented_cell():
     text = json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
     result = trainlint.fix_source(text, "indented.ipynb")
     assert [f.code for f in result.fixed] == ["TL401"]
-    assert json.loads(result.text)["cells"][0]["source"][1] == "    opt = keras.optimizers.Adam(learning_rate=0.1)\n"
+    assert json.loads(result.text)["cells"][0]["source"] == [cell[0], "    opt = keras.optimizers.Adam(learning_rate=0.1)\n",
+                                                            *cell[2:]]
+
+
+def test_diff_on_a_notebook_and_across_modules_changes_nothing(tmp_path):
+    _copy("notebook", tmp_path)
+    _copy("cross_module", tmp_path)
+    notebook = (tmp_path / "notebook" / "churn.ipynb").read_text()
+    model = (tmp_path / "cross_module" / "model.py").read_text()
+    result = _check("--diff", "--unsafe-fixes", "notebook", "cross_module/train.py", cwd=tmp_path)
+    assert result.returncode == 1, result.stderr
+    expected = "".join(
+        "".join(difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                     fromfile=name, tofile=name))
+        for name, before, after in sorted([
+            ("cross_module/model.py", model, (EXPECTED / "cross_module" / "model.py").read_text()),
+            ("notebook/churn.ipynb", notebook, (EXPECTED / "notebook" / "churn.ipynb").read_text())]))
+    assert result.stdout == expected
+    assert (tmp_path / "notebook" / "churn.ipynb").read_text() == notebook
+    assert (tmp_path / "cross_module" / "model.py").read_text() == model

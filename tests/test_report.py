@@ -43,11 +43,11 @@ TL201  accuracy-on-multi-label                         1
 
 Findings per top-level folder
 
-folder    files  findings
---------  -----  --------
-repo_two      3         4
-repo_one      2         2
-.             1         0
+folder    files  findings  keras (judged under, why)
+--------  -----  --------  ---------------------------------------------------------------
+repo_two      3         4  any Keras (as nothing in the project pins or shows the version)
+repo_one      2         2  any Keras (as nothing in the project pins or shows the version)
+.             1         0  -
 """
 
 
@@ -178,7 +178,7 @@ def test_the_report_is_a_page_to_work_from(audited):
 
     meta = page.split('<p class="meta" id="meta">', 1)[1].split("</p>", 1)[0]
     assert meta.startswith("Audited: . (6 files) · 20") and " UTC · " in meta
-    assert f"trainlint {__version__}" in meta and meta.endswith("Keras semantics: 3")
+    assert f"trainlint {__version__}" in meta and meta.endswith("Keras semantics: auto, any Keras (4 files)")
     # A finding: severity, kind, rule link, file link, related place, source lines around it.
     row = next(r for r in page.split("<tr ") if 'data-code="TL102"' in r and "repo_one/train.py" in r)
     assert 'data-severity="error"' in row and '<span class="sev error">error</span>' in row

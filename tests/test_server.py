@@ -142,3 +142,24 @@ async def test_a_notebook_gets_diagnostics_per_cell_and_a_fix_in_its_cell(client
     assert fix.is_preferred and list(fix.edit.changes) == [model_cell]
     fixed = _apply(items[3].text, fix.edit.changes[model_cell])
     assert "keras.optimizers.Adam(learning_rate=1e-3)" in fixed
+
+
+LEGACY_SERVER = ClientServerConfig(server_command=SERVER.server_command, server_env=SERVER.server_env)
+
+
+@pytest_lsp.fixture(config=LEGACY_SERVER)
+async def legacy_client(lsp_client: LanguageClient):
+    # The client's settings replace the keys of [tool.trainlint].
+    await lsp_client.initialize_session(types.InitializeParams(
+        capabilities=client_capabilities("neovim"), initialization_options={"keras-version": "legacy"}))
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest.mark.asyncio(loop_scope="function")
+async def test_settings_come_from_pyproject_and_the_client(legacy_client: LanguageClient, tmp_path):
+    shutil.copy(FIXTURES / "fixes" / "TL202_accuracy_with_binary_loss_legacy.py", tmp_path / "train.py")
+    (tmp_path / "pyproject.toml").write_text('[tool.trainlint]\nkeras-version = "3"\nignore = ["TL111"]\n')
+    uri = _open(legacy_client, tmp_path / "train.py")
+    # TL202 exists only under legacy Keras (the client's setting); TL111 is ignored by the file.
+    assert [d.code for d in await _diagnostics(legacy_client, uri, bool)] == ["TL202"]

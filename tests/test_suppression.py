@@ -194,3 +194,11 @@ def test_rule_pages_know_tl901():
     result = run_trainlint("rule", "TL901")
     assert result.returncode == 0 and "Off by default" in result.stdout
     assert (REPO / "docs" / "rules" / "TL901.md").is_file()
+
+
+def test_unused_noqa_reads_files_a_cached_run_remembered_as_plain(tmp_path):
+    (tmp_path / "util.py").write_text("x = 1  # noqa: TL101\n")
+    cache = ("--cache-dir", str(tmp_path / "cache"))
+    assert check_json(tmp_path / "util.py", extra=cache) == []  # remembered as holding no finding
+    found = check_json(tmp_path / "util.py", extra=(*cache, "--extend-select", "TL901"))
+    assert [f["code"] for f in found] == ["TL901"]

@@ -16,10 +16,10 @@ from typing import Iterable, Sequence
 from trainlint.cache import Cache
 from trainlint.files import (FileResult, SourceFile, compiles_something_in_bytes, lint_bytes,
                              might_have_findings_in_bytes, read_source)
-from trainlint.findings import INTERNAL_ERROR, file_diagnostic
-from trainlint.noqa import mentions_noqa
+from trainlint.findings import INTERNAL_ERROR, UNUSED_NOQA, file_diagnostic
 from trainlint.progress import Progress
 from trainlint.settings import Settings
+from trainlint.versions import keras_evidence_beside
 
 # Below this many files a pool costs more to start than it saves.
 MIN_FILES_FOR_POOL = 8
@@ -71,13 +71,14 @@ def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots
         # Keras) depends on modules that the cache key does not cover.
         if source.path is None or not compiles_something_in_bytes(data):
             result = lint_bytes(source, data, settings)
-            # A file that mentions noqa is not "plain" whatever the settings: TL901 may read it.
-            result.plain = not result.findings and not result.notes and not mentions_noqa(data)
+            result.plain = not result.findings and not result.notes
             return result
         return lint_bytes(source, data, settings, project=_project(roots))
     if cache is None or source.path is None:
         return lint_bytes(source, data, settings, project=_project(roots) if source.path is not None else None)
-    key = cache.key(source.display, data, (settings, roots))
+    # What the inferred Keras version rests on beyond the file: the pins near it and its folder's scripts.
+    key = cache.key(source.display, data, (settings, roots, keras_evidence_beside(settings.keras_version,
+                                                                                    str(source.path))))
     cached = cache.load(key)
     if cached is not None:
         return replace(cached, group=source.group)
@@ -95,7 +96,11 @@ def lint_sources(sources: Sequence[SourceFile], settings: Settings, jobs: int = 
                  progress: Progress | None = None, roots: tuple[Path, ...] = ()) -> list[FileResult]:
     """Lint ``sources``; imports into the modules under ``roots`` (the folders of the run) are followed."""
     progress = progress or Progress(len(sources), sys.stderr)
+    # The index is of files without findings when TL901 (which reads their # noqa comments) was off: with it
+    # selected, every file is read again.
     known, stamps = _unchanged_plain_files(sources, cache)
+    if settings.enabled(UNUSED_NOQA):
+        known = set()
     results: list[FileResult | None] = [None] * len(sources)
     for index in known:
         source = sources[index]

@@ -152,7 +152,7 @@ def _digest(path: str) -> str | None:
 def _result_to_dict(result: FileResult) -> dict:
     return {
         "filename": result.filename, "notes": list(result.notes), "notebook": result.notebook,
-        "group": result.group, "stats": asdict(result.stats), "text": result.text,
+        "group": result.group, "stats": asdict(result.stats), "text": result.text, "keras": result.keras,
         "used_noqa": [list(use) for use in result.used_noqa],
         "findings": [finding.to_dict() for finding in result.findings],
     }
@@ -164,4 +164,4 @@ def _result_from_dict(data: dict) -> FileResult:
     stats.parsed = 0  # counts parses done by this run
     return FileResult(data["filename"], findings, stats, tuple(data["notes"]), data["notebook"], cached=True,
                       group=data["group"], text=data["text"], imported=tuple(data["imported"]),
-                      used_noqa=tuple(tuple(use) for use in data.get("used_noqa", ())))
+                      used_noqa=tuple(tuple(use) for use in data.get("used_noqa", ())), keras=data.get("keras"))

@@ -13,7 +13,7 @@ from trainlint import __version__, api, config
 from trainlint.batch import default_jobs
 from trainlint.cache import DEFAULT_CACHE_DIR, Cache
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
-from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
                                   run_repository_audit)
@@ -81,8 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("paths", nargs="*", default=["."], help="files or directories; '-' reads stdin")
     check.add_argument("--output-format", choices=list(REPORTERS), default="text")
-    check.add_argument("--keras-version", choices=KERAS_VERSIONS,
-                       help="the Keras whose semantics apply: 3 (default), 2 (tf.keras >= 2.2), legacy (<= 2.3)")
+    check.add_argument("--keras-version", choices=KERAS_SETTINGS,
+                       help="the Keras whose semantics apply: auto (default: inferred per project and notebook from "
+                            "pins, install cells and APIs), 3, 2 (tf.keras >= 2.2), legacy (<= 2.3)")
     check.add_argument("--select", type=_codes, help="comma-separated codes or prefixes to report (default: TL)")
     check.add_argument("--extend-select", type=_codes, help="codes or prefixes to report in addition to --select")
     check.add_argument("--ignore", type=_codes, help="comma-separated codes or prefixes to skip")
@@ -232,8 +233,9 @@ def _check(args) -> int:
         print(f"trainlint: cannot write {args.output_file}: {error.strerror or error}", file=sys.stderr)
         return EXIT_ERROR
     try:
+        keras = {r.filename: r.keras for r in results if r.keras is not None}
         context = ReportContext(root=Path.cwd(), show_source=args.show_source, sources=texts,
-                                colour=_colour(args, out), quiet=args.quiet)
+                                colour=_colour(args, out), quiet=args.quiet, keras=keras)
         REPORTERS[args.output_format](findings, len(results), out, context=context)
         if args.output_format in ("text", "concise") and args.command == "check" and not args.quiet:
             _print_fixable(findings, getattr(args, "unsafe_fixes", False), out)
@@ -354,6 +356,17 @@ def _serve() -> int:
     return serve()
 
 
+def _keras_semantics(keras_version: str | None, results) -> tuple[str, ...]:
+    """The report header's Keras: the setting, or with ``auto`` each version inferred and how many files."""
+    if keras_version != "auto":
+        return (keras_version,) if keras_version else ()
+    from collections import Counter
+
+    inferred = Counter(r.keras["version"] for r in results if r.keras is not None)
+    return ("auto",) + tuple(f"{version} ({count} file{'s' if count > 1 else ''})"
+                             for version, count in inferred.most_common())
+
+
 def _summarise(args, results, findings, keras_version: str | None = None) -> bool:
     from trainlint.plugin.html_report import ReportHeader, write_report
     from trainlint.summary import format_summary, summarize
@@ -376,7 +389,7 @@ def _summarise(args, results, findings, keras_version: str | None = None) -> boo
         try:
             paths = ", ".join(args.stdin_filename or "stdin" if p == "-" else p for p in args.paths)
             header = ReportHeader(audited=f"{paths} ({len(results)} files)",
-                                  keras_versions=(keras_version,) if keras_version else ())
+                                  keras_versions=_keras_semantics(keras_version, results))
             write_report(args.report, summary, findings, results, header)
         except OSError as error:
             print(f"trainlint: cannot write the report {args.report}: {error.strerror or error}", file=sys.stderr)

@@ -20,7 +20,7 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA
-from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.settings import Settings
 
 TABLE = "tool.trainlint"
@@ -179,8 +179,8 @@ def _per_file_ignores(value: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
 def _keras_version(value: Any) -> str:
     # TOML users write keras-version = 3 as often as "3".
     text = str(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
-    if text not in KERAS_VERSIONS:
-        raise ValueError(f"expected one of {', '.join(repr(v) for v in KERAS_VERSIONS)}, got {value!r}")
+    if text not in KERAS_SETTINGS:
+        raise ValueError(f"expected one of {', '.join(repr(v) for v in KERAS_SETTINGS)}, got {value!r}")
     return text
 
 
@@ -218,7 +218,7 @@ def parse_per_file_ignores(text: str) -> tuple[tuple[str, tuple[str, ...]], ...]
 
 
 DEFAULTS: dict[str, Any] = {
-    "keras_version": "3", "select": ("TL",), "ignore": (), "extend_select": (), "extend_ignore": (),
+    "keras_version": "auto", "select": ("TL",), "ignore": (), "extend_select": (), "extend_ignore": (),
     "per_file_ignores": (), "exclude": None, "extend_exclude": (), "jobs": None, "cache_dir": None,
     "respect_gitignore": True,
 }

@@ -19,10 +19,12 @@ from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
-from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report, RuleContext
+from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
 from trainlint.settings import Settings
 from trainlint.source import syntax_hint
 from trainlint.stats import Stats, UnresolvedSite
+from trainlint.version_rules import VersionJudge
+from trainlint.versions import KerasTarget, keras_target
 
 
 def might_have_findings(text: str) -> bool:
@@ -84,6 +86,8 @@ class Origin:
 
     setup: TrainingSetup
     event: ModelEvent | LossEvent
+    keras: KerasTarget | None = None
+    """The Keras the findings resting on it were judged under: ``--dynamic`` confirms with that Keras."""
 
 
 @dataclass
@@ -92,14 +96,18 @@ class Analysis:
     stats: Stats = field(default_factory=Stats)
     imported: frozenset[Path] = frozenset()
     """The project modules the analysis read besides the file itself (a cached result depends on them too)."""
+    keras: KerasTarget | None = None
+    """The Keras the file was judged under (None when it was not analysed)."""
 
 
 def lint_text(text: str, filename: str, settings: Settings = Settings(),
               origins: dict[Finding, Origin] | None = None, project: Project | None = None,
-              unresolved_sites: list[UnresolvedSite] | None = None) -> Analysis:
+              unresolved_sites: list[UnresolvedSite] | None = None, keras: KerasTarget | None = None) -> Analysis:
     """Lint one text; with a ``project``, imports of the project's modules are followed (``filename`` is a path);
     with ``origins``, what each finding rests on is kept (for ``--dynamic``); with ``unresolved_sites``, the
-    compile calls no rule could judge are listed there with their reasons (``--explain-unresolved``)."""
+    compile calls no rule could judge are listed there with their reasons (``--explain-unresolved``). ``keras``:
+    the Keras the text is judged under (by default, from the setting or inferred from the pins near ``filename``
+    and the text)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
             path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
@@ -117,10 +125,11 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     imported: set[Path] = set()
     resolve_import = project.resolver(path, imported) if path is not None else None
     places = _Places(module, filename, project, path, imported, text)
+    if keras is None:
+        keras = keras_target(settings.keras_version, text, filename)
     try:
         return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins,
-                                    unresolved_sites), stats,
-                        frozenset(imported))
+                                    unresolved_sites, keras), stats, frozenset(imported), keras)
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -172,13 +181,15 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None, places: _Places | None = None,
                 origins: dict[Finding, Origin] | None = None,
-                unresolved_sites: list[UnresolvedSite] | None = None) -> list[Finding]:
+                unresolved_sites: list[UnresolvedSite] | None = None,
+                keras: KerasTarget | None = None) -> list[Finding]:
     """The findings of one module; with ``origins``, also what each finding rests on (its first setup); with
     ``unresolved_sites``, each compile call with a loss that no rule could judge, and why (positions cost)."""
+    keras = keras or keras_target(settings.keras_version, None, None)
     interpreter = Interpreter(module, filename, resolve_import)
     events = interpreter.run()
-    extractor = Extractor(filename, settings.keras_version)
-    context = RuleContext(settings.keras_version)
+    extractor = Extractor(filename, keras.rule_version)
+    judge = VersionJudge(keras)
     rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
     scenarios: dict[Report, list[Scenario]] = {}
     first_origin: dict[Report, Origin] = {}
@@ -191,7 +202,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             if not isinstance(fact, rule.FACT):
                 continue
             try:
-                for report in rule.check(fact, context):
+                for report in judge.reports(rule, fact):
                     scenarios.setdefault(report, []).append(scenario)
                     if applied is not None and applied not in applications.setdefault(report, []):
                         applications[report].append(applied)
@@ -217,9 +228,9 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                   any(resolved(s) and s.head.units is None for s in setups), lambda: extractor.unresolved(event, setups))
         optimizer = event.argument("optimizer", 0)
         if setups and optimizer is not None:
-            compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event))
+            compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event, keras))
         for setup in setups:
-            check(setup, setup.scenario, Origin(setup, event))
+            check(setup, setup.scenario, Origin(setup, event, keras))
     loss_calls: dict[int, bool] = {}
     for loss_event in interpreter.losses:
         setups = extractor.applied_setups(loss_event)
@@ -227,7 +238,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         for setup in setups:
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
             # (A model chosen by a condition has no one model to rebuild: no origin either.)
-            origin = Origin(setup, loss_event) if setup.loss is not None and setup.loss.form != "tf.nn" \
+            origin = Origin(setup, loss_event, keras) if setup.loss is not None and setup.loss.form != "tf.nn" \
                 and loss_event.model is not None else None
             check(setup, setup.scenario, origin, (setup.applied_at, loss_event.place))
     for frontend in interpreter.frontends:
@@ -256,7 +267,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             if site.why is not None:
                 where, start, _ = places.span(SourceRef(filename, site.node))
                 unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
-    return _resolve(scenarios, places, first_origin, origins, applications) + errors[:1]
+    return _resolve(scenarios, places, first_origin, origins, applications, keras) + errors[:1]
 
 
 def _fits_by_compile(events: list[ModelEvent]) -> dict[int, list[ModelEvent]]:
@@ -364,7 +375,8 @@ MAX_APPLICATIONS_SHOWN = 3
 
 def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origin: dict[Report, Origin],
              origins: dict[Finding, Origin] | None,
-             applications: dict[Report, list[tuple[SourceRef, str]]] | None = None) -> list[Finding]:
+             applications: dict[Report, list[tuple[SourceRef, str]]] | None = None,
+             keras: KerasTarget | None = None) -> list[Finding]:
     """One finding per place: reports of one code and message at one place, reached from several models or call
     paths (a helper that compiles each model it is given), become one finding that says how many."""
     groups: dict[tuple, _Place] = {}
@@ -403,8 +415,9 @@ def _resolve(reports: dict[Report, list[Scenario]], places: _Places, first_origi
         if place.reports > 1:
             paths = "models" if rule.FACT is TrainingSetup else "call paths"
             message = f"{message} (one finding for {place.reports} {paths} that reach this line)"
+        judged_under = f"{keras.version} ({keras.why})" if keras is not None and rule.VERSION_DEPENDENT else None
         finding = Finding(report.code, rule.kind, rule.severity, message, place.filename, *place.start, *place.end,
-                          tuple(place.related), scenario, name=rule.name, fix=fix)
+                          tuple(place.related), scenario, name=rule.name, fix=fix, keras=judged_under)
         findings.append(finding)
         if origins is not None and report in first_origin:
             origins[finding] = first_origin[report]

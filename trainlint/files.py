@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 from trainlint.findings import UNUSED_NOQA, Finding, file_diagnostic
 from trainlint.noqa import Suppression, UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
 from trainlint.notebook import read_notebook
+from trainlint.versions import keras_target
 from trainlint.settings import Settings
 from trainlint.source import decode
 from trainlint.stats import Stats, UnresolvedSite
@@ -87,6 +88,8 @@ class FileResult:
     """The text linted (for a notebook, its joined code cells), kept only when there are findings (--show-source)."""
     imported: tuple[str, ...] = ()
     """The project modules the result also depends on (a cached result is stale when one of them changes)."""
+    keras: dict | None = None
+    """The Keras the file was judged under and why (``KerasTarget.to_dict``); None when it was not analysed."""
     plain: bool = False
     """The byte pre-filter ruled the file out: no finding is possible whatever the settings."""
     used_noqa: tuple[UsedNoqa, ...] = ()
@@ -277,22 +280,26 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
     judge_noqa = noqa and settings.enabled_in(UNUSED_NOQA, source.display) and "noqa" in text.lower()
 
     project = project if source.path is not None and not source.is_notebook else None
+    on_disk = str(source.path) if source.path is not None else None
     if not source.is_notebook:
-        analysis = lint_text(text, source.display, settings, origins, project, unresolved_sites)
+        keras = keras_target(settings.keras_version, text, on_disk)
+        analysis = lint_text(text, source.display, settings, origins, project, unresolved_sites, keras)
         suppression = suppress(analysis.findings, text, source.display,
                                project.module_text if project is not None else None)
         findings = suppression.kept + (_unused_noqa(text, source.display, suppression.used, settings)
                                        if judge_noqa else [])
         return _result(source, findings, analysis.stats, text=text if findings else None,
                        imported=tuple(sorted(str(path) for path in analysis.imported)),
-                       used_noqa=tuple(use for use in suppression.used if use[0] != source.display))
+                       used_noqa=tuple(use for use in suppression.used if use[0] != source.display),
+                       keras=analysis.keras)
     notebook = read_notebook(text, source.display)
     if notebook.diagnostic is not None:
         return _result(source, [notebook.diagnostic])
     if notebook.text is None:
         return _result(source, [], notes=(notebook.note,) if notebook.note else ())
+    keras = keras_target(settings.keras_version, notebook.text, on_disk, notebook=notebook.keras)
     sites: list[UnresolvedSite] | None = [] if unresolved_sites is not None else None
-    analysis = lint_text(notebook.text, source.display, settings, origins, unresolved_sites=sites)
+    analysis = lint_text(notebook.text, source.display, settings, origins, unresolved_sites=sites, keras=keras)
     for site in sites or ():
         where = notebook.locate(site.line)
         unresolved_sites.append(site if where is None else replace(site, cell=where.cell, cell_line=where.line))
@@ -305,7 +312,7 @@ def lint_decoded(source: SourceFile, text: str, settings: Settings,
             if finding in origins:
                 origins[notebook.place(finding)] = origins.pop(finding)
     return _result(source, cell_errors + [notebook.place(f) for f in findings], analysis.stats,
-                   text=notebook.text if findings or cell_errors else None)
+                   text=notebook.text if findings or cell_errors else None, keras=analysis.keras)
 
 
 def _kept(findings, *_) -> Suppression:
@@ -338,9 +345,10 @@ def _noqa_only(source: SourceFile, data: bytes, settings: Settings) -> FileResul
 
 def _result(source: SourceFile, findings: list[Finding], stats: Stats | None = None,
             notes: tuple[str, ...] = (), text: str | None = None, imported: tuple[str, ...] = (),
-            used_noqa: tuple[UsedNoqa, ...] = ()) -> FileResult:
+            used_noqa: tuple[UsedNoqa, ...] = (), keras=None) -> FileResult:
     return FileResult(source.display, findings, stats or Stats(), notes, source.is_notebook, group=source.group,
-                      text=text, imported=imported, used_noqa=used_noqa)
+                      text=text, imported=imported, used_noqa=used_noqa,
+                      keras=keras.to_dict() if keras is not None else None)
 
 
 def lint_source(source: SourceFile, settings: Settings, origins: dict[Finding, Origin] | None = None,

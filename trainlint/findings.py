@@ -81,9 +81,13 @@ class Finding:
     """For a notebook: the line within ``cell``."""
     fix: Fix | None = field(default=None, compare=False)
     """The edits that fix it, when the code settles what they must be (``fix`` in the JSON output)."""
+    keras: str | None = None
+    """For a version-dependent finding: the Keras it was judged under and the evidence for it."""
 
     def to_dict(self) -> dict:
         data = _without_cell_if_none(asdict(self))
+        if data.get("keras") is None:
+            data.pop("keras", None)
         data["related"] = [_without_cell_if_none(asdict(r)) for r in self.related]
         data["fix"] = self.fix.to_dict() if self.fix is not None else None
         return data

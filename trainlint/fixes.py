@@ -180,8 +180,17 @@ def apply_to_notebook(document_text: str, edits: list[Edit]) -> str | None:
         original = cell["source"]
         text = "".join(original) if isinstance(original, list) else original
         text = apply_edits(text, cell_edits)
-        cell["source"] = text.splitlines(keepends=True) if isinstance(original, list) else text
+        cell["source"] = _as_source_list(text, original) if isinstance(original, list) else text
     return _dump(document, layout)
+
+
+def _as_source_list(text: str, original: list) -> list[str]:
+    """The cell's text as nbformat's list of lines, keeping a trailing empty string the original had (some
+    writers end the list with ``""``)."""
+    lines = text.splitlines(keepends=True)
+    if original and original[-1] == "" and (not lines or lines[-1] != ""):
+        lines.append("")
+    return lines
 
 
 @dataclass(frozen=True)

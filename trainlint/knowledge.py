@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Final
 
 KERAS_VERSIONS: Final = ("3", "2", "legacy")
-"""``3``: Keras 3 (default). ``2``: tf.keras in TF 2.2-2.15 / tf-keras. ``legacy``: standalone Keras <= 2.3, TF 1.x."""
+"""``3``: Keras 3. ``2``: tf.keras in TF 2.2-2.15 / tf-keras. ``legacy``: standalone Keras <= 2.3, TF 1.x."""
+KERAS_SETTINGS: Final = ("auto", *KERAS_VERSIONS)
+"""The ``keras-version`` setting: ``auto`` (default) infers it per project and notebook (``trainlint.versions``)."""
 
 # --- canonical losses -------------------------------------------------------------------------------------
 
@@ -317,6 +319,8 @@ class TaskModel:
     takes it by keyword only."""
     units_argument: str | None = "num_classes"
     """None: the width is the vocabulary of a preset (a language model's logits), known only at run time."""
+    units_required: bool = True
+    """The class cannot be built without it (else the width comes from a checkpoint's configuration)."""
 
 
 TASK_MODELS: Final = {
@@ -330,25 +334,36 @@ TASK_MODELS: Final = {
 }
 
 
-LANGUAGE_MODEL: Final = TaskModel(LINEAR, None, None)
+LANGUAGE_MODEL: Final = TaskModel(LINEAR, None, None, units_required=False)
+HF_SEQUENCE_CLASSIFIER: Final = TaskModel(LINEAR, None, "num_labels", units_required=False)
+"""Hugging Face ``TF*ForSequenceClassification`` (and ``TFAutoModelForSequenceClassification``): logits, one per
+label; ``from_pretrained(..., num_labels=N)``, else as many as the checkpoint's configuration says. Built with
+transformers 4.49: TFBertForSequenceClassification(BertConfig(num_labels=3)) ends in Dense(3, linear) and returns
+logits."""
 """keras-hub / keras-nlp ``*CausalLM`` and ``*Seq2SeqLM``: logits over the vocabulary (GPT2CausalLM built with
 keras-hub 0.32: outputs of both signs whose rows do not sum to 1)."""
 
 
 def task_model(dotted: str) -> tuple[str, bool] | None:
-    """``(class, from_preset)`` when a dotted name builds a library classifier (directly or ``.from_preset``)."""
+    """``(class, from_preset)`` when a dotted name builds a library classifier (directly, or with
+    ``.from_preset`` / Hugging Face's ``.from_pretrained``)."""
     parts = dotted.split(".")
-    from_preset = parts[-1] == "from_preset"
+    from_preset = parts[-1] in ("from_preset", "from_pretrained")
     if from_preset:
         parts = parts[:-1]
     if len(parts) >= 2 and parts[0] in ("keras_hub", "keras_nlp", "keras_cv"):
         name = f"{parts[0]}.models.{parts[-1]}"
         if name in TASK_MODELS or (parts[0] != "keras_cv" and parts[-1].endswith(("CausalLM", "Seq2SeqLM"))):
             return name, from_preset
+    if len(parts) >= 2 and parts[0] == "transformers" and parts[-1].startswith("TF") and parts[-1].endswith(
+            "ForSequenceClassification"):
+        return f"transformers.{parts[-1]}", from_preset
     return None
 
 
 def task_model_kind(name: str) -> TaskModel:
+    if name.startswith("transformers."):
+        return HF_SEQUENCE_CLASSIFIER
     return TASK_MODELS.get(name, LANGUAGE_MODEL)
 
 

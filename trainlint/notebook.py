@@ -31,6 +31,7 @@ from dataclasses import dataclass, replace
 
 from trainlint.findings import Edit, Finding, Related, file_diagnostic
 from trainlint.source import syntax_hint
+from trainlint.versions import Evidence, notebook_evidence
 
 # Cell magics whose body is still Python run in the kernel; every other cell magic hands its body elsewhere.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3", "tensorflow_version"})
@@ -95,6 +96,8 @@ class NotebookSource:
     note: str | None = None
     diagnostic: Finding | None = None
     cell_error: Finding | None = None
+    keras: tuple[Evidence, ...] = ()
+    """What the notebook says about its Keras version: install cells, printed versions."""
 
     def locate(self, line: int) -> CellLine | None:
         return self.lines[line - 1] if 0 < line <= len(self.lines) else None
@@ -168,7 +171,8 @@ def read_notebook(text: str, filename: str) -> NotebookSource:
             cell = CellCode(("",) * len(cell.lines), (False,) * len(cell.lines), cell.shifts)
         module_lines.extend(cell.lines)
         places.extend(CellLine(number, line, shift) for line, shift in enumerate(cell.shifts, start=1))
-    notebook = NotebookSource("\n".join(module_lines) + "\n" if module_lines else "", tuple(places))
+    notebook = NotebookSource("\n".join(module_lines) + "\n" if module_lines else "", tuple(places),
+                              keras=notebook_evidence(cells))
     if failures:
         notebook = replace(notebook, cell_error=_cell_error(filename, failures, notebook))
     return notebook

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from trainlint.findings import OPT_IN_PREFIXES
-from trainlint.knowledge import KERAS_VERSIONS
+from trainlint.knowledge import KERAS_SETTINGS
 
 DEFAULT_MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True)
 class Settings:
-    keras_version: str = "3"
+    keras_version: str = "auto"
     select: tuple[str, ...] = ("TL",)
     ignore: tuple[str, ...] = ()
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES
@@ -27,8 +27,8 @@ class Settings:
     extend_ignore: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if self.keras_version not in KERAS_VERSIONS:
-            raise ValueError(f"keras-version must be one of {', '.join(KERAS_VERSIONS)}, not {self.keras_version!r}")
+        if self.keras_version not in KERAS_SETTINGS:
+            raise ValueError(f"keras-version must be one of {', '.join(KERAS_SETTINGS)}, not {self.keras_version!r}")
 
     def enabled(self, code: str) -> bool:
         """Prefix matching as in ruff and flake8: the most specific matching prefix decides."""

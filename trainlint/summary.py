@@ -22,6 +22,8 @@ class FolderCount:
     folder: str
     files: int
     findings: int
+    keras: str = ""
+    """The Keras most of the folder's analysed files were judged under (inferred or set), and why."""
 
 
 @dataclass(frozen=True)
@@ -104,9 +106,19 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
-        by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder])
+        by_folder=tuple(FolderCount(folder, files_per_folder[folder], findings_per_folder[folder],
+                                    _keras_of(r for r in results if r.group == folder))
                         for folder in sorted(files_per_folder, key=lambda f: (-findings_per_folder[f], f))),
     )
+
+
+def _keras_of(results) -> str:
+    """The most common Keras among the analysed files, and how many were judged under another."""
+    seen = Counter(f"{r.keras['version']} ({r.keras['why']})" for r in results if r.keras is not None)
+    if not seen:
+        return "-"
+    (common, count), others = seen.most_common(1)[0], sum(seen.values()) - seen.most_common(1)[0][1]
+    return common + (f"; {others} other file{'s' if others > 1 else ''} differ" if others else "")
 
 
 def sorted_reasons(counts: dict[str, int]) -> tuple[tuple[str, int], ...]:
@@ -133,6 +145,6 @@ def format_summary(summary: AuditSummary) -> str:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})
     lines += ["", "Findings per top-level folder", ""]
-    lines += _table(("folder", "files", "findings"), [(f.folder, f.files, f.findings) for f in summary.by_folder],
-                    {1, 2})
+    lines += _table(("folder", "files", "findings", "keras (judged under, why)"),
+                    [(f.folder, f.files, f.findings, f.keras) for f in summary.by_folder], {1, 2})
     return "\n".join(lines) + "\n"

@@ -29,6 +29,7 @@ from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
     OPAQUE,
     OPAQUE_CALL,
+    OPAQUE_NO_CALL,
     OPAQUE_STACK,
     AppliedLoss,
     Call,
@@ -1662,7 +1663,7 @@ class Interpreter:
             # keras.Model's own constructor, or an __init__(self, *args, **kwargs) that hands it everything: a
             # subclass that only adds methods (train_step) to a functional model, CustomModel(inputs, outputs).
             functional = argument(args, kwargs, "outputs", 1)
-        outputs: tuple[Value, ...] = (OPAQUE_CALL,)
+        outputs: tuple[Value, ...] = (OPAQUE_CALL if call is not None else OPAQUE_NO_CALL,)
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:

@@ -228,7 +228,7 @@ class Extractor:
             units = None
         activation_value = layer.argument("activation")
         own = kind.default_activation if activation_value is None else self.activation(activation_value, scenario)
-        if units_value is None and kind.units_argument is not None:
+        if units_value is None and kind.units_required:
             self._stuck("head: library classifier without num_classes", layer.target)
             return None
         where = layer.argument_node("activation") or layer.node

@@ -173,6 +173,7 @@ class Opaque(Value):
 OPAQUE = Opaque("layers added in a loop")
 OPAQUE_STACK = Opaque("Sequential of a list not followed")
 OPAQUE_CALL = Opaque("subclass call() not followed")
+OPAQUE_NO_CALL = Opaque("subclass without call()")
 
 
 @dataclass(frozen=True, eq=False)

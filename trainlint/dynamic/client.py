@@ -35,8 +35,10 @@ class WorkerCrashed(Exception):
 
 
 class Worker:
-    def __init__(self, python: str | None = None):
+    def __init__(self, python: str | None = None, keras_module: str = "keras"):
         self.python = python or sys.executable
+        self.keras_module = keras_module
+        """``keras`` (whatever Keras that interpreter has) or ``tf_keras`` (tf.keras 2 semantics)."""
         self.process: subprocess.Popen | None = None
         self.hello: dict = {}
         self._buffer = b""
@@ -46,6 +48,7 @@ class Worker:
 
     def start(self, deadline: float) -> dict:
         environment = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow",
+                       "TRAINLINT_KERAS_MODULE": self.keras_module,
                        "PYTHONPATH": os.pathsep.join(p for p in (str(PACKAGE_ROOT), os.environ.get("PYTHONPATH"))
                                                      if p)}
         # TensorFlow's own chatter goes to a file we read back only to explain a crash.

@@ -12,6 +12,7 @@ from trainlint.dynamic.plan import ModelPlan, Unplannable, plan_for
 from trainlint.dynamic.verdicts import INCONCLUSIVE, Observation, Verdict, judge
 from trainlint.engine import Origin
 from trainlint.findings import Confirmation, Finding
+from trainlint.versions import TF2_NEW, TF2_OLD
 
 NOT_A_MODEL_KINDS = frozenset({"parse-error", "internal-error"})
 
@@ -23,7 +24,7 @@ class DynamicOptions:
     run_timeout: float = 600.0
     python: str | None = None
     """The interpreter that runs TensorFlow; this one by default."""
-    keras_version: str = "3"
+    keras_version: str = "auto"
 
 
 def tensorflow_missing(options: DynamicOptions) -> str | None:
@@ -40,7 +41,8 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
     """Each finding with its confirmation. Raises :class:`WorkerUnavailable` when TensorFlow cannot run."""
     started = time.monotonic()
     run_deadline = started + options.run_timeout
-    plans: dict[str, tuple[ModelPlan, list[Finding]]] = {}
+    plans: dict[tuple[str, str], tuple[ModelPlan, list[Finding]]] = {}
+    notes: dict[Finding, str] = {}
     verdicts: dict[Finding, Verdict] = {}
     for finding in findings:
         if finding.kind in NOT_A_MODEL_KINDS:
@@ -50,16 +52,25 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
             verdicts[finding] = Verdict(INCONCLUSIVE, "nothing to rebuild: the analyzer kept no model for it")
             continue
         try:
-            plan = plan_for(finding.code, origin, options.keras_version, finding.kind)
+            judged = origin.keras.rule_version if getattr(origin, "keras", None) is not None else \
+                options.keras_version if options.keras_version != "auto" else "3"
+            plan = plan_for(finding.code, origin, judged, finding.kind)
         except Unplannable as reason:
             verdicts[finding] = Verdict(INCONCLUSIVE, f"cannot rebuild the model: {reason}")
             continue
-        plans.setdefault(plan.to_json(0), (plan, []))[1].append(finding)
+        module, note = keras_for(origin, options)
+        if note:
+            notes[finding] = note
+        plans.setdefault((module, plan.to_json(0)), (plan, []))[1].append(finding)
 
     worker = Worker(options.python)
     device = ""
     try:
-        for index, (plan, waiting) in enumerate(plans.values(), start=1):
+        for index, ((module, _), (plan, waiting)) in enumerate(sorted(plans.items(), key=lambda item: item[0][0]),
+                                                                start=1):
+            if worker.keras_module != module:  # one worker at a time: TensorFlow holds memory
+                worker.kill()
+                worker = Worker(options.python, module)
             if progress is not None:
                 progress(index, len(plans))
             if time.monotonic() >= run_deadline:
@@ -92,11 +103,31 @@ def confirm(findings: list[Finding], origins: dict[Finding, Origin], options: Dy
             for finding in waiting:
                 origin = origins[finding]
                 verdict = judge(finding.code, finding.kind, observation, origin.setup)
-                verdicts[finding] = replace(verdict, evidence=f"{verdict.evidence} [{_rebuilt(plan)}]")
+                ran = f"; ran {observation.raw.get('keras_module', 'keras')} {observation.raw.get('keras', '?')}"
+                verdicts[finding] = replace(verdict, evidence=f"{verdict.evidence} [{_rebuilt(plan)}{ran}]"
+                                                              f"{notes.get(finding, '')}")
     finally:
         worker.kill()
     return [replace(f, confirmation=Confirmation(verdicts[f].status, verdicts[f].evidence, device or "none"))
             if f in verdicts else f for f in findings]
+
+
+TF_KERAS_2 = frozenset({TF2_OLD, TF2_NEW})
+
+
+def keras_for(origin: Origin, options: DynamicOptions) -> tuple[str, str]:
+    """The Keras module a finding is confirmed with, and a note when it cannot be the one it was judged under.
+
+    A finding judged under tf.keras 2 (inferred or set) is confirmed with ``tf_keras`` when that is installed,
+    so that the confirmation and the verdict speak of the same Keras.
+    """
+    target = getattr(origin, "keras", None)
+    if target is None or not set(target.eras) <= TF_KERAS_2:
+        return "keras", ""
+    if options.python is None and importlib.util.find_spec("tf_keras") is not None:
+        return "tf_keras", ""
+    return "keras", (f" (judged under {target.version}, but tf-keras is not installed, so the installed Keras ran; "
+                     f"pip install tf-keras to confirm with tf.keras 2)")
 
 
 def _rebuilt(plan: ModelPlan) -> str:

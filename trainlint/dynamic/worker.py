@@ -96,9 +96,13 @@ def short_error(error: BaseException) -> str:
 
 class Observer:
     def __init__(self) -> None:
+        import importlib
+
         import numpy
         import tensorflow
-        import keras
+
+        # tf_keras when the finding was judged under tf.keras 2 (runner.py chooses), else the installed Keras.
+        keras = importlib.import_module(os.environ.get("TRAINLINT_KERAS_MODULE") or "keras")
 
         self.np, self.tf, self.keras = numpy, tensorflow, keras
         for gpu in tensorflow.config.list_physical_devices("GPU"):
@@ -130,9 +134,13 @@ class Observer:
         keras, np = self.keras, self.np
         # Without the full garbage collection (a quarter of a second each time); do it every few models.
         self.models += 1
-        keras.backend.clear_session(free_memory=self.models % FULL_CLEAR_EVERY == 0)
+        try:
+            keras.backend.clear_session(free_memory=self.models % FULL_CLEAR_EVERY == 0)
+        except TypeError:  # tf_keras's clear_session takes no argument
+            keras.backend.clear_session()
         keras.utils.set_random_seed(SEED)
-        observation: dict = {"id": plan.get("id"), "device": self.device, "keras": keras.__version__}
+        observation: dict = {"id": plan.get("id"), "device": self.device, "keras": keras.__version__,
+                             "keras_module": keras.__name__}
         started = time.perf_counter()
         stage = "build"
         with _capture(observation):

@@ -36,6 +36,8 @@ FACTS: dict[str, str] = {
 @dataclass(frozen=True)
 class RuleContext:
     keras_version: str = "3"
+    era: str = ""
+    """The finer Keras era (``trainlint.versions.ERAS``) where a rule needs more than ``keras_version``."""
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Rule:
     """The facts (keys of :data:`FACTS`) the verdict rests on: the rule is silent while one is unresolved, and
     any other fact may be unknown without silencing it (its message then says the verdict holds whatever that
     value is, e.g. "for any number of units"). ``tests/test_verdict_needs.py`` holds every rule to it."""
+    VERSION_DEPENDENT: ClassVar[bool] = False
+    """The verdict reads ``context.keras_version``: judged under every Keras the code may run on."""
 
     def check(self, fact: TrainingSetup | OptimizerCall, context: RuleContext) -> Iterator[Report]:
         raise NotImplementedError

@@ -131,6 +131,7 @@ class ClassIdsWithBinaryCrossentropy(Rule):
     """
 
     code = "TL303"
+    VERSION_DEPENDENT = True
     name = "class-ids-with-binary-crossentropy"
     kind = "label-format-mismatch"
     summary = "class-id labels with binary crossentropy on several units"

@@ -40,6 +40,7 @@ class AccuracyOnMultiLabel(Rule):
 
     FIX = ("safe", "Writes `'binary_accuracy'` for an `'accuracy'` string in the `compile` call.")
     code = "TL201"
+    VERSION_DEPENDENT = True
     name = "accuracy-on-multi-label"
     kind = "metric-resolution"
     summary = "'accuracy' on a multi-label sigmoid head resolves to categorical accuracy"
@@ -114,6 +115,7 @@ class AccuracyInflatedByBinaryCrossentropy(Rule):
     FIX = ("safe", "Writes `'categorical_accuracy'` for an `'accuracy'` string in the `compile` call (the loss "
                    "is left to its own finding).")
     code = "TL202"
+    VERSION_DEPENDENT = True
     name = "accuracy-inflated-by-binary-crossentropy"
     kind = "metric-resolution"
     summary = "legacy Keras: 'accuracy' with binary crossentropy is binary_accuracy"
@@ -167,6 +169,7 @@ class AccuracyOnLogits(Rule):
     """
 
     code = "TL203"
+    VERSION_DEPENDENT = True
     name = "accuracy-on-logits"
     kind = "metric-resolution"
     summary = "'accuracy' thresholds a logit / hinge score at 0.5"
@@ -220,6 +223,7 @@ class MetricsNotAList(Rule):
 
     FIX = ("safe", "Wraps the bare string in a list (`metrics=['accuracy']`).")
     code = "TL204"
+    VERSION_DEPENDENT = True
     name = "metrics-not-a-list"
     kind = "metric-resolution"
     summary = "metrics given as a bare string (Keras 3 raises)"

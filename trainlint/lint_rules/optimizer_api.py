@@ -6,6 +6,7 @@ from trainlint import knowledge
 from trainlint.analysis.facts import OptimizerCall
 from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule
+from trainlint.versions import TF2_OLD
 
 
 class OptimizerLrArgument(Rule):
@@ -26,6 +27,7 @@ class OptimizerLrArgument(Rule):
     FACT = OptimizerCall
     FIX = ("safe", "Renames `lr=` to `learning_rate=` (the value is kept); not offered when both are given.")
     code = "TL401"
+    VERSION_DEPENDENT = True
     name = "optimizer-lr-argument"
     kind = "optimizer-api"
     summary = "optimizer built with lr= (rejected by Keras 3, ignored by tf.keras >= 2.11)"
@@ -47,7 +49,8 @@ class OptimizerLrArgument(Rule):
     )
 
     def check(self, optimizer, context):
-        if "lr" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy":
+        if "lr" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy" \
+                or context.era == TF2_OLD:  # the optimizers of tf.keras <= 2.10 honour lr=
             return
         value = f"{optimizer.learning_rate:g}" if optimizer.learning_rate is not None else "..."
         if context.keras_version == "3":
@@ -78,6 +81,7 @@ class OptimizerDecayArgument(Rule):
 
     FACT = OptimizerCall
     code = "TL402"
+    VERSION_DEPENDENT = True
     name = "optimizer-decay-argument"
     kind = "optimizer-api"
     summary = "optimizer built with decay= (ignored by Keras 3, rejected by tf.keras >= 2.11)"
@@ -97,7 +101,8 @@ class OptimizerDecayArgument(Rule):
     )
 
     def check(self, optimizer, context):
-        if "decay" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy":
+        if "decay" not in optimizer.keywords or optimizer.legacy or context.keras_version == "legacy" \
+                or context.era == TF2_OLD:  # the optimizers of tf.keras <= 2.10 honour decay=
             return
         if context.keras_version == "3":
             effect = "Keras 3 ignores it (with a warning) and trains without decay"
@@ -124,6 +129,7 @@ class LegacyOptimizerUnderKeras3(Rule):
     FIX = ("safe", "Drops `.legacy` from `keras.optimizers.legacy.NAME(...)` written as an attribute chain; an "
                    "optimizer imported from the legacy module is left to the import line.")
     code = "TL403"
+    VERSION_DEPENDENT = True
     name = "legacy-optimizer-under-keras-3"
     kind = "optimizer-api"
     summary = "keras.optimizers.legacy does not exist in Keras 3"

@@ -25,7 +25,7 @@ class TrainlintChecker:
     name = "trainlint"
     version = __version__
     keras_version: str | None = None
-    """flake8's --trainlint-keras-version when given; otherwise [tool.trainlint]'s keras-version (default 3)."""
+    """flake8's --trainlint-keras-version when given; otherwise [tool.trainlint]'s keras-version (default auto)."""
     project: Project | None = None
     """The modules on disk, shared by every file this flake8 process checks: each is parsed and evaluated
     once per run, not once per file that imports it."""
@@ -36,10 +36,10 @@ class TrainlintChecker:
 
     @classmethod
     def add_options(cls, manager) -> None:
-        manager.add_option("--trainlint-keras-version", default=None, choices=["3", "2", "legacy"],
+        manager.add_option("--trainlint-keras-version", default=None, choices=["auto", "3", "2", "legacy"],
                            parse_from_config=True,
-                           help="Keras semantics for trainlint (3, 2 or legacy; default: keras-version from "
-                                "[tool.trainlint], else 3)")
+                           help="Keras semantics for trainlint (auto, 3, 2 or legacy; default: keras-version from "
+                                "[tool.trainlint], else auto: inferred from the project)")
 
     @classmethod
     def parse_options(cls, options) -> None:

@@ -45,7 +45,9 @@ svg text { font: 12px system-ui, sans-serif; fill: #1f2937; }
 .sev { display: inline-block; padding: 0 .45rem; border-radius: .6rem; color: #fff; font-size: 12px; }
 .sev.error { background: #b91c1c; } .sev.warning { background: #a16207; }
 .kind { color: #4b5563; font-size: 12px; }
-table.findings { width: 100%; } table.findings td { font-size: 13px; }
+table.findings { width: 100%; table-layout: fixed; } table.findings td { font-size: 13px; overflow-wrap: anywhere; }
+table.findings th:nth-child(1) { width: 5rem; } table.findings th:nth-child(2) { width: 12rem; }
+table.findings th:nth-child(3) { width: 16rem; }
 table.findings th { cursor: pointer; user-select: none; white-space: nowrap; }
 table.findings th[aria-sort=ascending]::after { content: " \\25B2"; }
 table.findings th[aria-sort=descending]::after { content: " \\25BC"; }
@@ -228,19 +230,25 @@ def _place(text: str, href: str | None) -> str:
     return f'<a href="{escape(href)}"><code>{escape(text)}</code></a>' if href else f"<code>{escape(text)}</code>"
 
 
-def source_lines(finding: Finding, lines: list[str] | None) -> str:
-    """The reported line and :data:`CONTEXT_LINES` around it; a notebook's lines are numbered within the cell and
-    stay within it."""
-    if not lines or not 1 <= finding.line <= len(lines):
+def cell_key(filename: str, cell: int) -> str:
+    """The key of a notebook cell's own lines in the ``sources`` of :func:`render_report`."""
+    return f"{filename}\x00cell {cell}"
+
+
+def source_lines(finding: Finding, sources: Mapping[str, list[str]]) -> str:
+    """The reported line and :data:`CONTEXT_LINES` around it. In a notebook, the lines of the finding's cell as
+    written (magics included), numbered within the cell, when the cell is known; else those of the text linted."""
+    line, lines = finding.line, sources.get(finding.filename)
+    if finding.cell is not None and finding.cell_line is not None and cell_key(finding.filename, finding.cell) in sources:
+        line, lines = finding.cell_line, sources[cell_key(finding.filename, finding.cell)]
+    if not lines or not 1 <= line <= len(lines):
         return ""
-    offset = 0 if finding.cell is None else (finding.cell_line or finding.line) - finding.line
-    first = max(1, finding.line - CONTEXT_LINES, 1 - offset + 1 if finding.cell is not None else 1)
-    last = min(len(lines), finding.line + CONTEXT_LINES)
-    width = len(str(last + offset))
+    first, last = max(1, line - CONTEXT_LINES), min(len(lines), line + CONTEXT_LINES)
+    width = len(str(last))
     shown = []
     for number in range(first, last + 1):
-        text = f'<span class="no">{number + offset:>{width}}</span>  {escape(lines[number - 1].rstrip())}'
-        shown.append(f'<span class="hit">{text}</span>' if number == finding.line else text)
+        text = f'<span class="no">{number:>{width}}</span>  {escape(lines[number - 1].rstrip())}'
+        shown.append(f'<span class="hit">{text}</span>' if number == line else text)
     return '<pre class="source">' + "\n".join(shown) + "</pre>"
 
 
@@ -271,7 +279,7 @@ def _finding_row(finding: Finding, sections: tuple[Section, ...], links: Links |
         f'<td data-key="{escape(sort_where)}">{_place(_location(finding), link)}</td>'
         f"<td>{escape(finding.message)}"
         + (f'<ul class="related">{related}</ul>' if related else "")
-        + source_lines(finding, sources.get(finding.filename))
+        + source_lines(finding, sources)
         + "</td></tr>")
 
 
@@ -383,14 +391,26 @@ def local_sections(results, findings: list[Finding]) -> tuple[Section, ...]:
 
 
 def source_texts(results, findings: list[Finding]) -> dict[str, list[str]]:
-    """The lines of each file a finding or related place is in: the linted text where the run kept it (for a
-    notebook, its joined code cells), else the file on disk."""
+    """The lines of each file a finding is in: the linted text where the run kept it, else the file on disk; and
+    for a notebook with findings in cells, each such cell's lines as written (see :func:`cell_key`)."""
+    import json
+
     texts = {r.filename: r.text.split("\n") for r in results if r.text is not None}
     for name in {f.filename for f in findings} - set(texts):
         try:
             texts[name] = Path(name).read_text(encoding="utf-8", errors="replace").split("\n")
         except OSError:
             continue
+    for name in {f.filename for f in findings if f.cell is not None}:
+        try:
+            cells = json.loads(Path(name).read_text(encoding="utf-8"))["cells"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        for finding in findings:
+            if finding.filename == name and finding.cell is not None and 0 < finding.cell <= len(cells):
+                source = cells[finding.cell - 1].get("source", "") if isinstance(cells[finding.cell - 1], dict) else ""
+                texts[cell_key(name, finding.cell)] = ("".join(source) if isinstance(source, list)
+                                                       else str(source)).splitlines()
     return texts
 
 

@@ -23,6 +23,7 @@ class ReportContext:
     sources: Mapping[str, str] = field(default_factory=dict)  # filename -> text, for the files with findings
     colour: bool = False  # ANSI colour in text and concise output (trainlint.terminal decides)
     quiet: bool = False  # the findings only, without the closing summary line
+    keras: Mapping[str, dict] = field(default_factory=dict)  # filename -> the Keras it was judged under, and why
 
 
 def _location(filename: str, line: int, column: int, cell: int | None = None, cell_line: int | None = None) -> str:
@@ -143,7 +144,7 @@ def _escape_property(text: str) -> str:
 def report_sarif(findings: list[Finding], files: int, out: TextIO, context: ReportContext = ReportContext()) -> None:
     from trainlint.plugin.sarif import sarif_log
 
-    json.dump(sarif_log(findings, context.root), out, indent=2, ensure_ascii=False)
+    json.dump(sarif_log(findings, context.root, context.keras), out, indent=2, ensure_ascii=False)
     out.write("\n")
 
 

@@ -6,6 +6,8 @@ other half of each mismatch (the head layer, the loss, the metric) as related lo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import os
 from pathlib import Path
 from urllib.parse import quote
@@ -96,6 +98,8 @@ def _result(finding: Finding, rule_index: dict[str, int], root: Path) -> dict:
         result["relatedLocations"] = [_related(index, related, finding, root)
                                       for index, related in enumerate(finding.related)]
     properties: dict = {"kind": finding.kind}
+    if finding.keras is not None:
+        properties["keras"] = finding.keras
     if finding.scenario is not None:
         properties["scenario"] = finding.scenario
     if finding.cell is not None:
@@ -141,7 +145,9 @@ def _directory_uri(root: Path) -> str:
     return uri if uri.endswith("/") else uri + "/"
 
 
-def sarif_log(findings: list[Finding], root: Path) -> dict:
+def sarif_log(findings: list[Finding], root: Path, keras: Mapping[str, dict] | None = None) -> dict:
+    """The log of one run; ``keras`` (filename -> the Keras it was judged under) becomes the run's
+    ``properties.keras``: each version inferred, the evidence for it and the files judged under it."""
     descriptors = rule_descriptors()
     rule_index = {descriptor["id"]: index for index, descriptor in enumerate(descriptors)}
     return {
@@ -159,5 +165,16 @@ def sarif_log(findings: list[Finding], root: Path) -> dict:
             # libcst counts columns in code points; SARIF's default is UTF-16 code units.
             "columnKind": "unicodeCodePoints",
             "results": [_result(finding, rule_index, root) for finding in findings],
+            "properties": {"keras": keras_versions(keras or {})},
         }],
     }
+
+
+def keras_versions(keras: Mapping[str, dict]) -> list[dict]:
+    """One entry per distinct inference: the version, the evidence, and how many files it covers."""
+    counted: dict[tuple[str, str], int] = {}
+    for target in keras.values():
+        key = (target["version"], target["why"])
+        counted[key] = counted.get(key, 0) + 1
+    return [{"version": version, "why": why, "files": files}
+            for (version, why), files in sorted(counted.items(), key=lambda item: (-item[1], item[0]))]
