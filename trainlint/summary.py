@@ -117,7 +117,8 @@ def _keras_of(results) -> str:
     seen = Counter(f"{r.keras['version']} ({r.keras['why']})" for r in results if r.keras is not None)
     if not seen:
         return "-"
-    (common, count), others = seen.most_common(1)[0], sum(seen.values()) - seen.most_common(1)[0][1]
+    common, count = seen.most_common(1)[0]
+    others = sum(seen.values()) - count
     return common + (f"; {others} other file{'s' if others > 1 else ''} differ" if others else "")
 
 
