@@ -120,6 +120,15 @@ def test_an_unpinned_package_is_no_evidence(tmp_path):
     ("from keras.layers.normalization import BatchNormalization\n", {LEGACY}),
     ("model.fit(x, y, nb_epoch=10)\n", {LEGACY}),
     ("x = keras.ops.softmax(y)\n", {KERAS3}),
+    # Every alternative of every pattern, so that the substring each is first screened by cannot miss one.
+    ("from tensorflow.keras.optimizers import legacy\n", {TF2_OLD, TF2_NEW}),
+    ("import tensorflow_estimator as tfe\n", {LEGACY, TF2_OLD, TF2_NEW}),
+    ("from keras.backend.tensorflow_backend import set_session\n", {LEGACY}),
+    ("from keras.engine.topology import Layer\n", {LEGACY}),
+    ("K.set_image_dim_ordering('th')\n", {LEGACY}),
+    ("import keras_core as keras\n", {KERAS3}),
+    ("keras.config.set_floatx('float16')\n", {KERAS3}),
+    ("from keras.src.layers import Dense\n", {KERAS3}),
 ])
 def test_apis_that_exist_only_in_some_versions_narrow_the_version(code, eras):
     assert infer(None, (), api_evidence(code)).eras == tuple(e for e in versions.ERAS if e in eras)

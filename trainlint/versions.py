@@ -443,10 +443,22 @@ API_EVIDENCE: tuple[tuple[re.Pattern, frozenset[str], str], ...] = tuple((re.com
 ))
 
 
+# A word each pattern above cannot match without: a substring test is far cheaper than a regex scan, and most
+# files contain none of them.
+_API_NEEDLES: tuple[tuple[str, ...], ...] = (
+    ("tf_keras",), ("legacy",), ("estimator",), ("tensorflow_addons",), ("scikit_learn",), ("np_utils",),
+    ("fit_generator(",), ("tensorflow.python.keras",), ("keras.layers.core",),
+    ("tensorflow_backend", "topology", "set_image_dim_ordering("), ("keras.layers.normalization",), ("nb_epoch",),
+    ("keras_core", "keras.ops.", "keras.config.", "keras.src"),
+)
+
+
 def api_evidence(text: str, name: str | None = None) -> tuple[Evidence, ...]:
     """The version-specific APIs the text uses, most specific first (``name``: the file, for another file)."""
     found = []
-    for pattern, eras, what in API_EVIDENCE:
+    for (pattern, eras, what), needles in zip(API_EVIDENCE, _API_NEEDLES, strict=True):
+        if not any(needle in text for needle in needles):
+            continue
         match = pattern.search(text)
         if match is not None:
             line = text.count("\n", 0, match.start()) + 1
