@@ -2044,18 +2044,25 @@ def _assigned_names(node: cst.CSTNode) -> set[str]:
             names |= {n for item in current.items if item.asname for n in _target_names(item.asname.name)}
             pending.extend(_body_statements(current.body))
         elif isinstance(current, (cst.If, cst.While, cst.Try, cst.TryStar)):
-            pending.extend(_body_statements(current.body))
-            orelse = getattr(current, "orelse", None)
-            if isinstance(orelse, cst.If):
-                pending.append(orelse)
-            elif orelse is not None:
-                pending.extend(_body_statements(orelse.body))
-            for handler in getattr(current, "handlers", ()):
-                pending.extend(_body_statements(handler.body))
-            final = getattr(current, "finalbody", None)
-            if final is not None:
-                pending.extend(_body_statements(final.body))
+            pending.extend(_inner_statements(current))
     return names
+
+
+def _inner_statements(statement) -> list:
+    """The statements directly inside an ``if``, ``while``, ``with`` or ``try``: its body, its ``else`` (an
+    ``elif`` as the ``If`` it is), its handlers' bodies and its ``finally``."""
+    inner = list(_body_statements(statement.body))
+    orelse = getattr(statement, "orelse", None)
+    if isinstance(orelse, cst.If):
+        inner.append(orelse)
+    elif orelse is not None:
+        inner.extend(_body_statements(orelse.body))
+    for handler in getattr(statement, "handlers", ()):
+        inner.extend(_body_statements(handler.body))
+    final = getattr(statement, "finalbody", None)
+    if final is not None:
+        inner.extend(_body_statements(final.body))
+    return inner
 
 
 def _target_names_of(for_in: cst.CompFor | None) -> set[str]:
@@ -2094,17 +2101,7 @@ def _jumps(body) -> bool:
             if any(isinstance(small, (cst.Break, cst.Continue)) for small in statement.body):
                 return True
         elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With)):
-            pending.extend(_body_statements(statement.body))
-            orelse = getattr(statement, "orelse", None)
-            if isinstance(orelse, cst.If):
-                pending.append(orelse)
-            elif orelse is not None:
-                pending.extend(_body_statements(orelse.body))
-            for handler in getattr(statement, "handlers", ()):
-                pending.extend(_body_statements(handler.body))
-            final = getattr(statement, "finalbody", None)
-            if final is not None:
-                pending.extend(_body_statements(final.body))
+            pending.extend(_inner_statements(statement))
     return False
 
 

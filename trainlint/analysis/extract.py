@@ -35,6 +35,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    constant_in,
     pick,
 )
 
@@ -59,17 +60,7 @@ class Extractor:
 
     # --- values under a scenario ------------------------------------------------------------------------
 
-    @staticmethod
-    def constant(value: Value | None, scenario: Scenario):
-        """The Python constant a value stands for in this scenario, or None."""
-        value = pick(value, scenario)
-        if isinstance(value, Const):
-            return value.value
-        if isinstance(value, Sym):
-            known, constant = scenario.constant_of(value)
-            if known:
-                return constant
-        return None
+    constant = staticmethod(constant_in)
 
     # --- heads ------------------------------------------------------------------------------------------
 

@@ -274,6 +274,18 @@ def pick(value: Value | None, scenario) -> Value | None:
     return value
 
 
+def constant_in(value: Value | None, scenario):
+    """The Python constant a value stands for in a scenario (``scenario.Scenario``), or None."""
+    value = pick(value, scenario)
+    if isinstance(value, Const):
+        return value.value
+    if isinstance(value, Sym):
+        known, constant = scenario.constant_of(value)
+        if known:
+            return constant
+    return None
+
+
 @dataclass(frozen=True, eq=False)
 class Derived(Value):
     """What a method of a known outside object returns: ``tokenizer.texts_to_sequences(y)``,

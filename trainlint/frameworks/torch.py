@@ -35,6 +35,7 @@ from trainlint.analysis.values import (
     Tensor,
     Value,
     box_key,
+    constant_in,
     pick,
 )
 from trainlint.frameworks import Frontend
@@ -308,16 +309,7 @@ class _Reader:
     def ref(self, node) -> SourceRef:
         return SourceRef(self.unit, node)
 
-    @staticmethod
-    def constant(value, scenario: Scenario):
-        value = pick(value, scenario)
-        if isinstance(value, Const):
-            return value.value
-        if isinstance(value, Sym):
-            known, constant = scenario.constant_of(value)
-            if known:
-                return constant
-        return None
+    constant = staticmethod(constant_in)
 
     def integer(self, value, scenario: Scenario) -> int | None:
         constant = self.constant(value, scenario)
