@@ -11,16 +11,14 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import re
-import stat
-import tempfile
 import tokenize
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, Finding
+from trainlint.fixes import write_atomically
 from trainlint.noqa import NOQA
 
 NOT_SILENCED_THIS_WAY = frozenset({PARSE_ERROR, INTERNAL_ERROR, UNUSED_NOQA})
@@ -109,7 +107,7 @@ def _add_to_module(path: Path, findings: list[Finding], outcome: Outcome) -> int
             changed += edited != lines[number - 1]
             lines[number - 1] = edited
     if changed:
-        _write_atomically(path, "".join(lines).encode(encoding))
+        write_atomically(path, "".join(lines).encode(encoding))
     return changed
 
 
@@ -140,21 +138,6 @@ def _add_to_notebook(path: Path, findings: list[Finding], outcome: Outcome) -> i
     if changed:
         indent = re.match(r"\{\s*\n( *)", raw)
         text = json.dumps(document, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
-        _write_atomically(path, (text + ("\n" if raw.endswith("\n") else "")).encode("utf-8"))
+        write_atomically(path, (text + ("\n" if raw.endswith("\n") else "")).encode("utf-8"))
     return changed
 
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """Replace the file in one step (an interrupted run leaves the old file or the new one, never half of one),
-    keeping its permissions."""
-    mode = stat.S_IMODE(path.stat().st_mode)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
