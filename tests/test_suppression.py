@@ -163,6 +163,22 @@ def test_add_noqa_then_a_clean_rerun(tmp_path):
     assert again.returncode == 0 and "Added 0 noqa directives to 0 files." in again.stderr
 
 
+
+def test_add_noqa_writes_a_notebook_back_in_its_own_json_layout(tmp_path):
+    # Written by another tool: indent 2, keys unsorted, non-ASCII escaped, a cell source list ending in "".
+    code = BINARY_HEAD.splitlines(keepends=True)[:3]
+    document = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"title": "Clasificación"}, "cells": [
+        {"cell_type": "markdown", "metadata": {}, "source": ["# Clasificación binaria"]},
+        {"cell_type": "code", "metadata": {}, "execution_count": 1, "outputs": [], "source": [*code, ""]}]}
+    notebook = tmp_path / "binary.ipynb"
+    notebook.write_text(json.dumps(document, indent=2) + "\n")
+    result = run_trainlint("check", "--add-noqa", str(notebook))
+    assert result.returncode == 0, result.stderr
+    code[2] = code[2].rstrip("\n") + "  # noqa: TL102\n"
+    document["cells"][1]["source"] = [*code, ""]
+    assert notebook.read_text() == json.dumps(document, indent=2) + "\n"
+    assert check_json(notebook) == []
+
 def test_add_noqa_joins_an_existing_list_and_leaves_a_line_without_room(tmp_path):
     path = tmp_path / "train.py"
     path.write_text(BINARY_HEAD.replace('"categorical_crossentropy")', '"categorical_crossentropy")  # noqa: E501'))

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trainlint.findings import INTERNAL_ERROR, PARSE_ERROR, UNUSED_NOQA, Finding
-from trainlint.fixes import write_atomically
+from trainlint.fixes import as_source_list, dump_json, json_layout, write_atomically
 from trainlint.noqa import NOQA
 
 NOT_SILENCED_THIS_WAY = frozenset({PARSE_ERROR, INTERNAL_ERROR, UNUSED_NOQA})
@@ -134,10 +134,16 @@ def _add_to_notebook(path: Path, findings: list[Finding], outcome: Outcome) -> i
         edited = with_codes(lines[where.line - 1], codes)
         changed += edited != lines[where.line - 1]
         lines[where.line - 1] = edited
-        cell["source"] = lines if isinstance(source, list) else "".join(lines)
+        edited_text = "".join(lines)
+        cell["source"] = as_source_list(edited_text, source) if isinstance(source, list) else edited_text
     if changed:
-        indent = re.match(r"\{\s*\n( *)", raw)
-        text = json.dumps(document, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
-        write_atomically(path, (text + ("\n" if raw.endswith("\n") else "")).encode("utf-8"))
+        layout = json_layout(raw)
+        if layout is not None:  # written back exactly as the file's JSON was laid out
+            text = dump_json(document, layout)
+        else:
+            indent = re.match(r"\{\s*\n( *)", raw)
+            text = json.dumps(document, indent=len(indent.group(1)) if indent else 1, ensure_ascii=False)
+            text += "\n" if raw.endswith("\n") else ""
+        write_atomically(path, text.encode("utf-8"))
     return changed
 

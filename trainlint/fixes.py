@@ -162,7 +162,7 @@ def apply_to_notebook(document_text: str, edits: list[Edit]) -> str | None:
     JSON layout are kept (None when its layout is not one that json can write back as it was)."""
     from trainlint.notebook import read_notebook
 
-    layout = _json_layout(document_text)
+    layout = json_layout(document_text)
     if layout is None:
         return None
     document = json.loads(document_text)
@@ -180,11 +180,11 @@ def apply_to_notebook(document_text: str, edits: list[Edit]) -> str | None:
         original = cell["source"]
         text = "".join(original) if isinstance(original, list) else original
         text = apply_edits(text, cell_edits)
-        cell["source"] = _as_source_list(text, original) if isinstance(original, list) else text
-    return _dump(document, layout)
+        cell["source"] = as_source_list(text, original) if isinstance(original, list) else text
+    return dump_json(document, layout)
 
 
-def _as_source_list(text: str, original: list) -> list[str]:
+def as_source_list(text: str, original: list) -> list[str]:
     """The cell's text as nbformat's list of lines, keeping a trailing empty string the original had (some
     writers end the list with ``""``)."""
     lines = text.splitlines(keepends=True)
@@ -201,7 +201,7 @@ class _Layout:
     newline: str
 
 
-def _json_layout(text: str) -> _Layout | None:
+def json_layout(text: str) -> _Layout | None:
     """How the file's JSON was written (nbformat: indent 1, sorted keys, no ASCII escaping), when json can write
     the same text back."""
     try:
@@ -213,12 +213,12 @@ def _json_layout(text: str) -> _Layout | None:
         for sort_keys in (True, False):
             for ensure_ascii in (False, True):
                 layout = _Layout(indent, sort_keys, ensure_ascii, newline)
-                if _dump(document, layout) == text:
+                if dump_json(document, layout) == text:
                     return layout
     return None
 
 
-def _dump(document, layout: _Layout) -> str:
+def dump_json(document, layout: _Layout) -> str:
     return json.dumps(document, indent=layout.indent, sort_keys=layout.sort_keys, ensure_ascii=layout.ensure_ascii,
                       separators=(",", ": ") if layout.indent is not None else (", ", ": ")) + layout.newline
 
