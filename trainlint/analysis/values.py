@@ -134,14 +134,7 @@ class Call(Value):
         return argument(self.args, self.kwargs, name, position)
 
     def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
-        """Where an argument was written, for locations."""
-        for arg in self.node.args:
-            if arg.keyword is not None and arg.keyword.value == name:
-                return arg
-        positional = [a for a in self.node.args if a.keyword is None and not a.star]
-        if position is not None and position < len(positional):
-            return positional[position]
-        return None
+        return argument_node(self.node, name, position)
 
     @property
     def short_name(self) -> str:
@@ -264,6 +257,17 @@ class Choice(Value):
         return self.if_true if holds else self.if_false
 
 
+def argument_node(call: cst.Call, name: str, position: int | None = None) -> cst.CSTNode | None:
+    """Where an argument of a call was written, for locations: by keyword, else by position."""
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value == name:
+            return arg
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if position is not None and position < len(positional):
+        return positional[position]
+    return None
+
+
 def pick(value: Value | None, scenario) -> Value | None:
     """The alternative a scenario selects, through nested choices; a choice it cannot decide stays one."""
     while isinstance(value, Choice):
@@ -327,4 +331,4 @@ class AppliedLoss(Value):
         return argument(self.args, self.kwargs, name, position)
 
     def argument_node(self, name: str, position: int | None = None) -> cst.CSTNode | None:
-        return Call("", self.args, self.kwargs, self.node).argument_node(name, position)
+        return argument_node(self.node, name, position)
