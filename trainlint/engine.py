@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import ast
 import re
+import symtable
 import warnings
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import libcst as cst
@@ -145,12 +147,14 @@ def _python_rejects(text: str, filename: str) -> Finding | None:
     """A diagnostic when CPython's own parser rejects the text, checked before libcst sees it.
 
     libcst's native parser overflows its stack (the process dies, no exception) on expressions nested a few
-    thousand levels deep; CPython's parser bounds nesting and fails cleanly, and costs a tenth of a libcst parse.
+    thousand levels deep; CPython's parser bounds nesting and fails cleanly. Its symbol table pass parses
+    without building Python's syntax tree objects: two thirds of the cost of ``ast.parse``, a sixteenth of a
+    libcst parse (it also rejects what only the compiler would, such as a ``nonlocal`` at module level).
     """
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
-            ast.parse(text, filename)
+            symtable.symtable(text, filename, "exec")
     except (RecursionError, MemoryError):
         return _too_deep(filename)
     except SyntaxError as error:
@@ -178,6 +182,11 @@ def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -
                            error.editor_line, error.editor_column)
 
 
+@lru_cache(maxsize=64)
+def _enabled_rules(settings: Settings) -> tuple:
+    return tuple(rule() for rule in ALL_RULES if settings.enabled(rule.code))
+
+
 def lint_module(module: cst.Module, filename: str, settings: Settings, stats: Stats | None = None,
                 resolve_import=None, places: _Places | None = None,
                 origins: dict[Finding, Origin] | None = None,
@@ -190,7 +199,7 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     events = interpreter.run()
     extractor = Extractor(filename, keras.rule_version)
     judge = VersionJudge(keras)
-    rules = [rule() for rule in ALL_RULES if settings.enabled(rule.code)]
+    rules = _enabled_rules(settings)
     scenarios: dict[Report, list[Scenario]] = {}
     first_origin: dict[Report, Origin] = {}
     applications: dict[Report, list[tuple[SourceRef, str]]] = {}
