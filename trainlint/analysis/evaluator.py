@@ -1217,6 +1217,12 @@ class Interpreter:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
         if arguments is None:
+            if type(node.func) is cst.Attribute and node.func.attr.value == "__init__" and _is_super(node.func.value):
+                # super().__init__(inputs=inputs, outputs=outputs, **kwargs): a keyword the code writes cannot
+                # also come from **kwargs (Python raises), so the named ones are exact.
+                named = tuple((arg.keyword.value, self._eval(arg.value, state, frame)) for arg in node.args
+                              if arg.keyword is not None and not arg.star)
+                self._functional_init((), named, state)
             for frontend in self.frontends:
                 result = frontend.starred_call(self, function, node, state, frame)
                 if result is not None:
