@@ -1015,7 +1015,7 @@ class Interpreter:
             column = self._eval(node.slice[1].slice.value, state, frame)
             if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
                 return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
-        if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
+        if isinstance(base, Call) and base.target in knowledge.IDENTITY_MATRICES and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
             return Derived(base, "index", (key,), (), None, node)
