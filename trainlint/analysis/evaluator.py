@@ -987,6 +987,8 @@ class Interpreter:
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
+            if isinstance(base, Call) and (known := self._framework_attribute(base, attr, node)) is not None:
+                return known  # a dataset's .classes
             instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
             if instance is not None and (id(instance), attr) in state.heap:
                 return self._resolved(state.heap[(id(instance), attr)], state, node)

@@ -185,6 +185,9 @@ class TorchFrontend(Frontend):
             return Const(True, node)
         if isinstance(base, Call) and base.target.startswith("torch.nn.") and name in kt.MODULE_SELF_METHODS:
             return _method(base, name, node)
+        if isinstance(base, Call) and base.target in kt.DATASETS and name == "classes":
+            # len(train_set.classes) sizes a head: the names are not needed, their number is the dataset's.
+            return Seq(tuple(Sym("class name") for _ in range(kt.DATASETS[base.target])), node)
         return None
 
     def method_call(self, interpreter, receiver, name, args, kwargs, node, state):
