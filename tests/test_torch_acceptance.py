@@ -133,6 +133,21 @@ def test_unknown_width_still_judges_the_activation_but_not_the_width():
     assert finding.code == "TL131" and "stays above" not in finding.message
 
 
+def test_a_head_sized_by_a_torchvision_datasets_classes_has_that_width():
+    source = """
+        import torch
+        import torch.nn as nn
+        from torchvision import datasets, transforms
+        train_set = datasets.CIFAR10("data", train=True, download=True, transform=transforms.ToTensor())
+        loader = torch.utils.data.DataLoader(train_set, batch_size=64, shuffle=True)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(3072, len(train_set.classes)), nn.Softmax(dim=1))
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    [finding] = lint(source)
+    assert finding.code == "TL131" and "with 10 classes it stays above 1.461" in finding.message
+
+
 def test_a_reshaped_output_keeps_activation_verdicts_and_drops_width_verdicts():
     source = """
         import torch.nn as nn

@@ -781,9 +781,11 @@ class LabelReader:
             dataset = target.split(".")[2]
             return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
                                 f"keras.datasets.{dataset} labels (class ids)")
-        if method == "index" and target == "numpy.eye" and source.args:
+        if method == "index" and target in knowledge.IDENTITY_MATRICES and source.args:
             classes = constant(source.args[0])
-            return self._labels(knowledge.ONE_HOT, None, classes, value.node, f"np.eye({classes})[...]")
+            shown = "" if classes is None else classes
+            return self._labels(knowledge.ONE_HOT, None, classes, value.node,
+                                f"{knowledge.IDENTITY_MATRICES[target]}({shown})[...]")
         fitted = _distinct(_single_tokens(value.fitted, scenario))
         if target == "sklearn.preprocessing.MultiLabelBinarizer" and method in ("transform", "fit_transform"):
             return self._labels(knowledge.MULTI_HOT, None, None, value.node, "MultiLabelBinarizer")

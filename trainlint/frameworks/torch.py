@@ -46,7 +46,7 @@ _TENSOR_METHODS = frozenset(
     if name.startswith("torch.Tensor."))
 _TARGET_METHODS = kt.TARGET_PASS_THROUGH | kt.TO_FLOAT | kt.TO_LONG
 _TARGET_SOURCES = frozenset({kt.ONE_HOT, kt.RANDINT})
-_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.ORDERED_DICT})
+_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.EYE, kt.ORDERED_DICT})
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,9 @@ class TorchFrontend(Frontend):
             return Const(True, node)
         if isinstance(base, Call) and base.target.startswith("torch.nn.") and name in kt.MODULE_SELF_METHODS:
             return _method(base, name, node)
+        if isinstance(base, Call) and base.target in kt.DATASETS and name == "classes":
+            # len(train_set.classes) sizes a head: the names are not needed, their number is the dataset's.
+            return Seq(tuple(Sym("class name") for _ in range(kt.DATASETS[base.target])), node)
         return None
 
     def method_call(self, interpreter, receiver, name, args, kwargs, node, state):
@@ -410,6 +413,8 @@ class _Reader:
                     f"(a {value.method} tensor)")
                 return TorchTargets(inner.encoding, dtype, inner.first_id, inner.last_id, inner.num_classes,
                                     inner.where, f"{inner.origin} {cast}", inner.batched)
+            if value.method == "index" and source.target == kt.EYE:
+                return self._identity_rows(value, scenario, depth)
             return self._encoded(value, scenario)
         if not isinstance(value, Call):
             return None
@@ -424,6 +429,17 @@ class _Reader:
         if value.target == kt.RANDINT:
             return self._randint(value, scenario)
         return self._encoded(value, scenario)
+
+    def _identity_rows(self, value: Derived, scenario: Scenario, depth: int) -> TorchTargets | None:
+        """``torch.eye(C)[y]``: one-hot rows, float unless ``dtype=`` says otherwise."""
+        labels = self._encoded(value, scenario)
+        written = value.source.argument("dtype")
+        dtype = kt.FLOAT if written is None else kt.DTYPES.get(written.name) if isinstance(written, Ref) else None
+        if labels is None:
+            return None
+        ids = self.targets(value.args[0], scenario, depth + 1) if value.args else None
+        return TorchTargets(labels.encoding, dtype, None, None, labels.num_classes, labels.where, labels.origin,
+                            ids is not None and ids.batched)
 
     def _encoded(self, value: Value, scenario: Scenario) -> TorchTargets | None:
         """Labels made by an encoder the Keras label reader knows (``LabelEncoder``, ``MultiLabelBinarizer``,
