@@ -1768,6 +1768,10 @@ _DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat",
 def _activation_of(identifier: Value, state: State, node: cst.Call) -> Value | None:
     """``keras.activations.get(identifier)``: the function it returns (None: linear), or None where unknown."""
     identifier = pick(identifier, state.scenario)
+    if isinstance(identifier, Choice):
+        if_true = _activation_of(identifier.if_true, state, node)
+        if_false = _activation_of(identifier.if_false, state, node)
+        return None if if_true is None or if_false is None else _choice(identifier.condition, if_true, if_false)
     if isinstance(identifier, Const):
         if identifier.value is None:
             return Ref("keras.activations.linear", node)

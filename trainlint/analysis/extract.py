@@ -622,6 +622,8 @@ def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
             pending += [*(value.layers or ()), *(value.outputs or ())]
         elif isinstance(value, Tensor):
             pending += [value.producer, *value.inputs]
+        elif isinstance(value, LayerOutput):
+            pending.append(value.output)
     scenarios = [base]
     for condition in conditions:
         split = []
