@@ -1742,7 +1742,8 @@ class Interpreter:
 
 
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
-    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | {
+        "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 STANDARD_CONSTANTS: dict[str, object] = {
     f"string.{name}": getattr(string, name)
