@@ -148,6 +148,43 @@ def test_a_head_sized_by_a_torchvision_datasets_classes_has_that_width():
     assert finding.code == "TL131" and "with 10 classes it stays above 1.461" in finding.message
 
 
+@pytest.mark.parametrize("start", ["mp.spawn(train, args=(model, loader), nprocs=4)",
+                                   "mp.Process(target=train, args=(0, model, loader)).start()"])
+def test_a_function_started_in_processes_runs_on_their_arguments(start):
+    source = f"""
+        import torch.nn as nn
+        import torch.nn.functional as F
+        import torch.multiprocessing as mp
+
+        def train(rank, model, data_loader):
+            for data, target in data_loader:
+                loss = F.cross_entropy(model(data), target)
+
+        model = nn.Sequential(nn.Linear(20, 1))
+        model.share_memory()
+        {start}
+    """
+    assert codes(source) == ["TL135"]
+
+
+def test_what_a_child_process_appends_stays_in_the_child():
+    source = """
+        import torch.nn as nn
+        import torch.multiprocessing as mp
+
+        def collect(rank, names):
+            names.append("cat")
+            names.append("dog")
+
+        classes = []
+        mp.spawn(collect, args=(classes,), nprocs=1)
+        model = nn.Sequential(nn.Linear(10, len(classes) + 1))  # the parent's list is still empty: one output
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    assert codes(source) == ["TL135"]
+
+
 def test_a_reshaped_output_keeps_activation_verdicts_and_drops_width_verdicts():
     source = """
         import torch.nn as nn
@@ -241,6 +278,18 @@ def test_summary_counts_loss_calls_and_resolved_outputs():
     rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
     assert rows["losses applied outside compile"] == "3"
     assert rows["model output resolved"] == "1 of 3 (33%)"
+    assert "Why losses applied outside compile were not bound to a model output" in result.stdout
+    assert rows["output: returned by a call not followed"] == "1" and rows["units: runtime value"] == "1"
+
+
+def test_explain_unresolved_lists_each_unbound_loss_call_with_its_reason():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--explain-unresolved", str(TORCH / "unresolved_outputs.py"))
+    assert "2 losses applied outside compile not bound to a model output" in result.stdout
+    assert "unresolved_outputs.py:9:12: output: returned by a call not followed (model(...))" in result.stdout
+    assert "unresolved_outputs.py:13:12: units: runtime value" in result.stdout
+    assert "compile call" not in result.stdout  # a PyTorch script has none to list
 
 
 @pytest.mark.parametrize("wrapper", ["nn.DataParallel(model)", "DDP(model, device_ids=[rank])",

@@ -19,8 +19,8 @@ import libcst as cst
 
 from trainlint import knowledge
 from trainlint import knowledge_torch as kt
-from trainlint.analysis.evaluator import Method, _find_method
-from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.evaluator import Method, State, _find_method
+from trainlint.analysis.facts import SourceRef, Unresolved
 from trainlint.analysis.scenario import Scenario
 from trainlint.analysis.values import (
     Call,
@@ -34,6 +34,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    argument,
     box_key,
     constant_in,
     pick,
@@ -99,6 +100,8 @@ class TorchFrontend(Frontend):
             return Tensor(Call(name, args[1:], kwargs, node), args[:1], node)
         if name in kt.TENSOR_CONSTRUCTORS:
             return self._tensor_of(name, args, kwargs, node)
+        if name in kt.PROCESS_STARTERS:
+            return self._start_processes(interpreter, name, args, kwargs, node, state)
         if name in kt.MODULE_WRAPPERS:
             wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
             return wrapped if isinstance(wrapped, (Instance, Call)) else None
@@ -108,6 +111,22 @@ class TorchFrontend(Frontend):
         if name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in _OTHER_OBJECTS:
             return Call(name, args, kwargs, node)
         return None
+
+    @staticmethod
+    def _start_processes(interpreter, name: str, args, kwargs, node, state) -> Value | None:
+        """``mp.spawn(train, args=(model, loader))``: ``train`` runs, in a process of its own, on those arguments.
+
+        The run works on a copy of the heap: what the child changes stays in the child, as with real processes
+        (a list it appends to is unchanged in the parent)."""
+        (function_at, arguments_at, first) = kt.PROCESS_STARTERS[name]
+        function = argument(args, kwargs, *function_at)
+        passed = argument(args, kwargs, *arguments_at)
+        passed = pick(passed, state.scenario) if passed is not None else Seq(())
+        if not isinstance(function, Function) or not isinstance(passed, Seq):
+            return None
+        child = State(dict(state.env), dict(state.heap), state.scenario)
+        interpreter._function_call(function, (*(Sym(p) for p in first), *passed.items), (), child)
+        return Call(name, args, kwargs, node)
 
     @staticmethod
     def _tensor_of(name: str, args, kwargs, node) -> Value | None:
@@ -269,16 +288,20 @@ class TorchFrontend(Frontend):
                 targets = reader.targets(event.target, scenario)
                 yield LossSetup(head, loss, targets, reader.ref(event.node), scenario)
 
-    def count(self, interpreter, facts, stats):
-        calls: dict[int, bool] = {}
+    def loss_calls(self, interpreter, facts, unit):
+        """A loss call is bound when a setup knows the width of its output's last layer."""
+        from trainlint.analysis.extract import _scenarios
+
+        bound = {id(fact.call_at.node) for fact in facts if isinstance(fact, LossSetup) and fact.head.units is not None}
+        reader = _Reader(unit)
+        seen: set[int] = set()
         for event in interpreter.framework_events:
-            if isinstance(event, LossApplication):
-                calls.setdefault(id(event.node), False)
-        for fact in facts:
-            if isinstance(fact, LossSetup) and fact.head.units is not None:
-                calls[id(fact.call_at.node)] = True
-        stats.loss_calls += len(calls)
-        stats.bound_loss_calls += sum(calls.values())
+            if isinstance(event, LossApplication) and id(event.node) not in seen:
+                seen.add(id(event.node))
+                if id(event.node) in bound:
+                    yield event.node, None
+                else:
+                    yield event.node, reader.obstacle(event.output, _scenarios(event.scenario, (event.output,))[0])
 
 
 def _method(base: Value, name: str, node: cst.Attribute) -> Value:
@@ -332,6 +355,25 @@ class _Reader:
                 return step
             tensor = tensor.inputs[0]
         return None
+
+    def obstacle(self, output: Value, scenario: Scenario) -> Unresolved:
+        """Why :meth:`head` found no width: the value the walk back from the output stopped at."""
+        from trainlint.analysis.extract import _describe
+
+        walk = _Walk([])
+        tensor = output
+        for _ in range(64):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor) or not tensor.inputs:
+                return Unresolved(*_describe("output", tensor))
+            producer = pick(tensor.producer, scenario)
+            step = self._through(producer, tensor.node, walk, scenario, 0)
+            if step is None:
+                return Unresolved(*_describe("head", producer))
+            if step is not _CONTINUE:
+                return Unresolved("units: runtime value")
+            tensor = tensor.inputs[0]
+        return Unresolved("output: unknown")
 
     def _through(self, layer: Value, applied_at, walk: _Walk, scenario: Scenario, depth: int):
         """One step back from the output: ``_CONTINUE`` past it, else the head (None: unresolved)."""
