@@ -578,6 +578,10 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: unknown value", label
     if isinstance(value, Choice):
         return f"{role}: depends on an undecided condition", ""
+    if isinstance(value, ModelValue):  # a Keras model under another framework's loss (Keras 3 on torch)
+        return f"{role}: Keras model", ""
+    if isinstance(value, Seq):
+        return f"{role}: a tuple or list", ""
     if value is None:
         return f"{role}: unknown", ""
     return f"{role}: {type(value).__name__.lower()}", ""
