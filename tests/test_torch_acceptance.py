@@ -7,6 +7,7 @@ fixtures in their own test modules.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,58 @@ def test_unknown_width_still_judges_the_activation_but_not_the_width():
     assert finding.code == "TL131" and "stays above" not in finding.message
 
 
+def test_a_head_sized_by_a_torchvision_datasets_classes_has_that_width():
+    source = """
+        import torch
+        import torch.nn as nn
+        from torchvision import datasets, transforms
+        train_set = datasets.CIFAR10("data", train=True, download=True, transform=transforms.ToTensor())
+        loader = torch.utils.data.DataLoader(train_set, batch_size=64, shuffle=True)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(3072, len(train_set.classes)), nn.Softmax(dim=1))
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    [finding] = lint(source)
+    assert finding.code == "TL131" and "with 10 classes it stays above 1.461" in finding.message
+
+
+@pytest.mark.parametrize("start", ["mp.spawn(train, args=(model, loader), nprocs=4)",
+                                   "mp.Process(target=train, args=(0, model, loader)).start()"])
+def test_a_function_started_in_processes_runs_on_their_arguments(start):
+    source = f"""
+        import torch.nn as nn
+        import torch.nn.functional as F
+        import torch.multiprocessing as mp
+
+        def train(rank, model, data_loader):
+            for data, target in data_loader:
+                loss = F.cross_entropy(model(data), target)
+
+        model = nn.Sequential(nn.Linear(20, 1))
+        model.share_memory()
+        {start}
+    """
+    assert codes(source) == ["TL135"]
+
+
+def test_what_a_child_process_appends_stays_in_the_child():
+    source = """
+        import torch.nn as nn
+        import torch.multiprocessing as mp
+
+        def collect(rank, names):
+            names.append("cat")
+            names.append("dog")
+
+        classes = []
+        mp.spawn(collect, args=(classes,), nprocs=1)
+        model = nn.Sequential(nn.Linear(10, len(classes) + 1))  # the parent's list is still empty: one output
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    assert codes(source) == ["TL135"]
+
+
 def test_a_reshaped_output_keeps_activation_verdicts_and_drops_width_verdicts():
     source = """
         import torch.nn as nn
@@ -226,6 +279,18 @@ def test_summary_counts_loss_calls_and_resolved_outputs():
     rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
     assert rows["losses applied outside compile"] == "3"
     assert rows["model output resolved"] == "1 of 3 (33%)"
+    assert "Why losses applied outside compile were not bound to a model output" in result.stdout
+    assert rows["output: returned by a call not followed"] == "1" and rows["units: runtime value"] == "1"
+
+
+def test_explain_unresolved_lists_each_unbound_loss_call_with_its_reason():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--explain-unresolved", str(TORCH / "unresolved_outputs.py"))
+    assert "2 losses applied outside compile not bound to a model output" in result.stdout
+    assert "unresolved_outputs.py:9:12: output: returned by a call not followed (model(...))" in result.stdout
+    assert "unresolved_outputs.py:13:12: units: runtime value" in result.stdout
+    assert "compile call" not in result.stdout  # a PyTorch script has none to list
 
 
 @pytest.mark.parametrize("wrapper", ["nn.DataParallel(model)", "DDP(model, device_ids=[rank])",
@@ -294,3 +359,18 @@ def test_sequential_spread_from_a_known_list():
             loss = nn.BCEWithLogitsLoss()(model(x), y) + nn.BCEWithLogitsLoss()(unknown(x), y)
     """
     assert codes(source) == ["TL132"]
+
+
+HOGWILD = FIXTURES / "projects" / "torch_hogwild"
+
+
+def test_a_model_handed_to_processes_running_an_imported_loop_is_judged_where_it_is_built(tmp_path):
+    # main.py applies no loss itself: the pre-filter reads its imports and finds train.py's loop.
+    findings = check_json(HOGWILD / "main.py", extra=("--no-cache",), cwd=HOGWILD)
+    assert sorted((Path(f["filename"]).name, f["line"], f["code"]) for f in findings) == [
+        ("main.py", 25, "TL135"), ("main.py", 25, "TL332")]
+    fixed = tmp_path / "hogwild"
+    shutil.copytree(HOGWILD, fixed)
+    main = fixed / "main.py"
+    main.write_text(main.read_text().replace("nn.Linear(50, 1)", "nn.Linear(50, 10)"))
+    assert check_json(fixed, extra=("--no-cache",)) == []

@@ -19,6 +19,7 @@ from trainlint.analysis.facts import (Head, Labels, LossSpec, MetricSpec, Optimi
                                       Unresolved)
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
+    Affine,
     AppliedLoss,
     Call,
     Choice,
@@ -27,6 +28,7 @@ from trainlint.analysis.values import (
     Derived,
     Function,
     Instance,
+    LayerOutput,
     Mapping,
     ModelValue,
     Opaque,
@@ -88,32 +90,46 @@ class Extractor:
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
-        name = None
+        names: list = []
         stuck = self._stucks
+        step = self._through(tensor, None, scenario, after, depth, names)
+        name = names[0] if names else None
+        if step == "too deep":
+            return None
+        return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
+
+    def _through(self, tensor: Value, until: Value | None, scenario: Scenario, after: list, depth: int,
+                 names: list | None = None):
+        """Walk back from ``tensor``: the head (None: unresolved), or ``"continue"`` where the walk reaches
+        ``until`` (the tensor a custom layer in a stack was given: the layers before it decide)."""
         for _ in range(64):
             tensor = pick(tensor, scenario)
+            if tensor is until:
+                return "continue"
             if not isinstance(tensor, Tensor):
                 self._stuck(*_describe("head", tensor))
-                return self._partial(after, name, stuck)
+                return None
             producer = pick(tensor.producer, scenario)
-            if isinstance(producer, Call) and name is None:
-                name = self.constant(producer.argument("name"), scenario)
+            if isinstance(producer, Call) and names is not None and not names:
+                found = self.constant(producer.argument("name"), scenario)
+                if found is not None:
+                    names.append(found)
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
-                    return self._partial(after, name, stuck)
+                    return None
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
-                    return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
+                    return step
             if len(tensor.inputs) != 1:
                 self._stuck("head: merges several tensors")
-                return self._partial(after, name, stuck)
+                return None
             tensor = tensor.inputs[0]
         self._stuck("head: too deep")
-        return None
+        return "too deep"
 
     def _partial(self, after: list, name, stuck: int) -> Head | None:
         """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
@@ -127,6 +143,12 @@ class Extractor:
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
         layer = pick(layer, scenario)
+        if isinstance(layer, Affine):  # x @ w + b in a custom layer: what Dense computes without activation
+            where = self.ref(layer.node)
+            return self._finish(layer.units, [knowledge.LINEAR], where, where, after)
+        if isinstance(layer, LayerOutput):
+            step = self._through(layer.output, layer.placeholder, scenario, after, depth)
+            return None if step == "too deep" else step
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
@@ -355,6 +377,27 @@ class Extractor:
             tensor = tensor.inputs[0]
         return None
 
+    def unbound(self, event: LossEvent) -> Unresolved:
+        """Why a loss applied outside ``compile`` gave no setup: where the walk back from its prediction stopped."""
+        scenario = _scenarios(event.scenario, (event.applied.prediction,))[0]
+        tensor = event.applied.prediction
+        for _ in range(16):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor):
+                return Unresolved(*_describe("output", tensor))
+            producer = pick(tensor.producer, scenario)
+            if isinstance(producer, ModelValue):
+                self.obstacle = None
+                heads = self.heads(producer, scenario)
+                if len(heads) != 1:
+                    return Unresolved(f"model: {len(heads)} outputs" if heads else "model: no outputs")
+                return self.obstacle or Unresolved("head: unknown")
+            if not (isinstance(producer, Ref) and producer.name in knowledge.ACTIVATION_FUNCTIONS or isinstance(
+                    producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS) or len(tensor.inputs) != 1:
+                return Unresolved(*_describe("output", producer))
+            tensor = tensor.inputs[0]
+        return Unresolved("output: unknown")
+
     def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
         value = pick(value, scenario)
         if isinstance(value, Const):
@@ -517,7 +560,7 @@ def _describe(role: str, value) -> tuple[str, str]:
     """What a value the analysis could not see through is, as a reason to count and a detail to show."""
     if isinstance(value, Call):
         category, _, short = value.target.rpartition(".")
-        if category == "keras.layers":
+        if category in ("keras.layers", "torch.nn"):
             return f"{role}: layer {short}", ""
         if value.target == "keras.models.load_model" or value.target == "keras.saving.load_model":
             return f"{role}: load_model", ""
@@ -525,7 +568,7 @@ def _describe(role: str, value) -> tuple[str, str]:
             return f"{role}: keras.applications model", value.target
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
-        return f"{role}: {value.why}", ""
+        return f"{role}: {value.why}", value.detail
     if isinstance(value, Instance):
         return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):
@@ -535,6 +578,10 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: unknown value", label
     if isinstance(value, Choice):
         return f"{role}: depends on an undecided condition", ""
+    if isinstance(value, ModelValue):  # a Keras model under another framework's loss (Keras 3 on torch)
+        return f"{role}: Keras model", ""
+    if isinstance(value, Seq):
+        return f"{role}: a tuple or list", ""
     if value is None:
         return f"{role}: unknown", ""
     return f"{role}: {type(value).__name__.lower()}", ""
@@ -600,6 +647,8 @@ def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
             pending += [*(value.layers or ()), *(value.outputs or ())]
         elif isinstance(value, Tensor):
             pending += [value.producer, *value.inputs]
+        elif isinstance(value, LayerOutput):
+            pending.append(value.output)
     scenarios = [base]
     for condition in conditions:
         split = []
@@ -759,9 +808,11 @@ class LabelReader:
             dataset = target.split(".")[2]
             return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
                                 f"keras.datasets.{dataset} labels (class ids)")
-        if method == "index" and target == "numpy.eye" and source.args:
+        if method == "index" and target in knowledge.IDENTITY_MATRICES and source.args:
             classes = constant(source.args[0])
-            return self._labels(knowledge.ONE_HOT, None, classes, value.node, f"np.eye({classes})[...]")
+            shown = "" if classes is None else classes
+            return self._labels(knowledge.ONE_HOT, None, classes, value.node,
+                                f"{knowledge.IDENTITY_MATRICES[target]}({shown})[...]")
         fitted = _distinct(_single_tokens(value.fitted, scenario))
         if target == "sklearn.preprocessing.MultiLabelBinarizer" and method in ("transform", "fit_transform"):
             return self._labels(knowledge.MULTI_HOT, None, None, value.node, "MultiLabelBinarizer")

@@ -28,8 +28,9 @@ class Frontend:
     def outside_call(self, interpreter, name: str, args, kwargs, node: cst.Call, state) -> Value | None:
         return None
 
-    def starred_call(self, interpreter, function: Value, node: cst.Call, state, frame) -> Value | None:
-        """A call with ``*args`` / ``**kwargs``, which the evaluator leaves unknown."""
+    def starred_call(self, interpreter, function: Value, node: cst.Call, evaluated, state) -> Value | None:
+        """A call with ``*args`` / ``**kwargs`` whose contents are unknown, which the evaluator leaves unknown;
+        ``evaluated``: each ``(cst.Arg, value)`` as evaluated once."""
         return None
 
     def call_object(self, interpreter, callee: Value, args, kwargs, node: cst.Call, state) -> Value | None:
@@ -55,8 +56,10 @@ class Frontend:
         """The facts for the rules, from what this front end recorded during the run."""
         return ()
 
-    def count(self, interpreter, facts: list, stats) -> None:
-        """Add this framework's counters to the run's statistics."""
+    def loss_calls(self, interpreter, facts: list, unit: str) -> Iterable[tuple[Any, Any]]:
+        """Each loss call this front end recorded, once: ``(node, None)`` when a fact binds it to a model output,
+        else ``(node, Unresolved)`` saying why not (counted in the statistics, listed by --explain-unresolved)."""
+        return ()
 
 
 def frontends() -> tuple[Frontend, ...]:
