@@ -253,6 +253,17 @@ MATRIX_PRODUCTS: Final = frozenset({"keras.ops.matmul", "keras.ops.dot", "keras.
 """Of those, ``x @ w``: the last axis of the result is the last axis of ``w`` (its width)."""
 BIAS_ADDS: Final = frozenset({"keras.ops.add", "tensorflow.add", "tensorflow.math.add", "tensorflow.nn.bias_add",
                               "tensorflow.experimental.numpy.add"})
+RESCALING_LAYERS: Final = frozenset({"keras.layers.Rescaling"})
+"""``x * scale + offset``: a linear head stays linear; after any other activation the range is one no table names."""
+REARRANGING_LAYERS: Final = frozenset({"keras.layers.Reshape", "keras.layers.Permute", "keras.layers.Flatten"})
+REARRANGING_FUNCTIONS: Final = frozenset({
+    "keras.ops.reshape", "keras.ops.transpose", "tensorflow.reshape", "tensorflow.transpose",
+    "tensorflow.nn.depth_to_space", "tensorflow.experimental.numpy.reshape",
+    "tensorflow.experimental.numpy.transpose"})
+"""They move values to other positions: an element-wise activation (sigmoid, relu, linear) is still the head's, but
+a softmax no longer sums to 1 over the last axis, and the width is another one."""
+ROW_ACTIVATIONS: Final = frozenset({SOFTMAX, "log_softmax"})
+"""Activations computed over the last axis as a whole, not element by element."""
 WEIGHT_CONSTRUCTORS: Final = frozenset({"keras.Variable", "keras.backend.variable", "tensorflow.Variable"})
 WEIGHT_METHODS: Final = frozenset({"add_weight", "add_variable"})
 """``self.add_weight(shape=...)`` in a layer: a trained variable (the shape is a keyword: Keras 2 puts ``name``

@@ -1373,6 +1373,8 @@ class Interpreter:
             return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
+        if name in knowledge.REARRANGING_FUNCTIONS and args and type(args[0]) is Tensor:
+            return Tensor(Ref(name, node.func), args[:1], node)
         if name in knowledge.ACTIVATION_GETTERS and len(args) + len(kwargs) <= 1:
             found = _activation_of(args[0] if args else dict(kwargs).get("identifier", Const(None)), state, node)
             if found is not None:
