@@ -288,6 +288,13 @@ class HeadLayer:
     """The output mixes the activation with gates (``o * tanh(c)``): a softmax there is no softmax over the units."""
 
 
+LIBRARY_HEAD_LAYERS: Final = {
+    # keras-hub 0.32 (keras-nlp before it): MaskedLMHead(vocabulary_size=None, token_embedding=None,
+    # intermediate_activation="relu", activation=None, ...), read with inspect; built with vocabulary_size=7 it gives
+    # (batch, masks, 7) of both signs whose rows do not sum to 1, and with activation="softmax" rows summing to 1.
+    # Without vocabulary_size the width is the token embedding's vocabulary, known only at run time.
+    f"{library}.layers.MaskedLMHead": HeadLayer("vocabulary_size", None, LINEAR) for library in (
+        "keras_hub", "keras_nlp")}
 HEAD_LAYERS: Final = {
     # The width is the last axis (channels_last, the default): one unit per class for a segmentation head.
     "keras.layers.Dense": HeadLayer("units", 1, LINEAR),
@@ -301,6 +308,7 @@ HEAD_LAYERS: Final = {
     "keras.layers.GRU": HeadLayer("units", 1, TANH, recurrent=True),
     "keras.layers.CuDNNLSTM": HeadLayer("units", None, TANH, recurrent=True),
     "keras.layers.CuDNNGRU": HeadLayer("units", None, TANH, recurrent=True),
+    **LIBRARY_HEAD_LAYERS,
 }
 """Layers whose width and activation a head is read from. ``keras.layers.Conv2D(num_classes, 1,
 activation='softmax')`` is a per-pixel softmax head; ``LSTM(1, activation='sigmoid')`` a sigmoid one."""

@@ -1744,7 +1744,7 @@ class Interpreter:
 
 
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
-    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | {
+    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | set(knowledge.LIBRARY_HEAD_LAYERS) | {
         "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 STANDARD_CONSTANTS: dict[str, object] = {
