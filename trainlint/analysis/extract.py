@@ -42,6 +42,10 @@ from trainlint.analysis.values import (
 )
 
 MAX_SCENARIOS_PER_CALL = 32
+RESCALED = "rescaled"
+RESHAPED = "reshaped"
+"""Marks on the way out that are no activation: they keep some activations and lose others (``_finish``)."""
+_MARKS = frozenset({knowledge.LINEAR, RESCALED, RESHAPED})
 
 
 class Extractor:
@@ -116,6 +120,8 @@ class Extractor:
                     names.append(found)
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
+                if activation is None and producer.name in knowledge.REARRANGING_FUNCTIONS:
+                    activation = RESHAPED
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None
@@ -135,7 +141,7 @@ class Extractor:
         """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
         output): the head's activation is exact, its width unknown. Not where a walk stopped without being stuck
         (a scenario that rules the head out)."""
-        if self._stucks == stuck or not any(activation != knowledge.LINEAR for activation, _ in after):
+        if self._stucks == stuck or all(activation in _MARKS for activation, _ in after):
             return None
         where = after[0][1]
         return self._with_name(self._finish(None, [], where, where, after), name)
@@ -163,6 +169,10 @@ class Extractor:
         if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
             return self._step(layer.argument("layer", 0), scenario, after, depth)
         if layer.target in knowledge.TRANSPARENT_LAYERS:
+            return "continue"
+        if layer.target in knowledge.RESCALING_LAYERS or layer.target in knowledge.REARRANGING_LAYERS:
+            mark = RESCALED if layer.target in knowledge.RESCALING_LAYERS else RESHAPED
+            after.insert(0, (mark, self.ref(layer.node)))
             return "continue"
         if layer.target in knowledge.ACTIVATION_LAYERS:
             fixed = knowledge.ACTIVATION_LAYERS[layer.target]
@@ -261,13 +271,23 @@ class Extractor:
                             after)
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
-        chain = [*own, *(a for a, _ in after)]
-        applied = [a for a in chain if a != knowledge.LINEAR]
-        final = applied[-1] if applied else knowledge.LINEAR
+        applied: list[str | None] = []  # None: an activation not known (unresolved, or lost on the way)
         final_at = own_at
-        for activation, where in after:
-            if activation != knowledge.LINEAR:
+        for activation, where in [*((a, own_at) for a in own), *after]:
+            if activation == RESCALED or activation == RESHAPED:
+                last = applied[-1] if applied else knowledge.LINEAR
+                if activation == RESHAPED:
+                    units = None
+                    kept = last is not None and last not in knowledge.ROW_ACTIVATIONS
+                else:
+                    kept = last == knowledge.LINEAR
+                if not kept:
+                    applied.append(None)
+                    final_at = where
+            elif activation != knowledge.LINEAR:
+                applied.append(activation)
                 final_at = where
+        final = applied[-1] if applied else knowledge.LINEAR
         return Head(units, final, layer_ref, final_at, tuple(applied))
 
     @staticmethod
