@@ -1581,6 +1581,9 @@ class Interpreter:
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
                                         (), state)
                 return Sym("history") if method.name != "compile" else Const(None)
+            if method.name == "stateless_call" and len(args) >= 3:
+                # Keras 3 on JAX: (outputs, non_trainable_variables) = model.stateless_call(trainable, non_trainable, x)
+                return Seq((Tensor(model, args[2:3], node), Sym("non_trainable_variables")), node)
             if method.name == "pop" and model.layers:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
