@@ -196,3 +196,19 @@ grid.compile(optimizer="adam", loss="binary_crossentropy")
     reasons, _ = _unresolved(text)
     assert lint_text(text, "train.py").findings == []
     assert reasons == {5: "activation: not resolved", 7: "activation: not resolved"}
+
+
+def test_a_cosine_or_a_dot_of_bounded_sides_is_no_logit():
+    text = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+a, b = keras.Input((8,)), keras.Input((8,))
+left, right = layers.Dense(4, activation="softmax")(a), layers.Dense(4, activation="softmax")(b)
+overlap = keras.Model([a, b], layers.Dot(axes=1)([left, right]))
+overlap.compile(optimizer="adam", loss="binary_crossentropy")
+cosine = keras.Model([a, b], layers.Dot(axes=1, normalize=True)([layers.Dense(4)(a), layers.Dense(4)(b)]))
+cosine.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert lint_text(text, "train.py").findings == []
+    assert reasons == {7: "head: layer Dot", 9: "head: layer Dot"}

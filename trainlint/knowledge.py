@@ -253,6 +253,9 @@ MATRIX_PRODUCTS: Final = frozenset({"keras.ops.matmul", "keras.ops.dot", "keras.
 """Of those, ``x @ w``: the last axis of the result is the last axis of ``w`` (its width)."""
 BIAS_ADDS: Final = frozenset({"keras.ops.add", "tensorflow.add", "tensorflow.math.add", "tensorflow.nn.bias_add",
                               "tensorflow.experimental.numpy.add"})
+DOT_LAYERS: Final = frozenset({"keras.layers.Dot"})
+EMBEDDING_LAYERS: Final = frozenset({"keras.layers.Embedding"})
+"""A lookup of trained vectors: unbounded values, as a linear head's (a dot product of them is a logit)."""
 RESCALING_LAYERS: Final = frozenset({"keras.layers.Rescaling"})
 """``x * scale + offset``: a linear head stays linear; after any other activation the range is one no table names."""
 REARRANGING_LAYERS: Final = frozenset({"keras.layers.Reshape", "keras.layers.Permute", "keras.layers.Flatten"})

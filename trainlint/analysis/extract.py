@@ -126,6 +126,8 @@ class Extractor:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None
                 after.insert(0, (activation, self.ref(tensor.node)))
+            elif isinstance(producer, Call) and producer.target in knowledge.DOT_LAYERS:
+                return self._dot(producer, tensor, scenario, after, depth)
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
@@ -225,6 +227,35 @@ class Extractor:
             return head
         self._stuck(*_describe("head", layer))
         return None
+
+    def _dot(self, layer: Call, tensor: Tensor, scenario: Scenario, after: list, depth: int):
+        """``Dot(axes)([a, b])`` without normalize: a sum of products, unbounded (logits) when one side is (an
+        Embedding lookup, a linear head); a cosine (normalize=True) or two bounded sides stay unknown."""
+        normalize = layer.argument("normalize", 1)
+        operands = pick(tensor.inputs[0], scenario) if len(tensor.inputs) == 1 else None
+        if (normalize is not None and self.constant(normalize, scenario) is not False) or not (
+                isinstance(operands, Seq) and len(operands.items) == 2):
+            self._stuck("head: layer Dot")
+            return None
+        obstacle, stucks = self.obstacle, self._stucks
+        unbounded = any(self._unbounded(operand, scenario, depth) for operand in operands.items)
+        self.obstacle, self._stucks = obstacle, stucks  # a side that did not resolve is no reason of the head's
+        if not unbounded:
+            self._stuck("head: layer Dot")
+            return None
+        where = self.ref(layer.node)
+        return self._finish(None, [knowledge.LINEAR], where, where, after)
+
+    def _unbounded(self, operand: Value, scenario: Scenario, depth: int) -> bool:
+        operand = pick(operand, scenario)
+        if isinstance(operand, Tensor):
+            producer = pick(operand.producer, scenario)
+            if isinstance(producer, Call) and producer.target in knowledge.EMBEDDING_LAYERS:
+                return True
+        if depth > 8:
+            return False
+        head = self._through(operand, None, scenario, [], depth + 1)
+        return isinstance(head, Head) and head.activation == knowledge.LINEAR
 
     def _application(self, layer: Call, scenario: Scenario, after: list):
         """``keras.applications.X(include_top=True, classes=N, classifier_activation=...)``: its documented head."""
@@ -589,6 +620,8 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
         return f"{role}: {value.why}", value.detail
+    if isinstance(value, Affine):
+        return f"{role}: product with a weight in a custom layer", value.function
     if isinstance(value, Instance):
         return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):
