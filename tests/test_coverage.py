@@ -29,9 +29,9 @@ def test_each_unresolved_compile_call_has_its_reason():
     text = (FIXTURES / "coverage" / "unresolved_reasons.py").read_text()
     reasons, stats = _unresolved(text)
     assert reasons == _expected_reasons(text)
-    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (7, 6, 1)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (10, 9, 1)
     assert stats.runtime_width == 1
-    assert sum(stats.unresolved.values()) == 5 and stats.unresolved["loss: user function"] == 1
+    assert sum(stats.unresolved.values()) == 8 and stats.unresolved["loss: user function"] == 1
 
 
 def test_re_compile_and_torch_compile_are_not_compile_calls():
@@ -44,7 +44,7 @@ def test_explain_unresolved_lists_each_site_with_its_reason(tmp_path):
     source = FIXTURES / "coverage" / "unresolved_reasons.py"
     (tmp_path / "train.py").write_text(source.read_text())
     result = run_trainlint("check", "--explain-unresolved", "train.py", cwd=tmp_path)
-    assert "5 compile calls with a loss not judged" in result.stdout
+    assert "8 compile calls with a loss not judged" in result.stdout
     assert "train.py:17:1: model: load_model" in result.stdout
     assert "train.py:23:1: loss: user function (focal_loss)" in result.stdout
     as_json = run_trainlint("check", "--explain-unresolved", "--output-format", "json", "train.py", cwd=tmp_path)
@@ -105,3 +105,24 @@ b.compile(optimizer="adam", loss="binary_crossentropy")
     reasons, _ = _unresolved(text)
     assert reasons == {4: "head: keras.applications model with positional arguments",
                        6: "head: keras.applications model without its top"}
+
+
+def test_starred_arguments_are_read_only_when_their_items_are_known():
+    text = '''
+import json
+from tensorflow import keras
+
+def build(units, activation="softmax"):
+    return keras.Sequential([keras.layers.Dense(units, activation=activation)])
+
+known = build(*[1], **{"activation": "softmax"})
+known.compile(optimizer="adam", loss="binary_crossentropy")
+loaded = build(**json.load(open("config.json")))
+loaded.compile(optimizer="adam", loss="binary_crossentropy")
+twice = build(1, **{"units": 1})
+twice.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    findings = lint_text(text, "train.py").findings
+    assert {(f.line, f.code) for f in findings} == {(6, "TL101")}
+    assert reasons == {11: "model: not visible", 13: "model: not visible"}

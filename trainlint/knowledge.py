@@ -530,6 +530,10 @@ LABEL_PASS_THROUGH: Final = frozenset({
     # pad_sequences pads with 0 and keeps every id: the top id, which decides an overflow, is unchanged.
     "keras.utils.pad_sequences", "keras.preprocessing.pad_sequences",
 })
+PROGRESS_WRAPPERS: Final = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.std.tqdm",
+                                     "tqdm.tqdm_notebook", "tqdm.autonotebook.tqdm"})
+"""``tqdm(iterable)``: iterates the very object it wraps, item by item in its order (it keeps a reference, so a list
+filled later is iterated as filled); a ``for`` over it is a ``for`` over the iterable."""
 LABEL_SPLITTERS: Final = frozenset({"sklearn.model_selection.train_test_split", "sklearn.utils.shuffle"})
 """Calls that return their arrays (split or shuffled) with the labels unchanged."""
 RANDOM_CLASS_IDS: Final = frozenset({"numpy.random.randint"})

@@ -35,6 +35,7 @@ from trainlint.analysis.values import (
     Call,
     Choice,
     ClassValue,
+    CompiledLoss,
     Const,
     Count,
     Derived,
@@ -124,9 +125,24 @@ class ModelEvent:
     scenario: Scenario
     overridden: bool = False
     """The model's class defines this method: its arguments are the class's own, not Keras's."""
+    trained_on: tuple[CompiledLossUse, ...] | None = None
+    """For ``compile``: where the class's own ``train_step`` applies the compiled loss (empty: it never does, it
+    trains with losses of its own). None: Keras's ``train_step`` applies it to the model's outputs, or the class's
+    applies it only to ``self(x)``, the same outputs."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
+
+
+@dataclass(frozen=True)
+class CompiledLossUse:
+    """``self.loss(y, pred)`` / ``self.compiled_loss(y, pred)`` / ``self.compute_loss(x, y, pred)`` in a model's own
+    ``train_step``: the loss given to ``compile`` meets ``prediction`` (None: not passed)."""
+
+    prediction: Value | None
+    form: str
+    """How it was reached (:class:`CompiledLoss`): ``self.loss`` calls the object passed to ``compile`` as it is."""
+    node: cst.Call
 
 
 class _NoCondition(Value):
@@ -254,6 +270,8 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self._trained_on: list[CompiledLossUse] | None = None
+        """While a compile call runs its class's ``train_step``: where the compiled loss is applied."""
         self.frontends = frontends()
         self.framework_events: list = []
         """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
@@ -960,6 +978,10 @@ class Interpreter:
                 state.heap[key] = fresh
 
     def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
+        if node.attr.value in _KERAS_TRAINING_ATTRIBUTES and _is_super(node.value):
+            compiled = self._keras_training_attribute(state.env.get("self"), node.attr.value, inherited_only=True)
+            if compiled is not None:
+                return compiled
         base = self._eval(node.value, state, frame)
         return self._lift((base,), state, lambda b: self._attribute_of(b, node, state))
 
@@ -982,6 +1004,10 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
+            if attr in CompiledLoss.PREDICTION:
+                compiled = self._keras_training_attribute(base, attr)
+                if compiled is not None:
+                    return compiled
             return self._framework_attribute(base, attr, node) or self._resolved(
                 self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
@@ -998,6 +1024,54 @@ class Interpreter:
         if isinstance(base, Namespace):
             return self._option(base, attr, node, state)
         return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    @staticmethod
+    def _keras_training_attribute(instance: Value | None, attr: str, inherited_only: bool = False
+                                  ) -> CompiledLoss | None:
+        """``self.loss`` / ``self.compiled_loss`` / ``self.compute_loss`` of a Keras model whose classes leave them to
+        Keras (with ``inherited_only``, ``super().X``: the class's own definition does not count), and
+        ``super().train_step``: the compiled loss as the model applies it."""
+        if not isinstance(instance, Instance) or not _derives_from_keras_model(instance.cls):
+            return None
+        if inherited_only and any(_find_method(base, attr) is not None for base in instance.cls.bases
+                                  if isinstance(base, ClassValue)):
+            return None
+        return CompiledLoss(instance, attr)
+
+    def _apply_compiled_loss(self, loss: CompiledLoss, args, kwargs, node: cst.Call) -> Value:
+        """The compiled loss applied in a ``train_step``: collected while a compile call looks at that step."""
+        if self._trained_on is not None:
+            if loss.form == "train_step":  # Keras's own step: the loss meets self(x)
+                owned = self._model_of_instance.get(id(loss.owner))
+                prediction = Tensor(owned[1], (Sym("x"),), node) if owned is not None else None
+            else:
+                prediction = argument(args, kwargs, "y_pred", CompiledLoss.PREDICTION[loss.form])
+            self._trained_on.append(CompiledLossUse(prediction, loss.form, node))
+        return Sym(_label(node.func) + "(...)", anonymous=True)
+
+    def _compiled_loss_uses(self, model: ModelValue, instance: Instance | None, state: State
+                            ) -> tuple[CompiledLossUse, ...] | None:
+        """Where the class's own ``train_step`` applies the loss a compile call gives it (``ModelEvent.trained_on``).
+
+        The step runs once here on unknown data, in a copy of the state; what it records otherwise (loss
+        applications, events) is dropped: ``fit`` or the standalone run of the step records them."""
+        step = _find_method(instance.cls, "train_step") if instance is not None else None
+        if step is None or self._trained_on is not None:
+            return None
+        uses: list[CompiledLossUse] = []
+        kept = (len(self.events), len(self.losses), len(self.framework_events), dict(self.unseen_compiles),
+                set(self._executed))
+        self._trained_on = uses
+        try:
+            self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),), (),
+                                state.fork())
+        finally:
+            self._trained_on = None
+            del self.events[kept[0]:], self.losses[kept[1]:], self.framework_events[kept[2]:]
+            self.unseen_compiles, self._executed = kept[3], kept[4]
+        if uses and all(_output_of(use.prediction, model) for use in uses):
+            return None  # y_pred = self(x): the outputs compile already pairs the loss with
+        return tuple(uses)
 
     def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
         for frontend in self.frontends:
@@ -1204,13 +1278,27 @@ class Interpreter:
         args: list[Value] = []
         kwargs: list[tuple[str, Value]] = []
         for arg in node.args:
-            if arg.star:
-                return None
             value = self._eval(arg.value, state, frame)
-            if arg.keyword is not None:
+            if arg.star == "*":  # f(*sizes): a tuple or list whose items are known, in order
+                items = self._resolved(value, state)
+                if not isinstance(items, Seq) or not items.ordered or items.kind == "set":
+                    return None
+                args.extend(items.items)
+            elif arg.star == "**":  # GCViT(**config, num_classes=104): a dict whose keys are known strings
+                mapping = self._resolved(value, state)
+                if not isinstance(mapping, Mapping):
+                    return None
+                for key, item in mapping.items:
+                    key = pick(key, state.scenario)
+                    if not (isinstance(key, Const) and isinstance(key.value, str)):
+                        return None
+                    kwargs.append((key.value, item))
+            elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
             else:
                 args.append(value)
+        if len({key for key, _ in kwargs}) != len(kwargs):
+            return None  # a keyword given twice: Python raises
         return tuple(args), tuple(kwargs)
 
     def _call(self, node: cst.Call, state: State, frame: Frame) -> Value:
@@ -1259,6 +1347,8 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, CompiledLoss):
+            return self._apply_compiled_loss(function, args, kwargs, node)
         if isinstance(function, (Instance, Call)):
             for frontend in self.frontends:
                 result = frontend.call_object(self, function, args, kwargs, node, state)
@@ -1319,6 +1409,8 @@ class Interpreter:
             if name.endswith("train_test_split"):
                 return Seq(tuple(a for array in arrays for a in (array, array)), node)
             return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
+        if name in knowledge.PROGRESS_WRAPPERS and len(args) == 1:
+            return args[0]
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
@@ -1511,10 +1603,12 @@ class Interpreter:
                 state.heap[("model", model.identity)] = model.with_layer(args[0])
                 return Const(None)
             if method.name in _TRAINING_METHODS:
+                trained_on = None
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
+                    trained_on = self._compiled_loss_uses(model, instance, state)
                 self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
-                                              overridden=own is not None))
+                                              overridden=own is not None, trained_on=trained_on))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1634,6 +1728,8 @@ class Interpreter:
         names = {p.name.value for p in (*positional, *params.kwonly_params)}
         extra: list[tuple[Value, Value]] = []
         for key, value in kwargs:
+            if key in env:
+                return None  # given by position and by keyword: Python raises
             if key in names:
                 env[key] = value
             elif params.star_kwarg is not None:
@@ -1702,6 +1798,8 @@ STANDARD_CONSTANTS: dict[str, object] = {
 """Standard-library constants, the same in every Python 3 (read from this interpreter's own modules)."""
 
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+_KERAS_TRAINING_ATTRIBUTES = frozenset({*CompiledLoss.PREDICTION, "train_step"})
+"""What ``super().X`` reaches in Keras's ``Model`` that applies the compiled loss."""
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
                           "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
 _MUTATING_OUTSIDE = frozenset({"numpy.random.shuffle", "random.shuffle", "numpy.random.Generator.shuffle"})
@@ -1854,6 +1952,12 @@ def _depends_on(value: Value, unknown: Sym) -> bool:
         elif isinstance(current, Tensor):
             pending += [current.producer, *current.inputs]
     return False
+
+
+def _output_of(value: Value | None, model: ModelValue) -> bool:
+    """``self(x)``: an output of ``model`` itself, nothing applied after it."""
+    return isinstance(value, Tensor) and isinstance(value.producer, ModelValue) and \
+        value.producer.identity is model.identity
 
 
 def _outputs_of(value: Value) -> tuple[Value, ...]:
