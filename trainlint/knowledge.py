@@ -284,6 +284,10 @@ TRANSPARENT_LAYERS: Final = frozenset(
      "keras.layers.Cropping1D", "keras.layers.Cropping2D", "keras.layers.Cropping3D"}
 )
 """Layers that change neither the width nor the range of what they pass on (at inference)."""
+SAMPLE_SELECTIONS: Final = frozenset({"tensorflow.gather"})
+"""Functions that pick whole samples of a model's output: ``tf.gather(outputs, indices)`` along axis 0 (the default)
+returns rows of it, each row as the head made it (its width and activation unchanged). Read with ``axis`` and
+``batch_dims`` absent or 0, by keyword only: ``tf.compat.v1.gather`` takes ``name`` before them by position."""
 
 APPLICATION_MODELS: Final = frozenset(f"keras.applications.{name}" for name in (
     "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",

@@ -272,6 +272,13 @@ class Interpreter:
         """The statement that evaluated each expression, by the expression's id."""
         self._trained_on: list[CompiledLossUse] | None = None
         """While a compile call runs its class's ``train_step``: where the compiled loss is applied."""
+        self._trainee: tuple[Instance, ModelValue] | None = None
+        """The model that compile call is on."""
+        self._trained_partly = False
+        """That step handed the model or one of its methods to code the evaluator does not follow
+        (``jax.value_and_grad(self.compute_loss_and_updates)``): it may apply the compiled loss there."""
+        self._super_compiles: list[tuple[tuple, tuple]] | None = None
+        """While a model's own ``compile`` runs: the arguments of its ``super().compile(...)`` calls."""
         self.frontends = frontends()
         self.framework_events: list = []
         """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
@@ -535,6 +542,8 @@ class Interpreter:
         method it is given (``model.summary(print_fn=lines.append)``).
         """
         pending = list(values)
+        if self._trained_on is not None and not self._trained_partly:
+            self._trained_partly = any(self._owned_by_trainee(value) for value in pending)
         seen: set[int] = set()
         while pending and len(seen) < 200:
             value = pending.pop()
@@ -1016,6 +1025,10 @@ class Interpreter:
             instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
             if instance is not None and (id(instance), attr) in state.heap:
                 return self._resolved(state.heap[(id(instance), attr)], state, node)
+            if instance is not None and attr in CompiledLoss.PREDICTION and _find_method(instance.cls, attr) is None:
+                compiled = self._keras_training_attribute(instance, attr)  # model.compute_loss(...) in train_step
+                if compiled is not None:
+                    return compiled
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
@@ -1038,9 +1051,19 @@ class Interpreter:
             return None
         return CompiledLoss(instance, attr)
 
+    def _owned_by_trainee(self, value: Value) -> bool:
+        instance, model = self._trainee or (None, None)
+        if isinstance(value, Function):
+            return value.bound_self is instance
+        if isinstance(value, Method):
+            return value.receiver is instance or (isinstance(value.receiver, ModelValue) and
+                                                  value.receiver.identity is model.identity)
+        return value is instance or (isinstance(value, ModelValue) and value.identity is model.identity)
+
     def _apply_compiled_loss(self, loss: CompiledLoss, args, kwargs, node: cst.Call) -> Value:
-        """The compiled loss applied in a ``train_step``: collected while a compile call looks at that step."""
-        if self._trained_on is not None:
+        """The compiled loss applied in a ``train_step``: collected while a compile call looks at that step
+        (another model's, ``other.compute_loss(...)``, is not this compile call's loss)."""
+        if self._trained_on is not None and self._trainee is not None and loss.owner is self._trainee[0]:
             if loss.form == "train_step":  # Keras's own step: the loss meets self(x)
                 owned = self._model_of_instance.get(id(loss.owner))
                 prediction = Tensor(owned[1], (Sym("x"),), node) if owned is not None else None
@@ -1061,14 +1084,16 @@ class Interpreter:
         uses: list[CompiledLossUse] = []
         kept = (len(self.events), len(self.losses), len(self.framework_events), dict(self.unseen_compiles),
                 set(self._executed))
-        self._trained_on = uses
+        self._trained_on, self._trainee, self._trained_partly = uses, (instance, model), False
         try:
             self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),), (),
                                 state.fork())
         finally:
-            self._trained_on = None
+            self._trained_on, self._trainee = None, None
             del self.events[kept[0]:], self.losses[kept[1]:], self.framework_events[kept[2]:]
             self.unseen_compiles, self._executed = kept[3], kept[4]
+        if not uses and self._trained_partly:
+            return None  # it may apply the loss where the evaluator cannot see: as before, the model's outputs
         if uses and all(_output_of(use.prediction, model) for use in uses):
             return None  # y_pred = self(x): the outputs compile already pairs the loss with
         return tuple(uses)
@@ -1332,6 +1357,11 @@ class Interpreter:
             state.heap[("functional outputs", id(instance))] = outputs
 
     def _compile_call(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        if _is_super(node.func.value) and frame.function is not None and frame.function.name.value == "compile":
+            # A class's own compile handing Keras its loss: the calls of that compile are the sites.
+            if self._super_compiles is not None:
+                self._super_compiles.append((args, kwargs))
+            return Const(None)
         seen = len(self.events)
         result = self._call_value(function, args, kwargs, node, state, frame)
         if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
@@ -1409,6 +1439,10 @@ class Interpreter:
             if name.endswith("train_test_split"):
                 return Seq(tuple(a for array in arrays for a in (array, array)), node)
             return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
+        if name in knowledge.SAMPLE_SELECTIONS and args and isinstance(pick(args[0], state.scenario), Tensor):
+            if len(args) <= 2 and all(isinstance(value, Const) and value.value in (0, None) for key, value in kwargs
+                                      if key in ("axis", "batch_dims")):
+                return Tensor(Ref(name, node.func), args[:1], node)
         if name in knowledge.PROGRESS_WRAPPERS and len(args) == 1:
             return args[0]
         if name in knowledge.LABEL_PASS_THROUGH and args:
@@ -1593,12 +1627,20 @@ class Interpreter:
                 return Sym(f"{method.name}(...)")
             instance = self._instance_of_model.get(id(model.identity))
             own = _find_method(instance.cls, method.name) if instance is not None else None
+            handed: list[tuple[tuple, tuple]] = []
             if own is not None:
                 # A method the model's class defines runs (a compile override stores what train_step reads).
-                result = self._function_call(Function(own, instance.cls.globals, bound_self=instance), args,
-                                             kwargs, state)
+                outer, self._super_compiles = self._super_compiles, (handed if method.name == "compile" else None)
+                try:
+                    result = self._function_call(Function(own, instance.cls.globals, bound_self=instance), args,
+                                                 kwargs, state)
+                finally:
+                    self._super_compiles = outer
                 if method.name not in _TRAINING_METHODS:
                     return result
+                if len(handed) == 1 and argument(*handed[0], "loss", 1) is not None:
+                    # compile(self, optimizer, loss_fn): super().compile(loss=loss_fn): Keras's own arguments
+                    args, kwargs, own = handed[0][0], handed[0][1], None
             if method.name == "add" and args:
                 state.heap[("model", model.identity)] = model.with_layer(args[0])
                 return Const(None)

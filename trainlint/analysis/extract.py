@@ -98,7 +98,9 @@ class Extractor:
             producer = pick(tensor.producer, scenario)
             if isinstance(producer, Call) and name is None:
                 name = self.constant(producer.argument("name"), scenario)
-            if isinstance(producer, Ref):
+            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS:
+                pass  # rows of the output: the same head
+            elif isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
@@ -342,6 +344,9 @@ class Extractor:
                     return None
                 head = heads[0]
                 return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS and len(tensor.inputs) == 1:
+                tensor = tensor.inputs[0]  # rows of the output: the same head
+                continue
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
             elif isinstance(producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS:
