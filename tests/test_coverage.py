@@ -200,3 +200,27 @@ student.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 '''
     reasons, _ = _unresolved(text)
     assert reasons == {18: "loss: not applied by the class's train_step"}
+
+
+def test_losses_applied_outside_compile_to_no_resolved_output_have_their_reason():
+    text = '''
+import tensorflow as tf
+from tensorflow import keras
+
+loaded = keras.models.load_model("classifier.keras")
+inputs = keras.Input((8,))
+scaled = keras.Model(inputs, keras.layers.Lambda(lambda t: t * 2.0)(keras.layers.Dense(3)(inputs)))
+known = keras.Sequential([keras.Input((8,)), keras.layers.Dense(3)])
+loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+for x, y in dataset:
+    with tf.GradientTape() as tape:
+        first = loss_fn(y, loaded(x, training=True))
+        second = loss_fn(y, scaled(x, training=True))
+        third = loss_fn(y, known(x, training=True))
+'''
+    sites: list = []
+    analysis = lint_text(text, "train.py", unresolved_sites=sites)
+    assert {(site.line, site.kind, site.reason) for site in sites} == {
+        (12, "loss call", "output: load_model"), (13, "loss call", "head: layer Lambda")}
+    assert (analysis.stats.loss_calls, analysis.stats.bound_loss_calls) == (3, 1)
+    assert analysis.stats.unbound == {"output: load_model": 1, "head: layer Lambda": 1}

@@ -44,7 +44,9 @@ def test_without_any_evidence_the_message_states_what_each_keras_does(tmp_path):
     assert message.startswith("which Keras runs this is open (as nothing in the project pins or shows the version)")
     assert "under Keras 3, Adam(lr=...) raises ValueError" in message
     assert "under tf.keras 2.11-2.15 / tf-keras, tf.keras >= 2.11 ignores lr=" in message
-    assert "under Keras <= 2.3 / TF 1.x and tf.keras 2.0-2.10, this is fine" in message
+    assert "under Keras <= 2.3 / TF 1.x and tf.keras 2.0-2.10 this is fine, but under Keras 3" in message
+    # The fix both problems share is said once, last.
+    assert message.count("use learning_rate=") == 1 and message.endswith("use learning_rate=0.01")
     assert finding["keras"] == "any Keras (as nothing in the project pins or shows the version)"
 
 

@@ -311,3 +311,12 @@ def test_the_report_looks_right_in_chromium(audited, tmp_path_factory):
     # Six error badges of about 40 x 18 px, six highlighted source lines of several hundred px by 17.
     assert colours.get(badge, 0) > 6 * 200, colours.get(badge, 0)
     assert colours.get(highlight, 0) > 6 * 3000, colours.get(highlight, 0)
+
+
+def test_the_report_says_why_losses_outside_compile_were_not_bound(tmp_path):
+    shutil.copy(FIXTURES / "torch" / "unresolved_outputs.py", tmp_path / "train.py")
+    result = run_trainlint("audit", "--no-cache", "--report", "report.html", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "Losses applied outside compile, not bound" in page and "2 of 2 losses applied" in page
+    assert "units: runtime value" in page and "Compile calls not judged" not in page

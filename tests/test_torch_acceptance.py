@@ -133,6 +133,21 @@ def test_unknown_width_still_judges_the_activation_but_not_the_width():
     assert finding.code == "TL131" and "stays above" not in finding.message
 
 
+def test_a_head_sized_by_a_torchvision_datasets_classes_has_that_width():
+    source = """
+        import torch
+        import torch.nn as nn
+        from torchvision import datasets, transforms
+        train_set = datasets.CIFAR10("data", train=True, download=True, transform=transforms.ToTensor())
+        loader = torch.utils.data.DataLoader(train_set, batch_size=64, shuffle=True)
+        model = nn.Sequential(nn.Flatten(), nn.Linear(3072, len(train_set.classes)), nn.Softmax(dim=1))
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    [finding] = lint(source)
+    assert finding.code == "TL131" and "with 10 classes it stays above 1.461" in finding.message
+
+
 def test_a_reshaped_output_keeps_activation_verdicts_and_drops_width_verdicts():
     source = """
         import torch.nn as nn
@@ -226,6 +241,18 @@ def test_summary_counts_loss_calls_and_resolved_outputs():
     rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
     assert rows["losses applied outside compile"] == "3"
     assert rows["model output resolved"] == "1 of 3 (33%)"
+    assert "Why losses applied outside compile were not bound to a model output" in result.stdout
+    assert rows["output: returned by a call not followed"] == "1" and rows["units: runtime value"] == "1"
+
+
+def test_explain_unresolved_lists_each_unbound_loss_call_with_its_reason():
+    from tests.conftest import run_trainlint
+
+    result = run_trainlint("check", "--explain-unresolved", str(TORCH / "unresolved_outputs.py"))
+    assert "2 losses applied outside compile not bound to a model output" in result.stdout
+    assert "unresolved_outputs.py:9:12: output: returned by a call not followed (model(...))" in result.stdout
+    assert "unresolved_outputs.py:13:12: units: runtime value" in result.stdout
+    assert "compile call" not in result.stdout  # a PyTorch script has none to list
 
 
 @pytest.mark.parametrize("wrapper", ["nn.DataParallel(model)", "DDP(model, device_ids=[rank])",

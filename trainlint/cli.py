@@ -17,6 +17,7 @@ from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
 from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
                                   run_repository_audit)
+from trainlint.stats import COMPILE_CALL, LOSS_CALL
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Formats that a program parses: --statistics goes to stderr beside them.
@@ -102,7 +103,8 @@ def _add_check_options(check: argparse.ArgumentParser) -> None:
     check.add_argument("--stdin-filename", help="the name to report for '-'")
     check.add_argument("--explain-unresolved", action="store_true",
                        help="list each compile call with a loss whose head or loss the analysis could not resolve, "
-                            "with the reason (no rule judged it); runs in one process without the cache")
+                            "and each loss applied outside compile to no resolved model output, with the reason "
+                            "(no rule judged it); runs in one process without the cache")
     check.add_argument("--add-noqa", action="store_true",
                        help="write '# noqa: CODE' on the line of every current finding (adopting trainlint on an "
                             "existing codebase), then exit")
@@ -398,12 +400,21 @@ def _summarise(args, results, findings, keras_version: str | None = None) -> boo
 
 
 def _print_unresolved(sites, out) -> None:
-    """Each compile call with a loss that no rule judged, and why: what a user reads to trust the silence."""
+    """Each compile call with a loss that no rule judged, and each loss applied outside compile to no model
+    output the analysis resolved, with why: what a user reads to trust the silence."""
     unique = sorted(dict.fromkeys(sites), key=lambda s: (s.filename, s.line, s.column))
-    out.write(f"{len(unique)} compile call{'s' if len(unique) != 1 else ''} with a loss not judged "
-              f"(head or loss unresolved):\n")
-    for site in unique:
+    compile_calls = [s for s in unique if s.kind == COMPILE_CALL]
+    loss_calls = [s for s in unique if s.kind == LOSS_CALL]
+    if compile_calls or not loss_calls:
+        out.write(f"{len(compile_calls)} compile call{'s' if len(compile_calls) != 1 else ''} with a loss not "
+                  f"judged (head or loss unresolved):\n")
+    for site in compile_calls:
         out.write(f"  {site}\n")
+    if loss_calls:
+        out.write(f"{len(loss_calls)} loss{'es' if len(loss_calls) != 1 else ''} applied outside compile not bound "
+                  f"to a model output (output or head unresolved):\n")
+        for site in loss_calls:
+            out.write(f"  {site}\n")
 
 
 def _print_statistics(findings, out) -> None:

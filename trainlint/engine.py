@@ -24,7 +24,7 @@ from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
 from trainlint.settings import Settings
 from trainlint.source import syntax_hint
-from trainlint.stats import Stats, UnresolvedSite
+from trainlint.stats import COMPILE_CALL, LOSS_CALL, Stats, UnresolvedSite
 from trainlint.version_rules import VersionJudge
 from trainlint.versions import KerasTarget, keras_target
 
@@ -51,7 +51,7 @@ def compiles_something(text: str) -> bool:
 
 
 class _Site:
-    """One compile call in the code, over every run of it (a helper called twice is one site)."""
+    """One compile call (or loss call) in the code, over every run of it (a helper called twice is one site)."""
 
     __slots__ = ("node", "loss", "judged", "runtime_width", "why")
 
@@ -240,10 +240,11 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
             compiled_with.setdefault(id(getattr(optimizer, "node", None)), Origin(setups[0], event, keras))
         for setup in setups:
             check(setup, setup.scenario, Origin(setup, event, keras))
-    loss_calls: dict[int, bool] = {}
+    loss_calls: dict[int, _Site] = {}
     for loss_event in interpreter.losses:
         setups = extractor.applied_setups(loss_event)
-        loss_calls[id(loss_event.node)] = loss_calls.get(id(loss_event.node), False) or bool(setups)
+        loss_calls.setdefault(id(loss_event.node), _Site(loss_event.node)).seen(
+            True, bool(setups), False, lambda: extractor.unbound(loss_event))
         for setup in setups:
             # --dynamic compiles the model with the Keras loss; tf.nn losses behave otherwise (no cached logits).
             # (A model chosen by a condition has no one model to rebuild: no origin either.)
@@ -254,8 +255,8 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         facts = list(frontend.facts(interpreter, filename))
         for fact in facts:
             check(fact, fact.scenario, None)
-        if stats is not None:
-            frontend.count(interpreter, facts, stats)
+        for node, why in frontend.loss_calls(interpreter, facts, filename):
+            loss_calls.setdefault(id(node), _Site(node)).seen(True, why is None, False, lambda: why)
     for optimizer in optimizer_calls(extractor, interpreter.optimizers.values()):
         # An optimizer finding can be confirmed by building the model it was compiled into, if any.
         check(optimizer, Scenario(), compiled_with.get(id(optimizer.where.node)))
@@ -267,15 +268,21 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
         stats.models += len(models)
         _count(stats, sites.values())
         stats.loss_calls += len(loss_calls)
-        stats.bound_loss_calls += sum(loss_calls.values())
+        for call in loss_calls.values():
+            if call.judged:
+                stats.bound_loss_calls += 1
+            else:
+                stats.unbound[call.why.reason] = stats.unbound.get(call.why.reason, 0) + 1
     places = places or _Places(module, filename)
     if places.text is not None and (scenarios or unresolved_sites is not None):
         places.fast = StatementPositions(module, places.text, interpreter.statement_of)
     if unresolved_sites is not None:
-        for site in sites.values():
-            if site.why is not None:
-                where, start, _ = places.span(SourceRef(filename, site.node))
-                unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail))
+        for kind, each in ((COMPILE_CALL, sites), (LOSS_CALL, loss_calls)):
+            for site in each.values():
+                if site.why is not None:
+                    where, start, _ = places.span(SourceRef(filename, site.node))
+                    unresolved_sites.append(UnresolvedSite(where, *start, site.why.reason, site.why.detail,
+                                                           kind=kind))
     return _resolve(scenarios, places, first_origin, origins, applications, keras) + errors[:1]
 
 

@@ -527,6 +527,8 @@ REGRESSION_DATASETS: Final = frozenset({"keras.datasets.boston_housing.load_data
                                         "keras.datasets.california_housing.load_data"})
 """keras.datasets loaders whose targets are continuous (house prices)."""
 ONE_HOT_FUNCTIONS: Final = frozenset({"keras.utils.to_categorical", "tensorflow.one_hot"})
+IDENTITY_MATRICES: Final = {"numpy.eye": "np.eye", "torch.eye": "torch.eye"}
+"""Identity matrices: indexed by class ids (``np.eye(k)[y]``), each row is a one-hot label."""
 LABEL_PASS_THROUGH: Final = frozenset({
     # Calls that keep the labels as they are (values, encoding, range).
     "numpy.array", "numpy.asarray", "numpy.squeeze", "numpy.ravel", "tensorflow.convert_to_tensor",

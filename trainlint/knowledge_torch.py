@@ -151,6 +151,7 @@ DATA_LOADER: Final = "torch.utils.data.DataLoader"
 TENSOR_DATASET: Final = "torch.utils.data.TensorDataset"
 ONE_HOT: Final = "torch.nn.functional.one_hot"
 RANDINT: Final = "torch.randint"
+EYE: Final = "torch.eye"
 TENSOR_CONSTRUCTORS: Final = {
     # Calls that make a tensor of the values they are given: the dtype they impose (None: the input's).
     "torch.tensor": None, "torch.as_tensor": None, "torch.from_numpy": None, "torch.Tensor": "float",

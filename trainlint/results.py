@@ -127,8 +127,10 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
     per_rule = Counter(f.code for f in findings)
 
     unresolved: Counter = Counter()
+    unbound: Counter = Counter()
     for record in complete.values():
         unresolved.update({str(k): int(v) for k, v in (record.get("unresolved") or {}).items()})
+        unbound.update({str(k): int(v) for k, v in (record.get("unbound_loss_calls") or {}).items()})
 
     def total(field: str) -> int:
         return sum(int(r.get(field) or 0) for r in complete.values())
@@ -139,7 +141,7 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         compile_calls=total("compile_calls"), resolved_compile_calls=total("resolved_compile_calls"),
         loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
         compile_calls_with_loss=total("compile_calls_with_loss"), runtime_width=total("runtime_width"),
-        unresolved=sorted_reasons(unresolved), findings=len(findings),
+        unresolved=sorted_reasons(unresolved), unbound=sorted_reasons(unbound), findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
         by_folder=tuple(FolderCount(name, int(complete[name].get("files") or 0), per_repository[name])

@@ -27,6 +27,8 @@ class Stats:
     bound_loss_calls: int = 0
     """Of those, the ones whose prediction is a model output with a resolved head (for PyTorch: the last
     layer's width and what follows it)."""
+    unbound: dict[str, int] = field(default_factory=dict)
+    """The other losses applied outside ``compile``, by reason (``output: unknown value``, ``head: layer LSTM``)."""
 
     def add(self, other: Stats) -> None:
         for name, value in vars(other).items():
@@ -38,9 +40,14 @@ class Stats:
                 setattr(self, name, getattr(self, name) + value)
 
 
+COMPILE_CALL = "compile call"
+LOSS_CALL = "loss call"
+
+
 @dataclass(frozen=True)
 class UnresolvedSite:
-    """A compile call with a loss that no rule could judge, where it is and why (``--explain-unresolved``)."""
+    """A compile call with a loss that no rule could judge, or a loss applied outside ``compile`` to no model
+    output the analysis resolved, where it is and why (``--explain-unresolved``)."""
 
     filename: str
     line: int
@@ -49,6 +56,7 @@ class UnresolvedSite:
     detail: str = ""
     cell: int | None = None
     cell_line: int | None = None
+    kind: str = COMPILE_CALL
 
     def location(self) -> str:
         if self.cell is not None:

@@ -49,6 +49,8 @@ class AuditSummary:
     runtime_width: int = 0
     unresolved: tuple[tuple[str, int], ...] = ()
     """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
+    unbound: tuple[tuple[str, int], ...] = ()
+    """Why the other losses applied outside ``compile`` met no resolved model output, the same way."""
 
     @property
     def coverage(self) -> float | None:
@@ -103,6 +105,7 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         compile_calls_with_loss=stats.compile_calls_with_loss,
         runtime_width=stats.runtime_width,
         unresolved=sorted_reasons(stats.unresolved),
+        unbound=sorted_reasons(stats.unbound),
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
@@ -142,6 +145,9 @@ def format_summary(summary: AuditSummary) -> str:
     if summary.unresolved:
         lines += ["", "Why compile calls with a loss were not judged (--explain-unresolved lists them)", ""]
         lines += _table(("reason", "calls"), list(summary.unresolved), {1})
+    if summary.unbound:
+        lines += ["", "Why losses applied outside compile were not bound to a model output", ""]
+        lines += _table(("reason", "calls"), list(summary.unbound), {1})
     if summary.by_rule:
         lines += ["", "Findings per rule", ""]
         lines += _table(("code", "rule", "findings"), [(r.code, r.name, r.findings) for r in summary.by_rule], {2})

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from trainlint.lint_rules.base import Report, Rule, RuleContext
-from trainlint.versions import ERA_LABELS, RULE_VERSION, KerasTarget, TF2_NEW, TF2_OLD
+from trainlint.versions import ERA_LABELS, LEGACY, RULE_VERSION, KerasTarget, TF2_NEW, TF2_OLD
 
 
 def era_names(eras: list[str]) -> str:
     if eras == [TF2_OLD, TF2_NEW]:
         return "tf.keras 2.x"
+    if eras == [LEGACY, TF2_OLD, TF2_NEW]:
+        return "every Keras before 3"
     return " and ".join(ERA_LABELS[era] for era in eras)
 
 
@@ -59,8 +61,14 @@ class VersionJudge:
         if len(by_message) == 1 and not fine:
             return replace(first, message=f"{first.message} (true under {target.version}, {target.why})",
                            related=related)
-        parts = [f"under {era_names(eras)}, {message}" for message, eras in by_message.items()]
+        # Newest first (what a fresh install does), the eras without the problem before the ones with it, and a
+        # fix every era's message ends with said once, after all of them.
+        problems = list(reversed(by_message.items()))
+        fixes = {message.rpartition("; ")[2] for message, _ in problems}
+        fix = fixes.pop() if len(fixes) == 1 and all("; " in message for message, _ in problems) else None
+        parts = [f"under {era_names(eras)}, {message.rpartition('; ')[0] if fix else message}"
+                 for message, eras in problems]
+        opening = f"which Keras runs this is open ({target.why}): "
         if fine:
-            parts.append(f"under {era_names(fine)}, this is fine")
-        return replace(first, message=f"which Keras runs this is open ({target.why}): " + "; ".join(parts),
-                       related=related)
+            opening += f"under {era_names(fine)} this is fine, but "
+        return replace(first, message=opening + "; ".join(parts) + (f"; {fix}" if fix else ""), related=related)

@@ -1022,6 +1022,8 @@ class Interpreter:
         if isinstance(base, (ModelValue, Call, Derived)):
             if attr == "values" and not isinstance(base, ModelValue):  # pandas: get_dummies(y).values
                 return base
+            if isinstance(base, Call) and (known := self._framework_attribute(base, attr, node)) is not None:
+                return known  # a dataset's .classes
             instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
             if instance is not None and (id(instance), attr) in state.heap:
                 return self._resolved(state.heap[(id(instance), attr)], state, node)
@@ -1114,7 +1116,7 @@ class Interpreter:
             column = self._eval(node.slice[1].slice.value, state, frame)
             if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
                 return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
-        if isinstance(base, Call) and base.target == "numpy.eye" and len(node.slice) == 1:
+        if isinstance(base, Call) and base.target in knowledge.IDENTITY_MATRICES and len(node.slice) == 1:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
             return Derived(base, "index", (key,), (), None, node)

@@ -360,6 +360,27 @@ class Extractor:
             tensor = tensor.inputs[0]
         return None
 
+    def unbound(self, event: LossEvent) -> Unresolved:
+        """Why a loss applied outside ``compile`` gave no setup: where the walk back from its prediction stopped."""
+        scenario = _scenarios(event.scenario, (event.applied.prediction,))[0]
+        tensor = event.applied.prediction
+        for _ in range(16):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor):
+                return Unresolved(*_describe("output", tensor))
+            producer = pick(tensor.producer, scenario)
+            if isinstance(producer, ModelValue):
+                self.obstacle = None
+                heads = self.heads(producer, scenario)
+                if len(heads) != 1:
+                    return Unresolved(f"model: {len(heads)} outputs" if heads else "model: no outputs")
+                return self.obstacle or Unresolved("head: unknown")
+            if not (isinstance(producer, Ref) and producer.name in knowledge.ACTIVATION_FUNCTIONS or isinstance(
+                    producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS) or len(tensor.inputs) != 1:
+                return Unresolved(*_describe("output", producer))
+            tensor = tensor.inputs[0]
+        return Unresolved("output: unknown")
+
     def metric(self, value: Value, scenario: Scenario) -> MetricSpec | None:
         value = pick(value, scenario)
         if isinstance(value, Const):
@@ -564,7 +585,7 @@ def _describe(role: str, value) -> tuple[str, str]:
     """What a value the analysis could not see through is, as a reason to count and a detail to show."""
     if isinstance(value, Call):
         category, _, short = value.target.rpartition(".")
-        if category == "keras.layers":
+        if category in ("keras.layers", "torch.nn"):
             return f"{role}: layer {short}", ""
         if value.target == "keras.models.load_model" or value.target == "keras.saving.load_model":
             return f"{role}: load_model", ""
@@ -806,9 +827,11 @@ class LabelReader:
             dataset = target.split(".")[2]
             return self._labels(knowledge.IDS, 0, knowledge.DATASETS[target], value.node,
                                 f"keras.datasets.{dataset} labels (class ids)")
-        if method == "index" and target == "numpy.eye" and source.args:
+        if method == "index" and target in knowledge.IDENTITY_MATRICES and source.args:
             classes = constant(source.args[0])
-            return self._labels(knowledge.ONE_HOT, None, classes, value.node, f"np.eye({classes})[...]")
+            shown = "" if classes is None else classes
+            return self._labels(knowledge.ONE_HOT, None, classes, value.node,
+                                f"{knowledge.IDENTITY_MATRICES[target]}({shown})[...]")
         fitted = _distinct(_single_tokens(value.fitted, scenario))
         if target == "sklearn.preprocessing.MultiLabelBinarizer" and method in ("transform", "fit_transform"):
             return self._labels(knowledge.MULTI_HOT, None, None, value.node, "MultiLabelBinarizer")

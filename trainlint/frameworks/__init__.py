@@ -55,8 +55,10 @@ class Frontend:
         """The facts for the rules, from what this front end recorded during the run."""
         return ()
 
-    def count(self, interpreter, facts: list, stats) -> None:
-        """Add this framework's counters to the run's statistics."""
+    def loss_calls(self, interpreter, facts: list, unit: str) -> Iterable[tuple[Any, Any]]:
+        """Each loss call this front end recorded, once: ``(node, None)`` when a fact binds it to a model output,
+        else ``(node, Unresolved)`` saying why not (counted in the statistics, listed by --explain-unresolved)."""
+        return ()
 
 
 def frontends() -> tuple[Frontend, ...]:

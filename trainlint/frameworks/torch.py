@@ -20,7 +20,7 @@ import libcst as cst
 from trainlint import knowledge
 from trainlint import knowledge_torch as kt
 from trainlint.analysis.evaluator import Method, _find_method
-from trainlint.analysis.facts import SourceRef
+from trainlint.analysis.facts import SourceRef, Unresolved
 from trainlint.analysis.scenario import Scenario
 from trainlint.analysis.values import (
     Call,
@@ -46,7 +46,7 @@ _TENSOR_METHODS = frozenset(
     if name.startswith("torch.Tensor."))
 _TARGET_METHODS = kt.TARGET_PASS_THROUGH | kt.TO_FLOAT | kt.TO_LONG
 _TARGET_SOURCES = frozenset({kt.ONE_HOT, kt.RANDINT})
-_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.ORDERED_DICT})
+_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.EYE, kt.ORDERED_DICT})
 
 
 @dataclass(frozen=True)
@@ -185,6 +185,9 @@ class TorchFrontend(Frontend):
             return Const(True, node)
         if isinstance(base, Call) and base.target.startswith("torch.nn.") and name in kt.MODULE_SELF_METHODS:
             return _method(base, name, node)
+        if isinstance(base, Call) and base.target in kt.DATASETS and name == "classes":
+            # len(train_set.classes) sizes a head: the names are not needed, their number is the dataset's.
+            return Seq(tuple(Sym("class name") for _ in range(kt.DATASETS[base.target])), node)
         return None
 
     def method_call(self, interpreter, receiver, name, args, kwargs, node, state):
@@ -266,16 +269,20 @@ class TorchFrontend(Frontend):
                 targets = reader.targets(event.target, scenario)
                 yield LossSetup(head, loss, targets, reader.ref(event.node), scenario)
 
-    def count(self, interpreter, facts, stats):
-        calls: dict[int, bool] = {}
+    def loss_calls(self, interpreter, facts, unit):
+        """A loss call is bound when a setup knows the width of its output's last layer."""
+        from trainlint.analysis.extract import _scenarios
+
+        bound = {id(fact.call_at.node) for fact in facts if isinstance(fact, LossSetup) and fact.head.units is not None}
+        reader = _Reader(unit)
+        seen: set[int] = set()
         for event in interpreter.framework_events:
-            if isinstance(event, LossApplication):
-                calls.setdefault(id(event.node), False)
-        for fact in facts:
-            if isinstance(fact, LossSetup) and fact.head.units is not None:
-                calls[id(fact.call_at.node)] = True
-        stats.loss_calls += len(calls)
-        stats.bound_loss_calls += sum(calls.values())
+            if isinstance(event, LossApplication) and id(event.node) not in seen:
+                seen.add(id(event.node))
+                if id(event.node) in bound:
+                    yield event.node, None
+                else:
+                    yield event.node, reader.obstacle(event.output, _scenarios(event.scenario, (event.output,))[0])
 
 
 def _method(base: Value, name: str, node: cst.Attribute) -> Value:
@@ -329,6 +336,25 @@ class _Reader:
                 return step
             tensor = tensor.inputs[0]
         return None
+
+    def obstacle(self, output: Value, scenario: Scenario) -> Unresolved:
+        """Why :meth:`head` found no width: the value the walk back from the output stopped at."""
+        from trainlint.analysis.extract import _describe
+
+        walk = _Walk([])
+        tensor = output
+        for _ in range(64):
+            tensor = pick(tensor, scenario)
+            if not isinstance(tensor, Tensor) or not tensor.inputs:
+                return Unresolved(*_describe("output", tensor))
+            producer = pick(tensor.producer, scenario)
+            step = self._through(producer, tensor.node, walk, scenario, 0)
+            if step is None:
+                return Unresolved(*_describe("head", producer))
+            if step is not _CONTINUE:
+                return Unresolved("units: runtime value")
+            tensor = tensor.inputs[0]
+        return Unresolved("output: unknown")
 
     def _through(self, layer: Value, applied_at, walk: _Walk, scenario: Scenario, depth: int):
         """One step back from the output: ``_CONTINUE`` past it, else the head (None: unresolved)."""
@@ -410,6 +436,8 @@ class _Reader:
                     f"(a {value.method} tensor)")
                 return TorchTargets(inner.encoding, dtype, inner.first_id, inner.last_id, inner.num_classes,
                                     inner.where, f"{inner.origin} {cast}", inner.batched)
+            if value.method == "index" and source.target == kt.EYE:
+                return self._identity_rows(value, scenario, depth)
             return self._encoded(value, scenario)
         if not isinstance(value, Call):
             return None
@@ -424,6 +452,17 @@ class _Reader:
         if value.target == kt.RANDINT:
             return self._randint(value, scenario)
         return self._encoded(value, scenario)
+
+    def _identity_rows(self, value: Derived, scenario: Scenario, depth: int) -> TorchTargets | None:
+        """``torch.eye(C)[y]``: one-hot rows, float unless ``dtype=`` says otherwise."""
+        labels = self._encoded(value, scenario)
+        written = value.source.argument("dtype")
+        dtype = kt.FLOAT if written is None else kt.DTYPES.get(written.name) if isinstance(written, Ref) else None
+        if labels is None:
+            return None
+        ids = self.targets(value.args[0], scenario, depth + 1) if value.args else None
+        return TorchTargets(labels.encoding, dtype, None, None, labels.num_classes, labels.where, labels.origin,
+                            ids is not None and ids.batched)
 
     def _encoded(self, value: Value, scenario: Scenario) -> TorchTargets | None:
         """Labels made by an encoder the Keras label reader knows (``LabelEncoder``, ``MultiLabelBinarizer``,

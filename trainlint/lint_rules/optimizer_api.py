@@ -54,7 +54,7 @@ class OptimizerLrArgument(Rule):
             return
         value = f"{optimizer.learning_rate:g}" if optimizer.learning_rate is not None else "..."
         if context.keras_version == "3":
-            message = (f"{optimizer.name}(lr=...) raises ValueError in Keras 3 (\"Argument(s) not recognized: "
+            message = (f"{optimizer.name}(lr=...) raises ValueError (\"Argument(s) not recognized: "
                        f"{{'lr': {value}}}\") as soon as it is built; use learning_rate={value}")
         else:
             default = knowledge.OPTIMIZER_DEFAULT_LEARNING_RATES[optimizer.name]

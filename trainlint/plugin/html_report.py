@@ -103,7 +103,24 @@ def _location(finding: Finding) -> str:
 
 
 def unresolved_html(summary: AuditSummary) -> str:
-    """Why compile calls with a loss were not judged: what a reader needs to trust the silence."""
+    """Why compile calls with a loss were not judged, and losses applied outside compile not bound to a model
+    output: what a reader needs to trust the silence."""
+    return _compile_calls_html(summary) + _loss_calls_html(summary)
+
+
+def _loss_calls_html(summary: AuditSummary) -> str:
+    if not summary.unbound:
+        return ""
+    rows = _table(("reason", "loss calls"), [(escape(reason), count) for reason, count in summary.unbound],
+                  numeric={1})
+    return (f"<h2>Losses applied outside compile, not bound</h2><p>{summary.loss_calls - summary.bound_loss_calls} "
+            f"of {summary.loss_calls} losses applied in training loops: no rule could judge them, because the "
+            f"analysis did not resolve the model output they are applied to.</p>"
+            + bar_chart("Why losses were not bound to a model output", list(summary.unbound[:20]), colour="#6b7280")
+            + rows)
+
+
+def _compile_calls_html(summary: AuditSummary) -> str:
     if not summary.unresolved:
         return ""
     rows = _table(("reason", "compile calls"), [(escape(reason), count) for reason, count in summary.unresolved],
