@@ -29,9 +29,9 @@ def test_each_unresolved_compile_call_has_its_reason():
     text = (FIXTURES / "coverage" / "unresolved_reasons.py").read_text()
     reasons, stats = _unresolved(text)
     assert reasons == _expected_reasons(text)
-    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (9, 9, 1)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (11, 11, 1)
     assert stats.runtime_width == 1
-    assert sum(stats.unresolved.values()) == 8 and stats.unresolved["loss: user function"] == 1
+    assert sum(stats.unresolved.values()) == 10 and stats.unresolved["loss: user function"] == 1
 
 
 def test_re_compile_and_torch_compile_are_not_compile_calls():
@@ -44,7 +44,7 @@ def test_explain_unresolved_lists_each_site_with_its_reason(tmp_path):
     source = FIXTURES / "coverage" / "unresolved_reasons.py"
     (tmp_path / "train.py").write_text(source.read_text())
     result = run_trainlint("check", "--explain-unresolved", "train.py", cwd=tmp_path)
-    assert "8 compile calls with a loss not judged" in result.stdout
+    assert "10 compile calls with a loss not judged" in result.stdout
     assert "train.py:17:1: model: load_model" in result.stdout
     assert "train.py:23:1: loss: user function (focal_loss)" in result.stdout
     as_json = run_trainlint("check", "--explain-unresolved", "--output-format", "json", "train.py", cwd=tmp_path)
@@ -200,6 +200,57 @@ student.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
 '''
     reasons, _ = _unresolved(text)
     assert reasons == {18: "loss: not applied by the class's train_step"}
+
+
+def test_a_custom_layer_mixing_tensors_or_frozen_weights_is_no_linear_head():
+    """Exact or unknown: ``softmax(scores) @ values`` averages its inputs (probabilities stay probabilities), and a
+    frozen variable may be a permutation; only a product with a trained weight is logits."""
+    text = '''
+import tensorflow as tf
+from tensorflow import keras
+
+class Pool(keras.layers.Layer):
+    def call(self, x):
+        return tf.matmul(tf.nn.softmax(x), x)
+
+class Frozen(keras.layers.Layer):
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(4, 4), trainable=False)
+
+    def call(self, x):
+        return tf.matmul(x, self.w)
+
+pooled = keras.Sequential([keras.layers.Dense(4, activation="softmax"), Pool()])
+pooled.compile(optimizer="adam", loss="categorical_crossentropy")
+frozen = keras.Sequential([keras.layers.Dense(4, activation="softmax"), Frozen()])
+frozen.compile(optimizer="adam", loss="categorical_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert lint_text(text, "train.py").findings == []
+    assert set(reasons.values()) == {"head: custom layer call() returns an unknown value"} and len(reasons) == 2
+
+
+def test_activations_get_none_is_linear_and_a_named_one_is_that_activation():
+    text = '''
+from tensorflow import keras
+
+class Head(keras.layers.Layer):
+    def __init__(self, activation=None):
+        super().__init__()
+        self.activation = keras.activations.get(activation)
+        self.dense = keras.layers.Dense(3)
+
+    def call(self, x):
+        return self.activation(self.dense(x))
+
+logits = keras.Sequential([Head()])
+logits.compile(optimizer="adam", loss="categorical_crossentropy")
+probabilities = keras.Sequential([Head("softmax")])
+probabilities.compile(optimizer="adam", loss="categorical_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert reasons == {}
+    assert [(f.line, f.code) for f in lint_text(text, "train.py").findings] == [(14, "TL122")]
 
 
 def test_losses_applied_outside_compile_to_no_resolved_output_have_their_reason():

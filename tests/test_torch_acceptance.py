@@ -148,6 +148,43 @@ def test_a_head_sized_by_a_torchvision_datasets_classes_has_that_width():
     assert finding.code == "TL131" and "with 10 classes it stays above 1.461" in finding.message
 
 
+@pytest.mark.parametrize("start", ["mp.spawn(train, args=(model, loader), nprocs=4)",
+                                   "mp.Process(target=train, args=(0, model, loader)).start()"])
+def test_a_function_started_in_processes_runs_on_their_arguments(start):
+    source = f"""
+        import torch.nn as nn
+        import torch.nn.functional as F
+        import torch.multiprocessing as mp
+
+        def train(rank, model, data_loader):
+            for data, target in data_loader:
+                loss = F.cross_entropy(model(data), target)
+
+        model = nn.Sequential(nn.Linear(20, 1))
+        model.share_memory()
+        {start}
+    """
+    assert codes(source) == ["TL135"]
+
+
+def test_what_a_child_process_appends_stays_in_the_child():
+    source = """
+        import torch.nn as nn
+        import torch.multiprocessing as mp
+
+        def collect(rank, names):
+            names.append("cat")
+            names.append("dog")
+
+        classes = []
+        mp.spawn(collect, args=(classes,), nprocs=1)
+        model = nn.Sequential(nn.Linear(10, len(classes) + 1))  # the parent's list is still empty: one output
+        for x, y in loader:
+            loss = nn.CrossEntropyLoss()(model(x), y)
+    """
+    assert codes(source) == ["TL135"]
+
+
 def test_a_reshaped_output_keeps_activation_verdicts_and_drops_width_verdicts():
     source = """
         import torch.nn as nn

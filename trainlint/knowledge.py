@@ -233,6 +233,32 @@ def activation_from_string(text: str) -> str | None:
     return text if text in KNOWN_ACTIVATIONS else None
 
 
+ACTIVATION_GETTERS: Final = frozenset({"keras.activations.get"})
+"""``keras.activations.get(x)``: the activation function named by ``x`` (``None`` is linear), or ``x`` itself when it
+is a callable; an unknown name raises."""
+
+# --- custom layers: what their call() computes ------------------------------------------------------------
+
+AFFINE_FUNCTIONS: Final = frozenset({
+    "keras.ops.matmul", "keras.ops.dot", "keras.ops.tensordot", "keras.ops.einsum", "keras.backend.dot",
+    "tensorflow.matmul", "tensorflow.linalg.matmul", "tensorflow.tensordot", "tensorflow.linalg.tensordot",
+    "tensorflow.einsum", "tensorflow.linalg.einsum", "tensorflow.experimental.numpy.matmul",
+    "tensorflow.experimental.numpy.dot", "tensorflow.experimental.numpy.tensordot",
+    "tensorflow.experimental.numpy.einsum"})
+"""Products that are linear in each operand: with one operand a trained weight, the result is a linear head
+(logits), as ``Dense`` without activation is."""
+MATRIX_PRODUCTS: Final = frozenset({"keras.ops.matmul", "keras.ops.dot", "keras.backend.dot", "tensorflow.matmul",
+                                    "tensorflow.linalg.matmul", "tensorflow.experimental.numpy.matmul",
+                                    "tensorflow.experimental.numpy.dot"})
+"""Of those, ``x @ w``: the last axis of the result is the last axis of ``w`` (its width)."""
+BIAS_ADDS: Final = frozenset({"keras.ops.add", "tensorflow.add", "tensorflow.math.add", "tensorflow.nn.bias_add",
+                              "tensorflow.experimental.numpy.add"})
+WEIGHT_CONSTRUCTORS: Final = frozenset({"keras.Variable", "keras.backend.variable", "tensorflow.Variable"})
+WEIGHT_METHODS: Final = frozenset({"add_weight", "add_variable"})
+"""``self.add_weight(shape=...)`` in a layer: a trained variable (the shape is a keyword: Keras 2 puts ``name``
+first by position, Keras 3 ``shape``)."""
+
+
 # --- layers and models ------------------------------------------------------------------------------------
 
 DENSE_LAYERS: Final = frozenset({"keras.layers.Dense"})

@@ -152,6 +152,13 @@ TENSOR_DATASET: Final = "torch.utils.data.TensorDataset"
 ONE_HOT: Final = "torch.nn.functional.one_hot"
 RANDINT: Final = "torch.randint"
 EYE: Final = "torch.eye"
+PROCESS_STARTERS: Final = {
+    # Calls that run a function in new processes: (its argument, the tuple of its arguments, the arguments the
+    # starter puts first). spawn(fn, args=(a,), nprocs=n) runs fn(rank, a) in each process.
+    "torch.multiprocessing.spawn": (("fn", 0), ("args", 1), ("rank",)),
+    "torch.multiprocessing.start_processes": (("fn", 0), ("args", 1), ("rank",)),
+    "torch.multiprocessing.Process": (("target", 1), ("args", 3), ()),
+}
 TENSOR_CONSTRUCTORS: Final = {
     # Calls that make a tensor of the values they are given: the dtype they impose (None: the input's).
     "torch.tensor": None, "torch.as_tensor": None, "torch.from_numpy": None, "torch.Tensor": "float",

@@ -31,6 +31,7 @@ from trainlint.analysis.values import (
     OPAQUE_CALL,
     OPAQUE_NO_CALL,
     OPAQUE_STACK,
+    Affine,
     AppliedLoss,
     Call,
     Choice,
@@ -42,6 +43,7 @@ from trainlint.analysis.values import (
     Distinct,
     Function,
     Instance,
+    LayerOutput,
     Mapping,
     ModelValue,
     ModuleValue,
@@ -49,6 +51,7 @@ from trainlint.analysis.values import (
     Seq,
     Span,
     Sym,
+    Opaque,
     Tensor,
     Value,
     argument,
@@ -498,9 +501,12 @@ class Interpreter:
                 _label(small.target)))
         self._assign(small.target, result or Sym(_label(small.target)), state, frame)
 
-    def _operation(self, operator, left: Value, right: Value, state: State) -> Value | None:
-        """``left <operator> right`` on constants, and on lists and tuples: ``base() + head()``, ``[x] * k``."""
+    def _operation(self, operator, left: Value, right: Value, state: State, node=None) -> Value | None:
+        """``left <operator> right`` on constants, and on lists and tuples: ``base() + head()``, ``[x] * k``;
+        ``x @ w + b`` in a custom layer."""
         result = _arithmetic(operator, left, right) or _sequence_arithmetic(operator, left, right)
+        if result is None and (type(left) in _TENSOR_OPERANDS or type(right) in _TENSOR_OPERANDS):
+            return _affine_operation(operator, left, right, node)
         return self._new_box(result, state) if box_key(result) is not None else result
 
     def _delete(self, target, state: State, frame: Frame) -> None:
@@ -854,7 +860,7 @@ class Interpreter:
     def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
-        return self._lift((left, right), state, lambda a, b: self._operation(node.operator, a, b, state) or Sym(
+        return self._lift((left, right), state, lambda a, b: self._operation(node.operator, a, b, state, node) or Sym(
             f"{_label(node.left)} ... {_label(node.right)}", anonymous=True))
 
     def _lambda(self, node: cst.Lambda, state: State, frame: Frame) -> Value:
@@ -1397,9 +1403,7 @@ class Interpreter:
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
         if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
-            # A custom layer applied to a tensor: an output the head walk names (its call is not followed).
-            self._escape((*args, *(v for _, v in kwargs)), state)
-            return Tensor(function, args, node)
+            return self._apply_layer(function, args, kwargs, node, state)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
         if isinstance(function, (Call, ModelValue)) and args:
@@ -1408,6 +1412,8 @@ class Interpreter:
         self._escape((*args, *(v for _, v in kwargs)), state)
         if isinstance(function, Sym):
             receiver, attribute = self._receiver_of.get(id(function), (None, ""))
+            if attribute in knowledge.WEIGHT_METHODS and isinstance(receiver, Instance):
+                return Call("keras.Variable", args, kwargs, node)  # self.add_weight(...): a trained weight
             if attribute in _MUTATING_METHODS:
                 self._renew(receiver, state, frame)
                 return Sym(_label(node.func) + "(...)", anonymous=True)
@@ -1472,7 +1478,7 @@ class Interpreter:
             if layers_value is None or (isinstance(layers_value, Const) and layers_value.value is None):
                 layers: tuple[Value, ...] = ()
             elif isinstance(layers_value, Seq):
-                layers = layers_value.items
+                layers = tuple(self._stacked(layer, node, state) for layer in layers_value.items)
             else:
                 layers = (OPAQUE_STACK,)
             return self._new_model(node, state, layers=layers)
@@ -1493,6 +1499,18 @@ class Interpreter:
             return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
+        if name in knowledge.ACTIVATION_GETTERS and len(args) + len(kwargs) <= 1:
+            found = _activation_of(args[0] if args else dict(kwargs).get("identifier", Const(None)), state, node)
+            if found is not None:
+                return found
+        if name in knowledge.AFFINE_FUNCTIONS and not kwargs:
+            product = _affine(name, args, node)
+            if product is not None:
+                return product
+        if name in knowledge.BIAS_ADDS and len(args) == 2 and not kwargs:
+            biased = _biased(*args)
+            if biased is not None:
+                return biased
         signature = knowledge.applied_loss_function(name)
         if signature is not None and len(args) + len(kwargs) >= 2:
             return self._apply_loss(Ref(name, node.func), signature, args, kwargs, node, state)
@@ -1644,7 +1662,7 @@ class Interpreter:
                     # compile(self, optimizer, loss_fn): super().compile(loss=loss_fn): Keras's own arguments
                     args, kwargs, own = handed[0][0], handed[0][1], None
             if method.name == "add" and args:
-                state.heap[("model", model.identity)] = model.with_layer(args[0])
+                state.heap[("model", model.identity)] = model.with_layer(self._stacked(args[0], node, state))
                 return Const(None)
             if method.name in _TRAINING_METHODS:
                 trained_on = None
@@ -1796,6 +1814,45 @@ class Interpreter:
             env[params.star_arg.name.value] = Seq(())
         return env
 
+    def _follow_call(self, instance: Instance, call: cst.FunctionDef, args, kwargs, state: State) -> Value | None:
+        """What a model's or a layer's own call() returns for ``args``, after its build(); None where that
+        depends on ``training``."""
+        cls = instance.cls
+        build = _find_method(cls, "build")
+        if build is not None:  # Keras builds a layer before its first call: weights and layers made there are its own
+            self._function_call(Function(build, cls.globals, bound_self=instance), (Sym("input_shape"),), (), state)
+        # fit() and a training loop call it with training=True, predict() with False: a head that depends on
+        # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
+        training = (("training", Sym("training")),) if all(key != "training" for key, _ in kwargs) and any(
+            p.name.value == "training" for p in _all_params(call.params)) else ()
+        result = self._function_call(Function(call, cls.globals, bound_self=instance), args, (*kwargs, *training),
+                                     state)
+        if training and _depends_on(result, training[0][1]):
+            return None
+        return result
+
+    def _apply_layer(self, layer: Instance, args, kwargs, node: cst.Call, state: State) -> Value:
+        """A custom layer applied to tensors: what its own call() returns (the head walk goes on through it), or
+        an output that says why it cannot be seen."""
+        call = _find_method(layer.cls, "call")
+        name = layer.cls.node.name.value
+        if call is None:
+            self._escape((*args, *(v for _, v in kwargs)), state)
+            return Tensor(Opaque("custom layer without call()", name), args, node)
+        result = self._follow_call(layer, call, args, kwargs, state)
+        if result is None:
+            return Tensor(Opaque("custom layer whose output depends on training", name), args, node)
+        if _is_output(result) or any(result is arg for arg in args):  # a layer may pass its input on
+            return result
+        return Tensor(Opaque("custom layer call() returns an unknown value", name), args, node)
+
+    def _stacked(self, layer: Value, node: cst.Call, state: State) -> Value:
+        """A layer put in a ``Sequential`` stack; a custom one is applied to the stack's tensor there."""
+        if not isinstance(layer, Instance) or not _derives_from(layer.cls, "keras.layers.Layer"):
+            return layer
+        placeholder = Sym("inputs")
+        return LayerOutput(layer, self._apply_layer(layer, (placeholder,), (), node, state), placeholder)
+
     def _instantiate(self, cls: ClassValue, args, kwargs, node: cst.Call, state: State) -> Value:
         instance = Instance(cls, {})
         init = _find_method(cls, "__init__")
@@ -1813,17 +1870,8 @@ class Interpreter:
         if functional is not None:  # super().__init__(inputs=..., outputs=...): a functional model
             outputs = _outputs_of(functional)
         elif call is not None:
-            build = _find_method(cls, "build")
-            if build is not None:  # Keras builds a model before its first call: layers made there are its own
-                self._function_call(Function(build, cls.globals, bound_self=instance), (Sym("input_shape"),), (),
-                                    state)
-            # fit() and a training loop call it with training=True, predict() with False: a head that depends on
-            # it is not one head (a softmax applied only at inference), so it stays unknown, never a default.
-            training = (("training", Sym("training")),) if any(
-                p.name.value == "training" for p in _all_params(call.params)) else ()
-            result = self._function_call(Function(call, cls.globals, bound_self=instance), (Sym("inputs"),),
-                                         training, state)
-            if _is_output(result) and not (training and _depends_on(result, training[0][1])):
+            result = self._follow_call(instance, call, (Sym("inputs"),), (), state)
+            if _is_output(result):
                 outputs = _outputs_of(result)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
@@ -1832,7 +1880,8 @@ class Interpreter:
 
 
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
-    knowledge.RANDOM_REALS | {"numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
+    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | {
+        "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 STANDARD_CONSTANTS: dict[str, object] = {
     f"string.{name}": getattr(string, name)
@@ -1855,6 +1904,82 @@ def _leaves_arguments_alone(name: str) -> bool:
 
 
 _DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "unbatch"})
+
+
+def _activation_of(identifier: Value, state: State, node: cst.Call) -> Value | None:
+    """``keras.activations.get(identifier)``: the function it returns (None: linear), or None where unknown."""
+    identifier = pick(identifier, state.scenario)
+    if isinstance(identifier, Choice):
+        if_true = _activation_of(identifier.if_true, state, node)
+        if_false = _activation_of(identifier.if_false, state, node)
+        return None if if_true is None or if_false is None else _choice(identifier.condition, if_true, if_false)
+    if isinstance(identifier, Const):
+        if identifier.value is None:
+            return Ref("keras.activations.linear", node)
+        if isinstance(identifier.value, str) and knowledge.activation_from_string(identifier.value):
+            return Ref(f"keras.activations.{identifier.value}", node)
+        return None
+    if isinstance(identifier, Ref) and knowledge.canonical_name(identifier.name) in knowledge.ACTIVATION_FUNCTIONS:
+        return identifier
+    if isinstance(identifier, Function):
+        return identifier  # a callable comes back as it is
+    return None
+
+
+def _is_weight(value: Value) -> bool:
+    """A trained variable: the product with it ranges over all reals (a frozen one may be a permutation)."""
+    if not isinstance(value, Call) or value.target not in knowledge.WEIGHT_CONSTRUCTORS:
+        return False
+    trainable = value.argument("trainable")
+    if trainable is None:  # trainable by default, unless it is among the positional arguments
+        return len(value.args) <= 1
+    return isinstance(trainable, Const) and trainable.value is True
+
+
+def _affine(name: str, args: tuple[Value, ...], node: cst.CSTNode) -> Value | None:
+    """``matmul(x, w)`` with ``w`` a trained weight and ``x`` anything else: a linear head."""
+    operands = [a for a in args if not (isinstance(a, Const) and isinstance(a.value, (str, int)))]
+    if name.endswith("einsum"):
+        operands = list(args[1:])
+    if len(operands) != 2:
+        return None
+    weights = [a for a in operands if _is_weight(a)]
+    if len(weights) != 1:
+        return None
+    data = operands[0] if weights[0] is operands[1] else operands[1]
+    units = None
+    if name in knowledge.MATRIX_PRODUCTS and weights[0] is operands[1] and len(args) == 2:
+        units = _weight_width(weights[0])
+    return Tensor(Affine(name, units, node), (data,), node)
+
+
+def _weight_width(weight: Call) -> int | None:
+    shape = weight.argument("shape")
+    if isinstance(shape, Seq) and len(shape.items) >= 2 and isinstance(shape.items[-1], Const):
+        width = shape.items[-1].value
+        if type(width) is int and width > 0:
+            return width
+    return None
+
+
+def _biased(left: Value, right: Value) -> Value | None:
+    """``x @ w + b``: still the linear head when ``b`` is a weight or a number."""
+    for product, bias in ((left, right), (right, left)):
+        if type(product) is Tensor and isinstance(product.producer, Affine) and (
+                _is_weight(bias) or isinstance(bias, Const) and type(bias.value) in (int, float)):
+            return product
+    return None
+
+
+_TENSOR_OPERANDS = (Tensor, Call)  # a weight is a Call
+
+
+def _affine_operation(operator, left: Value, right: Value, node) -> Value | None:
+    if isinstance(operator, cst.MatrixMultiply) and node is not None:
+        return _affine("keras.ops.matmul", (left, right), node)
+    if isinstance(operator, (cst.Add, cst.Subtract)):
+        return _biased(left, right)
+    return None
 
 
 def _name_unknowns(target, value: Value) -> None:

@@ -19,6 +19,7 @@ from trainlint.analysis.facts import (Head, Labels, LossSpec, MetricSpec, Optimi
                                       Unresolved)
 from trainlint.analysis.scenario import Condition, Scenario
 from trainlint.analysis.values import (
+    Affine,
     AppliedLoss,
     Call,
     Choice,
@@ -27,6 +28,7 @@ from trainlint.analysis.values import (
     Derived,
     Function,
     Instance,
+    LayerOutput,
     Mapping,
     ModelValue,
     Opaque,
@@ -88,34 +90,48 @@ class Extractor:
 
     def _head_of_tensor(self, tensor: Value, scenario: Scenario, depth: int) -> Head | None:
         after: list[tuple[str, SourceRef]] = []
-        name = None
+        names: list = []
         stuck = self._stucks
+        step = self._through(tensor, None, scenario, after, depth, names)
+        name = names[0] if names else None
+        if step == "too deep":
+            return None
+        return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
+
+    def _through(self, tensor: Value, until: Value | None, scenario: Scenario, after: list, depth: int,
+                 names: list | None = None):
+        """Walk back from ``tensor``: the head (None: unresolved), or ``"continue"`` where the walk reaches
+        ``until`` (the tensor a custom layer in a stack was given: the layers before it decide)."""
         for _ in range(64):
             tensor = pick(tensor, scenario)
+            if tensor is until:
+                return "continue"
             if not isinstance(tensor, Tensor):
                 self._stuck(*_describe("head", tensor))
-                return self._partial(after, name, stuck)
+                return None
             producer = pick(tensor.producer, scenario)
-            if isinstance(producer, Call) and name is None:
-                name = self.constant(producer.argument("name"), scenario)
+            if isinstance(producer, Call) and names is not None and not names:
+                found = self.constant(producer.argument("name"), scenario)
+                if found is not None:
+                    names.append(found)
             if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS:
                 pass  # rows of the output: the same head
             elif isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
-                    return self._partial(after, name, stuck)
+                    return None
                 after.insert(0, (activation, self.ref(tensor.node)))
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
-                    return self._with_name(step, name) if step is not None else self._partial(after, name, stuck)
+                    return step
             if len(tensor.inputs) != 1:
                 self._stuck("head: merges several tensors")
-                return self._partial(after, name, stuck)
+                return None
             tensor = tensor.inputs[0]
         self._stuck("head: too deep")
-        return None
+        return "too deep"
 
     def _partial(self, after: list, name, stuck: int) -> Head | None:
         """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
@@ -129,6 +145,12 @@ class Extractor:
     def _step(self, layer: Value, scenario: Scenario, after: list, depth: int):
         """One layer walking back from the output: ``"continue"`` past it, or the head (None: unresolved)."""
         layer = pick(layer, scenario)
+        if isinstance(layer, Affine):  # x @ w + b in a custom layer: what Dense computes without activation
+            where = self.ref(layer.node)
+            return self._finish(layer.units, [knowledge.LINEAR], where, where, after)
+        if isinstance(layer, LayerOutput):
+            step = self._through(layer.output, layer.placeholder, scenario, after, depth)
+            return None if step == "too deep" else step
         if isinstance(layer, ModelValue):
             inner = self.heads(layer, scenario, depth + 1)
             if len(inner) != 1 or inner[0] is None:
@@ -593,7 +615,7 @@ def _describe(role: str, value) -> tuple[str, str]:
             return f"{role}: keras.applications model", value.target
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
-        return f"{role}: {value.why}", ""
+        return f"{role}: {value.why}", value.detail
     if isinstance(value, Instance):
         return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):
@@ -603,6 +625,10 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: unknown value", label
     if isinstance(value, Choice):
         return f"{role}: depends on an undecided condition", ""
+    if isinstance(value, ModelValue):  # a Keras model under another framework's loss (Keras 3 on torch)
+        return f"{role}: Keras model", ""
+    if isinstance(value, Seq):
+        return f"{role}: a tuple or list", ""
     if value is None:
         return f"{role}: unknown", ""
     return f"{role}: {type(value).__name__.lower()}", ""
@@ -668,6 +694,8 @@ def _scenarios(base: Scenario, roots: tuple) -> list[Scenario]:
             pending += [*(value.layers or ()), *(value.outputs or ())]
         elif isinstance(value, Tensor):
             pending += [value.producer, *value.inputs]
+        elif isinstance(value, LayerOutput):
+            pending.append(value.output)
     scenarios = [base]
     for condition in conditions:
         split = []

@@ -153,11 +153,13 @@ class Tensor(Value):
 class Opaque(Value):
     """A layer we cannot see: appended in a loop of unknown length, or built by code we cannot follow."""
 
-    __slots__ = ("why",)
+    __slots__ = ("why", "detail")
 
-    def __init__(self, why: str):
+    def __init__(self, why: str, detail: str = ""):
         self.why = why
         """Why it cannot be seen, for the coverage report."""
+        self.detail = detail
+        """What it is (a custom layer's class name)."""
 
     def __repr__(self) -> str:
         return f"Opaque({self.why})"
@@ -167,6 +169,26 @@ OPAQUE = Opaque("layers added in a loop")
 OPAQUE_STACK = Opaque("Sequential of a list not followed")
 OPAQUE_CALL = Opaque("subclass call() not followed")
 OPAQUE_NO_CALL = Opaque("subclass without call()")
+
+
+@dataclass(frozen=True, eq=False)
+class Affine(Value):
+    """``x @ w`` (plus a bias) with ``w`` a trained weight, in a custom layer's call(): what a ``Dense`` without
+    activation computes, a linear head (logits) of ``units`` outputs (None: not known exactly)."""
+
+    function: str
+    units: int | None
+    node: cst.CSTNode | None = None
+
+
+@dataclass(frozen=True, eq=False)
+class LayerOutput(Value):
+    """A custom layer in a ``Sequential`` stack: what its call() returns for the stack's tensor ``placeholder``
+    (an output that reaches back to it passes the layers before it on)."""
+
+    layer: Value
+    output: Value
+    placeholder: Value
 
 
 @dataclass(frozen=True, eq=False)

@@ -16,7 +16,19 @@ from trainlint import knowledge
 from trainlint.analysis.extract import Extractor
 from trainlint.analysis.facts import TrainingSetup
 from trainlint.analysis.scenario import Scenario
-from trainlint.analysis.values import Call, Const, Instance, ModelValue, Seq, Sym, Tensor, Value
+from trainlint.analysis.values import (
+    Affine,
+    Call,
+    Const,
+    Instance,
+    LayerOutput,
+    ModelValue,
+    Opaque,
+    Seq,
+    Sym,
+    Tensor,
+    Value,
+)
 from trainlint.engine import Origin
 
 BATCH = 64
@@ -146,6 +158,8 @@ def model_spec(model: ModelValue, setup: TrainingSetup, extractor: Extractor) ->
     layers: list[LayerSpec] = []
     input_shape = None
     for position, layer in enumerate(stack):
+        if isinstance(layer, LayerOutput):
+            layer = layer.layer  # a custom layer in the stack, seen through its call()
         if isinstance(layer, Instance):
             return surrogate(setup, f"{layer.cls.node.name.value} is a layer class of the audited code, which "
                                     "is never run")
@@ -205,6 +219,8 @@ def _functional_chain(model: ModelValue) -> list | str:
             return "the model's input is not a keras.Input (a subclassed model, or an input from code not followed)"
         if len(value.inputs) != 1:
             return "the model merges several tensors"
+        if isinstance(value.producer, (Affine, Opaque)):
+            return "a custom layer of the audited code is never run"
         if not isinstance(value.producer, (Call, Instance)):
             return "an activation is applied as a function (tf.nn / keras.ops), not as a layer"
         chain.append(value.producer)

@@ -19,7 +19,7 @@ import libcst as cst
 
 from trainlint import knowledge
 from trainlint import knowledge_torch as kt
-from trainlint.analysis.evaluator import Method, _find_method
+from trainlint.analysis.evaluator import Method, State, _find_method
 from trainlint.analysis.facts import SourceRef, Unresolved
 from trainlint.analysis.scenario import Scenario
 from trainlint.analysis.values import (
@@ -34,6 +34,7 @@ from trainlint.analysis.values import (
     Sym,
     Tensor,
     Value,
+    argument,
     box_key,
     constant_in,
     pick,
@@ -99,6 +100,8 @@ class TorchFrontend(Frontend):
             return Tensor(Call(name, args[1:], kwargs, node), args[:1], node)
         if name in kt.TENSOR_CONSTRUCTORS:
             return self._tensor_of(name, args, kwargs, node)
+        if name in kt.PROCESS_STARTERS:
+            return self._start_processes(interpreter, name, args, kwargs, node, state)
         if name in kt.MODULE_WRAPPERS:
             wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
             return wrapped if isinstance(wrapped, (Instance, Call)) else None
@@ -108,6 +111,22 @@ class TorchFrontend(Frontend):
         if name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in _OTHER_OBJECTS:
             return Call(name, args, kwargs, node)
         return None
+
+    @staticmethod
+    def _start_processes(interpreter, name: str, args, kwargs, node, state) -> Value | None:
+        """``mp.spawn(train, args=(model, loader))``: ``train`` runs, in a process of its own, on those arguments.
+
+        The run works on a copy of the heap: what the child changes stays in the child, as with real processes
+        (a list it appends to is unchanged in the parent)."""
+        (function_at, arguments_at, first) = kt.PROCESS_STARTERS[name]
+        function = argument(args, kwargs, *function_at)
+        passed = argument(args, kwargs, *arguments_at)
+        passed = pick(passed, state.scenario) if passed is not None else Seq(())
+        if not isinstance(function, Function) or not isinstance(passed, Seq):
+            return None
+        child = State(dict(state.env), dict(state.heap), state.scenario)
+        interpreter._function_call(function, (*(Sym(p) for p in first), *passed.items), (), child)
+        return Call(name, args, kwargs, node)
 
     @staticmethod
     def _tensor_of(name: str, args, kwargs, node) -> Value | None:
