@@ -558,3 +558,47 @@ def test_an_unknown_object_the_code_mutates_is_a_new_unknown_afterwards():
     assert isinstance(values["before"], Sym) and isinstance(values["after"], Sym)
     assert values["before"] is not values["after"]
     assert values["first"] is not values["second"]
+
+
+# --- calls with *args / **kwargs ------------------------------------------------------------------------
+
+def test_a_call_spreading_unknown_arguments_may_fill_any_list():
+    # register() runs on arguments nobody can see: what it appends to `classes` is unknown, not nothing.
+    assert length("""
+        import sys
+        classes = []
+        def register(*names):
+            classes.extend(names)
+        register(*sys.argv[1:])
+        n = len(classes)
+    """) is None
+
+
+def test_spreading_a_list_to_outside_code_makes_it_unknown():
+    assert length("""
+        import sys
+        names = ["cat", "dog"]
+        options = dict(extra=names)
+        unknown_tool(*sys.argv, **options)
+        n = len(names)
+    """) is None
+
+
+def test_known_arguments_are_spread_as_python_spreads_them():
+    assert length("""
+        def width(base, extra=0, *, scale=1):
+            return (base + extra) * scale
+        args = (3, 1)
+        options = {"scale": 2}
+        n = width(*args, **options)
+    """) == 8
+
+
+def test_compile_options_spread_from_a_dict_are_judged():
+    source = """
+        from tensorflow import keras
+        model = keras.Sequential([keras.Input((8,)), keras.layers.Dense(1, activation="sigmoid")])
+        settings = {"optimizer": "adam", "loss": "categorical_crossentropy"}
+        model.compile(**settings, metrics=["accuracy"])
+    """
+    assert codes(source) == ["TL102"]

@@ -7,6 +7,7 @@ fixtures in their own test modules.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -358,3 +359,18 @@ def test_sequential_spread_from_a_known_list():
             loss = nn.BCEWithLogitsLoss()(model(x), y) + nn.BCEWithLogitsLoss()(unknown(x), y)
     """
     assert codes(source) == ["TL132"]
+
+
+HOGWILD = FIXTURES / "projects" / "torch_hogwild"
+
+
+def test_a_model_handed_to_processes_running_an_imported_loop_is_judged_where_it_is_built(tmp_path):
+    # main.py applies no loss itself: the pre-filter reads its imports and finds train.py's loop.
+    findings = check_json(HOGWILD / "main.py", extra=("--no-cache",), cwd=HOGWILD)
+    assert sorted((Path(f["filename"]).name, f["line"], f["code"]) for f in findings) == [
+        ("main.py", 25, "TL135"), ("main.py", 25, "TL332")]
+    fixed = tmp_path / "hogwild"
+    shutil.copytree(HOGWILD, fixed)
+    main = fixed / "main.py"
+    main.write_text(main.read_text().replace("nn.Linear(50, 1)", "nn.Linear(50, 10)"))
+    assert check_json(fixed, extra=("--no-cache",)) == []

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from trainlint.cache import Cache
-from trainlint.files import (FileResult, SourceFile, compiles_something_in_bytes, lint_bytes,
+from trainlint.files import (FileResult, SourceFile, lint_bytes, may_train_through_imports_in_bytes,
                              might_have_findings_in_bytes, read_source)
 from trainlint.findings import INTERNAL_ERROR, UNUSED_NOQA, file_diagnostic
 from trainlint.progress import Progress
@@ -68,8 +68,8 @@ def _lint_one(source: SourceFile, settings: Settings, cache: Cache | None, roots
     if not might_have_findings_in_bytes(data):
         # Not cached by content: what the pre-filter rules out costs less than hashing it (the stat index in
         # lint_sources skips reading it next time), and a file read only for its imports (a compile call, no
-        # Keras) depends on modules that the cache key does not cover.
-        if source.path is None or not compiles_something_in_bytes(data):
+        # Keras; a PyTorch model and no loss) depends on modules that the cache key does not cover.
+        if source.path is None or not may_train_through_imports_in_bytes(data):
             result = lint_bytes(source, data, settings)
             result.plain = not result.findings and not result.notes
             return result

@@ -29,12 +29,28 @@ from trainlint.version_rules import VersionJudge
 from trainlint.versions import KerasTarget, keras_target
 
 
+def names_keras(text: str) -> bool:
+    return "keras" in text or "tensorflow" in text
+
+
+def applies_torch_loss(text: str) -> bool:
+    """A PyTorch loss may be applied here (``nn.CrossEntropyLoss(``, ``F.cross_entropy(``, ``F.nll_loss(``)."""
+    return "torch" in text and ("Loss(" in text or "cross_entropy" in text or "nll_loss" in text)
+
+
 def might_have_findings(text: str) -> bool:
     """A cheap test that skips files which cannot produce a finding: no compile call, optimizer or crossentropy
-    and no Keras, and no PyTorch loss (``nn.CrossEntropyLoss(``, ``F.cross_entropy(``, ``F.nll_loss(``)."""
-    return (("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text) and (
-        "keras" in text or "tensorflow" in text)) or (
-        "torch" in text and ("Loss(" in text or "cross_entropy" in text or "nll_loss" in text))
+    and no Keras, and no PyTorch loss."""
+    return (("compile" in text or "optimizers" in text or "rossentropy" in text or "_with_logits" in text)
+            and names_keras(text)) or applies_torch_loss(text)
+
+
+def might_have_findings_through_imports(text: str, path: Path, project: Project) -> bool:
+    """A file the text test rules out may still train: a model compiled here from a module of the project
+    that names Keras, or a PyTorch model built here and handed to a training loop in a module that applies a
+    loss (``mp.Process(target=train, args=(model, ...))`` with ``train`` imported)."""
+    return (compiles_something(text) and project.imports_module_where(text, path, names_keras)) or (
+        "torch" in text and project.imports_module_where(text, path, applies_torch_loss))
 
 
 _COMPILE_CALLS = re.compile(r"\.[ \t]*compile[ \t]*\(")
@@ -112,7 +128,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     and the text)."""
     path = Path(filename) if project is not None and filename != "-" else None
     if not might_have_findings(text) and not (
-            path is not None and compiles_something(text) and project.imports_keras_module(text, path)):
+            path is not None and might_have_findings_through_imports(text, path, project)):
         return Analysis([])
     rejected = _python_rejects(text, filename)
     if rejected is not None:

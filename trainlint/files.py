@@ -59,6 +59,12 @@ def might_have_findings_in_bytes(data: bytes) -> bool:
         b"torch" in data and (b"Loss(" in data or b"cross_entropy" in data or b"nll_loss" in data))
 
 
+def may_train_through_imports_in_bytes(data: bytes) -> bool:
+    """A file the pre-filter rules out that may still train through a project module it imports
+    (``engine.might_have_findings_through_imports`` reads the imports): it compiles a model, or names PyTorch."""
+    return compiles_something_in_bytes(data) or b"torch" in data
+
+
 _COMPILE_CALL = re.compile(rb"\.[ \t]*compile[ \t]*\(")
 _RECEIVER = re.compile(rb"(\w+)[ \t]*$")
 
@@ -254,12 +260,13 @@ def lint_bytes(source: SourceFile, data: bytes, settings: Settings,
     """Decode, unpack a notebook, lint; files the byte-level pre-filter rules out are neither decoded nor parsed
     (unless TL901 is selected and they mention ``noqa``).
 
-    With a ``project``, a file that compiles something without naming Keras is read too: the model may come from
-    a project module that does (``lint_text`` decides).
+    With a ``project``, a file that compiles something without naming Keras, or names PyTorch without applying a
+    loss, is read too: the model or its training loop may be in a project module (``lint_text`` decides).
     """
     project = project if source.path is not None and not source.is_notebook else None
     judge_noqa = settings.enabled_in(UNUSED_NOQA, source.display) and mentions_noqa(data)
-    if not might_have_findings_in_bytes(data) and not (project is not None and compiles_something_in_bytes(data)):
+    if not might_have_findings_in_bytes(data) and not (
+            project is not None and may_train_through_imports_in_bytes(data)):
         return _noqa_only(source, data, settings) if judge_noqa else _result(source, [])
     text = decode(data, source.display, settings.max_file_bytes)
     if text.diagnostic is not None:

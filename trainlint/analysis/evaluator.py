@@ -1308,47 +1308,53 @@ class Interpreter:
     # --- calls ------------------------------------------------------------------------------------------
 
     def _arguments(self, node: cst.Call, state: State, frame: Frame):
+        """The call's arguments, each evaluated once: ``*items`` and ``**options`` whose contents are known are
+        spread as Python spreads them; where one is not known, an :class:`_Unspread` of what was evaluated."""
         args: list[Value] = []
         kwargs: list[tuple[str, Value]] = []
+        evaluated: list[tuple[cst.Arg, Value]] = []
+        spread = True
         for arg in node.args:
             value = self._eval(arg.value, state, frame)
-            if arg.star == "*":  # f(*sizes): a tuple or list whose items are known, in order
-                items = self._resolved(value, state)
-                if not isinstance(items, Seq) or not items.ordered or items.kind == "set":
-                    return None
-                args.extend(items.items)
-            elif arg.star == "**":  # GCViT(**config, num_classes=104): a dict whose keys are known strings
-                mapping = self._resolved(value, state)
-                if not isinstance(mapping, Mapping):
-                    return None
-                for key, item in mapping.items:
-                    key = pick(key, state.scenario)
-                    if not (isinstance(key, Const) and isinstance(key.value, str)):
-                        return None
-                    kwargs.append((key.value, item))
+            evaluated.append((arg, value))
+            if not spread:
+                continue
+            if arg.star == "*":
+                items = self._spread_items(value, state)
+                spread = items is not None
+                args.extend(items or ())
+            elif arg.star == "**":
+                options = self._spread_options(value, state)
+                spread = options is not None
+                kwargs.extend(options or ())
             elif arg.keyword is not None:
                 kwargs.append((arg.keyword.value, value))
             else:
                 args.append(value)
         if len({key for key, _ in kwargs}) != len(kwargs):
-            return None  # a keyword given twice: Python raises
-        return tuple(args), tuple(kwargs)
+            spread = False  # a keyword given twice: Python raises
+        return (tuple(args), tuple(kwargs)) if spread else _Unspread(tuple(evaluated))
+
+    def _spread_items(self, value: Value, state: State) -> tuple[Value, ...] | None:
+        """The items ``*value`` passes: a tuple or list whose order is known."""
+        key = box_key(value)
+        value = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+        return value.items if isinstance(value, Seq) and value.kind != "set" and value.ordered else None
+
+    def _spread_options(self, value: Value, state: State) -> tuple[tuple[str, Value], ...] | None:
+        """The keywords ``**value`` passes: a dict whose keys are known strings."""
+        key = box_key(value)
+        value = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+        if not isinstance(value, Mapping):
+            return None
+        options = tuple((k.value, v) for k, v in value.items if isinstance(k, Const) and isinstance(k.value, str))
+        return options if len(options) == len(value.items) else None
 
     def _call(self, node: cst.Call, state: State, frame: Frame) -> Value:
         function = self._eval(node.func, state, frame)
         arguments = self._arguments(node, state, frame)
-        if arguments is None:
-            if type(node.func) is cst.Attribute and node.func.attr.value == "__init__" and _is_super(node.func.value):
-                # super().__init__(inputs=inputs, outputs=outputs, **kwargs): a keyword the code writes cannot
-                # also come from **kwargs (Python raises), so the named ones are exact.
-                named = tuple((arg.keyword.value, self._eval(arg.value, state, frame)) for arg in node.args
-                              if arg.keyword is not None and not arg.star)
-                self._functional_init((), named, state)
-            for frontend in self.frontends:
-                result = frontend.starred_call(self, function, node, state, frame)
-                if result is not None:
-                    return result
-            return Sym(_label(node.func) + "(...)", anonymous=True)
+        if isinstance(arguments, _Unspread):
+            return self._unspread_call(function, arguments, node, state)
         args, kwargs = arguments
         if type(node.func) is cst.Attribute:
             if node.func.attr.value == "compile":
@@ -1356,6 +1362,27 @@ class Interpreter:
             if node.func.attr.value == "__init__" and _is_super(node.func.value):
                 self._functional_init(args, kwargs, state)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _unspread_call(self, function: Value, arguments: _Unspread, node: cst.Call, state: State) -> Value:
+        """A call with ``*args`` / ``**kwargs`` of unknown contents: what it returns is unknown, and what it is
+        given may be changed by it (user code it runs may change anything)."""
+        values = tuple(value for _, value in arguments.evaluated)
+        if type(node.func) is cst.Attribute and node.func.attr.value == "__init__" and _is_super(node.func.value):
+            # super().__init__(inputs=inputs, outputs=outputs, **kwargs): a keyword the code writes cannot
+            # also come from **kwargs (Python raises), so the named ones are exact.
+            self._functional_init((), tuple((arg.keyword.value, value) for arg, value in arguments.evaluated
+                                            if arg.keyword is not None and not arg.star), state)
+        for frontend in self.frontends:
+            result = frontend.starred_call(self, function, node, arguments.evaluated, state)
+            if result is not None:
+                return result
+        function = pick(function, state.scenario)
+        if isinstance(function, (Function, ClassValue, Method, Choice)):
+            self._escape_everything(state)
+        else:
+            self._escape(values, state, callables_only=isinstance(function, Ref) and _leaves_arguments_alone(
+                knowledge.canonical_name(function.name)))
+        return Sym(_label(node.func) + "(...)", anonymous=True)
 
     def _functional_init(self, args, kwargs, state: State) -> None:
         """``super().__init__(inputs=..., outputs=...)`` in a Model subclass: the instance is a functional model."""
@@ -1889,6 +1916,13 @@ STANDARD_CONSTANTS: dict[str, object] = {
                  "punctuation", "whitespace", "printable")
 } | {"math.pi": math.pi, "math.e": math.e, "math.tau": math.tau}
 """Standard-library constants, the same in every Python 3 (read from this interpreter's own modules)."""
+
+@dataclass(frozen=True)
+class _Unspread:
+    """The arguments of a call with a ``*`` or ``**`` whose contents are not known, as evaluated."""
+
+    evaluated: tuple[tuple[cst.Arg, Value], ...]
+
 
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
 _KERAS_TRAINING_ATTRIBUTES = frozenset({*CompiledLoss.PREDICTION, "train_step"})

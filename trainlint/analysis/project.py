@@ -224,39 +224,40 @@ class Project:
 
     # --- the file being linted ------------------------------------------------------------------------
 
-    def imports_keras_module(self, text: str, path: Path, depth: int = 0) -> bool:
-        """Whether the text imports a module of this project that uses Keras (a text scan, no parse).
+    def imports_module_where(self, text: str, path: Path, holds: Callable[[str], bool], depth: int = 0) -> bool:
+        """Whether the text imports a module of this project whose text ``holds`` (a text scan, no parse).
 
-        A file that compiles a model without naming Keras gets it from such a module, directly or through a
-        package or a module that re-exports it (two levels); without this test, every file with a
-        ``re.compile`` and a local import would be parsed.
+        A file that compiles a model without naming Keras gets it from a module that names Keras
+        (:func:`names_keras`); a file that builds a PyTorch model may hand it to a training loop in a module
+        that applies a loss (:func:`applies_torch_loss`): directly or through a package or a module that
+        re-exports it (two levels). Without this test, every file with a ``re.compile`` or a ``torch`` and a
+        local import would be parsed.
         """
         importer = _real(path)
         for match in _IMPORTED_NAMES.finditer(text):
             dots, from_name, import_name = match.groups()
             if dots and not from_name:  # ``from . import models``: the modules of that package
                 package = importer.parents[min(len(dots) - 1, len(importer.parents) - 1)]
-                if self._uses_keras(package, depth):
+                if self._module_where(package, holds, depth):
                     return True
                 continue
             found = self.finder.find((dots or "") + (from_name or import_name), importer)
-            if found is not None and self._uses_keras(found[1], depth):
+            if found is not None and self._module_where(found[1], holds, depth):
                 return True
         return False
 
-    def _uses_keras(self, found: Path, depth: int) -> bool:
-        """Whether a module, or a package's modules (``__init__.py`` and those beside it), name Keras."""
+    def _module_where(self, found: Path, holds: Callable[[str], bool], depth: int) -> bool:
+        """Whether a module, or one of a package's modules (``__init__.py`` and those beside it), ``holds``."""
         if found.name.endswith(".py") and found.name != "__init__.py":
             files = [found]
         else:
             folder = found.parent if found.name == "__init__.py" else found
             files = sorted(_quietly_list(folder, "*.py"))[:64]
-        for file in files:
-            text = self._head_text(file)
-            if "keras" in text or "tensorflow" in text:
-                return True
+        if any(holds(self._head_text(file)) for file in files):
+            return True
         if depth < 1:
-            return any(self.imports_keras_module(self._head_text(file), file, depth + 1) for file in files[:8])
+            return any(self.imports_module_where(self._head_text(file), file, holds, depth + 1)
+                       for file in files[:8])
         return False
 
     def _head_text(self, file: Path) -> str:

@@ -28,8 +28,9 @@ class Frontend:
     def outside_call(self, interpreter, name: str, args, kwargs, node: cst.Call, state) -> Value | None:
         return None
 
-    def starred_call(self, interpreter, function: Value, node: cst.Call, state, frame) -> Value | None:
-        """A call with ``*args`` / ``**kwargs``, which the evaluator leaves unknown."""
+    def starred_call(self, interpreter, function: Value, node: cst.Call, evaluated, state) -> Value | None:
+        """A call with ``*args`` / ``**kwargs`` whose contents are unknown, which the evaluator leaves unknown;
+        ``evaluated``: each ``(cst.Arg, value)`` as evaluated once."""
         return None
 
     def call_object(self, interpreter, callee: Value, args, kwargs, node: cst.Call, state) -> Value | None:

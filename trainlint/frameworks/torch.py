@@ -35,7 +35,6 @@ from trainlint.analysis.values import (
     Tensor,
     Value,
     argument,
-    box_key,
     constant_in,
     pick,
 )
@@ -145,40 +144,18 @@ class TorchFrontend(Frontend):
         source = value if isinstance(value, Call) else value.source
         return Derived(source, dtype, (value,), (), None, node)
 
-    def starred_call(self, interpreter, function, node, state, frame):
+    def starred_call(self, interpreter, function, node, evaluated, state):
         if not isinstance(function, Ref):
             return None
-        name = kt.canonical_name(knowledge.canonical_name(function.name))
-        if name == kt.SEQUENTIAL:
-            return self._spread_sequential(interpreter, node, state, frame)
         # ``DataLoader(dataset, **loader_kwargs)``: the batches are the dataset's, whatever the options.
-        if name != kt.DATA_LOADER:
+        if kt.canonical_name(knowledge.canonical_name(function.name)) != kt.DATA_LOADER:
             return None
-        for arg in node.args:
+        for arg, value in evaluated:
             if arg.star:
                 break
             if arg.keyword is None or arg.keyword.value == "dataset":
-                dataset = interpreter._eval(arg.value, state, frame)
-                return Call(kt.DATA_LOADER, (dataset,), (), node)
+                return Call(kt.DATA_LOADER, (value,), (), node)
         return None
-
-    @staticmethod
-    def _spread_sequential(interpreter, node, state, frame) -> Value | None:
-        """``nn.Sequential(*layers)`` where the list's contents are known (built literally or by appends)."""
-        layers: list[Value] = []
-        for arg in node.args:
-            if arg.keyword is not None or arg.star == "**":
-                return None
-            value = interpreter._eval(arg.value, state, frame)
-            if arg.star == "*":
-                key = box_key(value)
-                spread = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
-                if not isinstance(spread, Seq) or getattr(spread, "kind", "list") == "set":
-                    return None
-                layers.extend(spread.items)
-            else:
-                layers.append(value)
-        return Call(kt.SEQUENTIAL, tuple(layers), (), node)
 
     def call_object(self, interpreter, callee, args, kwargs, node, state):
         if isinstance(callee, Instance) and _is_module_class(callee.cls):

@@ -48,8 +48,8 @@ class TrainlintChecker:
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         source = "".join(self.lines)
         # flake8 runs every plugin on every file: leave at once unless Keras is named here, or a model may be
-        # compiled here from an imported module.
-        if not (might_have_findings(source) or compiles_something(source)):
+        # compiled here from an imported module, or a PyTorch model handed to an imported training loop.
+        if not (might_have_findings(source) or compiles_something(source) or "torch" in source):
             return
         if TrainlintChecker.project is None:
             TrainlintChecker.project = Project()
