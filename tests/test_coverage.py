@@ -275,3 +275,35 @@ for x, y in dataset:
         (12, "loss call", "output: load_model"), (13, "loss call", "head: layer Lambda")}
     assert (analysis.stats.loss_calls, analysis.stats.bound_loss_calls) == (3, 1)
     assert analysis.stats.unbound == {"output: load_model": 1, "head: layer Lambda": 1}
+
+
+def test_rescaling_keeps_only_a_linear_head_and_reshaping_loses_a_softmax():
+    """``Rescaling`` after a sigmoid leaves a range no activation names; a reshape keeps a sigmoid element by
+    element, but a softmax no longer sums to 1 over the last axis."""
+    text = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+rated = keras.Sequential([layers.Dense(1, activation="sigmoid"), layers.Rescaling(5.0)])
+rated.compile(optimizer="adam", loss="binary_crossentropy")
+grid = keras.Sequential([layers.Dense(9, activation="softmax"), layers.Reshape((3, 3))])
+grid.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert lint_text(text, "train.py").findings == []
+    assert reasons == {5: "activation: not resolved", 7: "activation: not resolved"}
+
+
+def test_a_cosine_or_a_dot_of_bounded_sides_is_no_logit():
+    text = '''
+from tensorflow import keras
+from tensorflow.keras import layers
+a, b = keras.Input((8,)), keras.Input((8,))
+left, right = layers.Dense(4, activation="softmax")(a), layers.Dense(4, activation="softmax")(b)
+overlap = keras.Model([a, b], layers.Dot(axes=1)([left, right]))
+overlap.compile(optimizer="adam", loss="binary_crossentropy")
+cosine = keras.Model([a, b], layers.Dot(axes=1, normalize=True)([layers.Dense(4)(a), layers.Dense(4)(b)]))
+cosine.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert lint_text(text, "train.py").findings == []
+    assert reasons == {7: "head: layer Dot", 9: "head: layer Dot"}

@@ -379,3 +379,22 @@ def test_dynamic_confirms_what_a_training_loop_gets_wrong():
                       ("sigmoid_head_sparse_from_logits.py", "TL112"): "confirmed",
                       # tf.nn's own double softmax is not what a compiled Keras loss would do: not rebuilt
                       ("tf_function_nn_softmax_on_probabilities.py", "TL121"): "inconclusive"}
+
+
+def test_keras_3_stateless_call_on_jax_gives_the_models_output():
+    source = """
+        import jax
+        import keras
+
+        inputs = keras.Input(shape=(784,))
+        outputs = keras.layers.Dense(10, activation="softmax")(keras.layers.Dense(64, activation="relu")(inputs))
+        model = keras.Model(inputs, outputs)
+        loss_fn = keras.losses.CategoricalCrossentropy(from_logits=True)
+
+        def compute_loss_and_updates(trainable_variables, non_trainable_variables, x, y):
+            y_pred, non_trainable_variables = model.stateless_call(trainable_variables, non_trainable_variables, x)
+            return loss_fn(y, y_pred), non_trainable_variables
+
+        grad_fn = jax.value_and_grad(compute_loss_and_updates, has_aux=True)
+    """
+    assert codes(source) == ["TL121"]

@@ -253,6 +253,20 @@ MATRIX_PRODUCTS: Final = frozenset({"keras.ops.matmul", "keras.ops.dot", "keras.
 """Of those, ``x @ w``: the last axis of the result is the last axis of ``w`` (its width)."""
 BIAS_ADDS: Final = frozenset({"keras.ops.add", "tensorflow.add", "tensorflow.math.add", "tensorflow.nn.bias_add",
                               "tensorflow.experimental.numpy.add"})
+DOT_LAYERS: Final = frozenset({"keras.layers.Dot"})
+EMBEDDING_LAYERS: Final = frozenset({"keras.layers.Embedding"})
+"""A lookup of trained vectors: unbounded values, as a linear head's (a dot product of them is a logit)."""
+RESCALING_LAYERS: Final = frozenset({"keras.layers.Rescaling"})
+"""``x * scale + offset``: a linear head stays linear; after any other activation the range is one no table names."""
+REARRANGING_LAYERS: Final = frozenset({"keras.layers.Reshape", "keras.layers.Permute", "keras.layers.Flatten"})
+REARRANGING_FUNCTIONS: Final = frozenset({
+    "keras.ops.reshape", "keras.ops.transpose", "tensorflow.reshape", "tensorflow.transpose",
+    "tensorflow.nn.depth_to_space", "tensorflow.experimental.numpy.reshape",
+    "tensorflow.experimental.numpy.transpose"})
+"""They move values to other positions: an element-wise activation (sigmoid, relu, linear) is still the head's, but
+a softmax no longer sums to 1 over the last axis, and the width is another one."""
+ROW_ACTIVATIONS: Final = frozenset({SOFTMAX, "log_softmax"})
+"""Activations computed over the last axis as a whole, not element by element."""
 WEIGHT_CONSTRUCTORS: Final = frozenset({"keras.Variable", "keras.backend.variable", "tensorflow.Variable"})
 WEIGHT_METHODS: Final = frozenset({"add_weight", "add_variable"})
 """``self.add_weight(shape=...)`` in a layer: a trained variable (the shape is a keyword: Keras 2 puts ``name``
@@ -277,6 +291,13 @@ class HeadLayer:
     """The output mixes the activation with gates (``o * tanh(c)``): a softmax there is no softmax over the units."""
 
 
+LIBRARY_HEAD_LAYERS: Final = {
+    # keras-hub 0.32 (keras-nlp before it): MaskedLMHead(vocabulary_size=None, token_embedding=None,
+    # intermediate_activation="relu", activation=None, ...), read with inspect; built with vocabulary_size=7 it gives
+    # (batch, masks, 7) of both signs whose rows do not sum to 1, and with activation="softmax" rows summing to 1.
+    # Without vocabulary_size the width is the token embedding's vocabulary, known only at run time.
+    f"{library}.layers.MaskedLMHead": HeadLayer("vocabulary_size", None, LINEAR) for library in (
+        "keras_hub", "keras_nlp")}
 HEAD_LAYERS: Final = {
     # The width is the last axis (channels_last, the default): one unit per class for a segmentation head.
     "keras.layers.Dense": HeadLayer("units", 1, LINEAR),
@@ -290,6 +311,7 @@ HEAD_LAYERS: Final = {
     "keras.layers.GRU": HeadLayer("units", 1, TANH, recurrent=True),
     "keras.layers.CuDNNLSTM": HeadLayer("units", None, TANH, recurrent=True),
     "keras.layers.CuDNNGRU": HeadLayer("units", None, TANH, recurrent=True),
+    **LIBRARY_HEAD_LAYERS,
 }
 """Layers whose width and activation a head is read from. ``keras.layers.Conv2D(num_classes, 1,
 activation='softmax')`` is a per-pixel softmax head; ``LSTM(1, activation='sigmoid')`` a sigmoid one."""

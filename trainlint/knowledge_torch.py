@@ -152,6 +152,12 @@ TENSOR_DATASET: Final = "torch.utils.data.TensorDataset"
 ONE_HOT: Final = "torch.nn.functional.one_hot"
 RANDINT: Final = "torch.randint"
 EYE: Final = "torch.eye"
+TRAINERS: Final = frozenset({"pytorch_lightning.Trainer", "lightning.Trainer", "lightning.pytorch.Trainer"})
+"""Lightning's ``Trainer``: ``trainer.fit(model, train_dataloaders=loader)`` (or ``datamodule=dm``) runs
+``model.training_step(batch, batch_idx)`` on the loader's batches; without a loader, on those of the data
+module's ``train_dataloader()`` after its ``prepare_data()`` and ``setup("fit")``, else the model's own."""
+DATA_SPLITS: Final = frozenset({"torch.utils.data.random_split", "torch.utils.data.Subset"})
+"""Parts of a dataset: their samples, and so their targets, are the dataset's."""
 PROCESS_STARTERS: Final = {
     # Calls that run a function in new processes: (its argument, the tuple of its arguments, the arguments the
     # starter puts first). spawn(fn, args=(a,), nprocs=n) runs fn(rank, a) in each process.

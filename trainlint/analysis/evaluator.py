@@ -1526,6 +1526,8 @@ class Interpreter:
             return self._new_model(node, state, layers=(Call(target, args, kwargs, node),))
         if name in knowledge.ACTIVATION_FUNCTIONS and args:
             return Tensor(Ref(name, node.func), args[:1], node)
+        if name in knowledge.REARRANGING_FUNCTIONS and args and type(args[0]) is Tensor:
+            return Tensor(Ref(name, node.func), args[:1], node)
         if name in knowledge.ACTIVATION_GETTERS and len(args) + len(kwargs) <= 1:
             found = _activation_of(args[0] if args else dict(kwargs).get("identifier", Const(None)), state, node)
             if found is not None:
@@ -1703,6 +1705,9 @@ class Interpreter:
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
                                         (), state)
                 return Sym("history") if method.name != "compile" else Const(None)
+            if method.name == "stateless_call" and len(args) >= 3:
+                # Keras 3 on JAX: (outputs, non_trainable_variables) = model.stateless_call(trainable, non_trainable, x)
+                return Seq((Tensor(model, args[2:3], node), Sym("non_trainable_variables")), node)
             if method.name == "pop" and model.layers:
                 state.heap[("model", model.identity)] = ModelValue(model.identity, model.node, model.layers[:-1])
                 return Sym("layer")
@@ -1907,7 +1912,7 @@ class Interpreter:
 
 
 _OUTSIDE_OBJECTS = knowledge.STATEFUL_PREPROCESSORS | knowledge.ONE_HOT_FUNCTIONS | knowledge.RANDOM_CLASS_IDS | \
-    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | {
+    knowledge.RANDOM_REALS | knowledge.WEIGHT_CONSTRUCTORS | set(knowledge.LIBRARY_HEAD_LAYERS) | {
         "numpy.eye", "pandas.get_dummies", "tensorflow.data.Dataset.from_tensor_slices"}
 """Non-Keras callables whose results the extractor reads (label encoders, one-hot helpers, datasets)."""
 STANDARD_CONSTANTS: dict[str, object] = {

@@ -42,6 +42,10 @@ from trainlint.analysis.values import (
 )
 
 MAX_SCENARIOS_PER_CALL = 32
+RESCALED = "rescaled"
+RESHAPED = "reshaped"
+"""Marks on the way out that are no activation: they keep some activations and lose others (``_finish``)."""
+_MARKS = frozenset({knowledge.LINEAR, RESCALED, RESHAPED})
 
 
 class Extractor:
@@ -118,10 +122,14 @@ class Extractor:
                 pass  # rows of the output: the same head
             elif isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
+                if activation is None and producer.name in knowledge.REARRANGING_FUNCTIONS:
+                    activation = RESHAPED
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None
                 after.insert(0, (activation, self.ref(tensor.node)))
+            elif isinstance(producer, Call) and producer.target in knowledge.DOT_LAYERS:
+                return self._dot(producer, tensor, scenario, after, depth)
             else:
                 step = self._step(producer, scenario, after, depth)
                 if step != "continue":
@@ -137,7 +145,7 @@ class Extractor:
         """A known activation applied to what the walk could not see (``ops.sigmoid(x)`` on a custom layer's
         output): the head's activation is exact, its width unknown. Not where a walk stopped without being stuck
         (a scenario that rules the head out)."""
-        if self._stucks == stuck or not any(activation != knowledge.LINEAR for activation, _ in after):
+        if self._stucks == stuck or all(activation in _MARKS for activation, _ in after):
             return None
         where = after[0][1]
         return self._with_name(self._finish(None, [], where, where, after), name)
@@ -165,6 +173,10 @@ class Extractor:
         if layer.target == "keras.layers.TimeDistributed":  # the same head, applied at every time step
             return self._step(layer.argument("layer", 0), scenario, after, depth)
         if layer.target in knowledge.TRANSPARENT_LAYERS:
+            return "continue"
+        if layer.target in knowledge.RESCALING_LAYERS or layer.target in knowledge.REARRANGING_LAYERS:
+            mark = RESCALED if layer.target in knowledge.RESCALING_LAYERS else RESHAPED
+            after.insert(0, (mark, self.ref(layer.node)))
             return "continue"
         if layer.target in knowledge.ACTIVATION_LAYERS:
             fixed = knowledge.ACTIVATION_LAYERS[layer.target]
@@ -218,6 +230,35 @@ class Extractor:
         self._stuck(*_describe("head", layer))
         return None
 
+    def _dot(self, layer: Call, tensor: Tensor, scenario: Scenario, after: list, depth: int):
+        """``Dot(axes)([a, b])`` without normalize: a sum of products, unbounded (logits) when one side is (an
+        Embedding lookup, a linear head); a cosine (normalize=True) or two bounded sides stay unknown."""
+        normalize = layer.argument("normalize", 1)
+        operands = pick(tensor.inputs[0], scenario) if len(tensor.inputs) == 1 else None
+        if (normalize is not None and self.constant(normalize, scenario) is not False) or not (
+                isinstance(operands, Seq) and len(operands.items) == 2):
+            self._stuck("head: layer Dot")
+            return None
+        obstacle, stucks = self.obstacle, self._stucks
+        unbounded = any(self._unbounded(operand, scenario, depth) for operand in operands.items)
+        self.obstacle, self._stucks = obstacle, stucks  # a side that did not resolve is no reason of the head's
+        if not unbounded:
+            self._stuck("head: layer Dot")
+            return None
+        where = self.ref(layer.node)
+        return self._finish(None, [knowledge.LINEAR], where, where, after)
+
+    def _unbounded(self, operand: Value, scenario: Scenario, depth: int) -> bool:
+        operand = pick(operand, scenario)
+        if isinstance(operand, Tensor):
+            producer = pick(operand.producer, scenario)
+            if isinstance(producer, Call) and producer.target in knowledge.EMBEDDING_LAYERS:
+                return True
+        if depth > 8:
+            return False
+        head = self._through(operand, None, scenario, [], depth + 1)
+        return isinstance(head, Head) and head.activation == knowledge.LINEAR
+
     def _application(self, layer: Call, scenario: Scenario, after: list):
         """``keras.applications.X(include_top=True, classes=N, classifier_activation=...)``: its documented head."""
         top = layer.argument("include_top")
@@ -263,13 +304,23 @@ class Extractor:
                             after)
 
     def _finish(self, units, own: list[str], layer_ref: SourceRef, own_at: SourceRef, after) -> Head:
-        chain = [*own, *(a for a, _ in after)]
-        applied = [a for a in chain if a != knowledge.LINEAR]
-        final = applied[-1] if applied else knowledge.LINEAR
+        applied: list[str | None] = []  # None: an activation not known (unresolved, or lost on the way)
         final_at = own_at
-        for activation, where in after:
-            if activation != knowledge.LINEAR:
+        for activation, where in [*((a, own_at) for a in own), *after]:
+            if activation == RESCALED or activation == RESHAPED:
+                last = applied[-1] if applied else knowledge.LINEAR
+                if activation == RESHAPED:
+                    units = None
+                    kept = last is not None and last not in knowledge.ROW_ACTIVATIONS
+                else:
+                    kept = last == knowledge.LINEAR
+                if not kept:
+                    applied.append(None)
+                    final_at = where
+            elif activation != knowledge.LINEAR:
+                applied.append(activation)
                 final_at = where
+        final = applied[-1] if applied else knowledge.LINEAR
         return Head(units, final, layer_ref, final_at, tuple(applied))
 
     @staticmethod
@@ -616,6 +667,8 @@ def _describe(role: str, value) -> tuple[str, str]:
         return f"{role}: {value.target}", ""
     if isinstance(value, Opaque):
         return f"{role}: {value.why}", value.detail
+    if isinstance(value, Affine):
+        return f"{role}: product with a weight in a custom layer", value.function
     if isinstance(value, Instance):
         return f"{role}: custom layer", value.cls.node.name.value
     if isinstance(value, Sym):

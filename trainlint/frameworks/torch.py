@@ -46,7 +46,8 @@ _TENSOR_METHODS = frozenset(
     if name.startswith("torch.Tensor."))
 _TARGET_METHODS = kt.TARGET_PASS_THROUGH | kt.TO_FLOAT | kt.TO_LONG
 _TARGET_SOURCES = frozenset({kt.ONE_HOT, kt.RANDINT})
-_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.EYE, kt.ORDERED_DICT})
+_OTHER_OBJECTS = frozenset({kt.DATA_LOADER, kt.TENSOR_DATASET, kt.ONE_HOT, kt.RANDINT, kt.EYE, kt.ORDERED_DICT,
+                            *kt.TRAINERS})
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class TorchFrontend(Frontend):
             return self._tensor_of(name, args, kwargs, node)
         if name in kt.PROCESS_STARTERS:
             return self._start_processes(interpreter, name, args, kwargs, node, state)
+        if name in kt.DATA_SPLITS and args:
+            return self._split(name, args, kwargs, state)
         if name in kt.MODULE_WRAPPERS:
             wrapped = args[0] if args else dict(kwargs).get("module", dict(kwargs).get("model"))
             return wrapped if isinstance(wrapped, (Instance, Call)) else None
@@ -110,6 +113,15 @@ class TorchFrontend(Frontend):
         if name in kt.DATASETS or name in kt.FOLDER_DATASETS or name in _OTHER_OBJECTS:
             return Call(name, args, kwargs, node)
         return None
+
+    @staticmethod
+    def _split(name: str, args, kwargs, state) -> Value | None:
+        """``random_split(dataset, [n, m])`` -> as many parts of the dataset; ``Subset(dataset, indices)``."""
+        dataset = args[0]
+        if name.endswith("Subset"):
+            return dataset
+        lengths = pick(argument(args, kwargs, "lengths", 1), state.scenario)
+        return Seq((dataset,) * len(lengths.items)) if isinstance(lengths, Seq) and lengths.kind != "set" else None
 
     @staticmethod
     def _start_processes(interpreter, name: str, args, kwargs, node, state) -> Value | None:
@@ -187,6 +199,8 @@ class TorchFrontend(Frontend):
         return None
 
     def method_call(self, interpreter, receiver, name, args, kwargs, node, state):
+        if name == "fit" and isinstance(receiver, Call) and receiver.target in kt.TRAINERS:
+            return self._fit(interpreter, args, kwargs, state)
         if isinstance(receiver, Tensor):
             target = f"torch.Tensor.{name}"
             if target in kt.ACTIVATION_FUNCTIONS or target in kt.TRANSPARENT_FUNCTIONS or (
@@ -204,6 +218,32 @@ class TorchFrontend(Frontend):
                 return Derived(source, name, (receiver,), (), None, node)
             return receiver
         return None
+
+    def _fit(self, interpreter, args, kwargs, state) -> Value | None:
+        """``trainer.fit(model, ...)``: the model's ``training_step`` on a batch of the data it is given."""
+        model = pick(argument(args, kwargs, "model", 0), state.scenario)
+        step = _find_method(model.cls, "training_step") if isinstance(model, Instance) else None
+        if step is None or not _is_module_class(model.cls):
+            return None
+        loader = argument(args, kwargs, "train_dataloaders", 1)
+        loader = pick(loader, state.scenario) if loader is not None else None
+        datamodule = pick(argument(args, kwargs, "datamodule"), state.scenario) if argument(
+            args, kwargs, "datamodule") is not None else None
+        if isinstance(loader, Instance):  # trainer.fit(model, dm): a data module in the loaders' place
+            loader, datamodule = None, loader
+        if loader is None:
+            source = datamodule if isinstance(datamodule, Instance) else model
+            returned = {}
+            for hook, hook_args in (("prepare_data", ()), ("setup", (Const("fit"),)), ("train_dataloader", ())):
+                method = _find_method(source.cls, hook)
+                if method is not None:
+                    returned[hook] = interpreter._function_call(
+                        Function(method, source.cls.globals, bound_self=source), hook_args, (), state)
+            loader = pick(returned["train_dataloader"], state.scenario) if "train_dataloader" in returned else None
+        batch = self._batch(loader) if loader is not None else None
+        interpreter._function_call(Function(step, model.cls.globals, bound_self=model),
+                                   (batch if batch is not None else Sym("batch"), Sym("batch_idx")), (), state)
+        return Const(None)
 
     def loop_item(self, iterable):
         if isinstance(iterable, Call) and iterable.target == "builtins.enumerate":

@@ -105,32 +105,25 @@ def _location(finding: Finding) -> str:
 def unresolved_html(summary: AuditSummary) -> str:
     """Why compile calls with a loss were not judged, and losses applied outside compile not bound to a model
     output: what a reader needs to trust the silence."""
-    return _compile_calls_html(summary) + _loss_calls_html(summary)
+    compile_calls = _reasons_html(
+        "Compile calls not judged", "compile calls", summary.unresolved,
+        f"{summary.compile_calls_with_loss - summary.resolved_compile_calls} of {summary.compile_calls_with_loss} "
+        f"compile calls with a loss: no rule could judge them, because the analysis did not resolve their model's "
+        f"head or their loss.", "Why compile calls were not judged")
+    loss_calls = _reasons_html(
+        "Losses applied outside compile, not bound", "loss calls", summary.unbound,
+        f"{summary.loss_calls - summary.bound_loss_calls} of {summary.loss_calls} losses applied in training "
+        f"loops: no rule could judge them, because the analysis did not resolve the model output they are "
+        f"applied to.", "Why losses were not bound to a model output")
+    return compile_calls + loss_calls
 
 
-def _loss_calls_html(summary: AuditSummary) -> str:
-    if not summary.unbound:
+def _reasons_html(title: str, unit: str, reasons: tuple[tuple[str, int], ...], text: str, chart: str) -> str:
+    if not reasons:
         return ""
-    rows = _table(("reason", "loss calls"), [(escape(reason), count) for reason, count in summary.unbound],
-                  numeric={1})
-    return (f"<h2>Losses applied outside compile, not bound</h2><p>{summary.loss_calls - summary.bound_loss_calls} "
-            f"of {summary.loss_calls} losses applied in training loops: no rule could judge them, because the "
-            f"analysis did not resolve the model output they are applied to.</p>"
-            + bar_chart("Why losses were not bound to a model output", list(summary.unbound[:20]), colour="#6b7280")
-            + rows)
-
-
-def _compile_calls_html(summary: AuditSummary) -> str:
-    if not summary.unresolved:
-        return ""
-    rows = _table(("reason", "compile calls"), [(escape(reason), count) for reason, count in summary.unresolved],
-                  numeric={1})
-    return (f"<h2>Compile calls not judged</h2><p>{summary.compile_calls_with_loss - summary.resolved_compile_calls} "
-            f"of {summary.compile_calls_with_loss} compile calls with a loss: no rule could judge them, because the "
-            f"analysis did not resolve their model's head or their loss. <code>trainlint check --explain-unresolved"
-            f"</code> lists each.</p>"
-            + bar_chart("Why compile calls were not judged", list(summary.unresolved[:20]), colour="#6b7280")
-            + rows)
+    rows = _table(("reason", unit), [(escape(reason), count) for reason, count in reasons], numeric={1})
+    return (f"<h2>{title}</h2><p>{text} <code>trainlint check --explain-unresolved</code> lists each.</p>"
+            + bar_chart(chart, list(reasons[:20]), colour="#6b7280") + rows)
 
 
 _SCRIPT = """
