@@ -8,6 +8,7 @@ version is one edit here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 KERAS_VERSIONS: Final = ("3", "2", "legacy")
@@ -428,6 +429,7 @@ _CATEGORIES: Final = ("layers", "losses", "metrics", "activations", "optimizers"
                       "ops", "backend", "preprocessing", "applications", "datasets")
 
 
+@lru_cache(maxsize=4096)
 def canonical_name(dotted: str) -> str:
     """One name for each Keras object, whatever path the user imported it by.
 

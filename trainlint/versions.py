@@ -507,9 +507,9 @@ def keras_target(setting: str, text: str | None, filename: str | None, stop: Pat
     forced = target_from_setting(setting)
     if forced is not None:
         return forced
-    pins = pins_for(filename, stop)
+    folder = _folder_of(filename)  # the file's folder, resolved once (pins_for would resolve it again)
+    pins = _folder_pins(folder, stop) if folder is not None else None
     api = api_evidence(text) if text else ()
-    folder = _folder_of(filename)
     if folder is not None:
         beside = folder_api(folder)
         api += (beside,) if beside is not None else ()
@@ -529,13 +529,13 @@ def _folder_of(filename: str | None) -> Path | None:
 
 
 def pins_for(filename: str | None, stop: Path | None = None) -> Evidence | None:
-    if not filename or filename in ("-", "<string>"):
-        return None
-    path = Path(filename)
+    folder = _folder_of(filename)
+    return _folder_pins(folder, stop) if folder is not None else None
+
+
+def _folder_pins(folder: Path, stop: Path | None) -> Evidence | None:
     try:
-        if not path.is_file():
-            return None
-        return project_pins(path.resolve().parent, stop.resolve() if stop is not None else None)
+        return project_pins(folder, stop.resolve() if stop is not None else None)
     except OSError:
         return None
 
@@ -545,4 +545,4 @@ def keras_evidence_beside(setting: str, filename: str) -> tuple:
     if target_from_setting(setting) is not None:
         return ()
     folder = _folder_of(filename)
-    return (pins_for(filename), folder_api(folder) if folder is not None else None)
+    return (_folder_pins(folder, None), folder_api(folder)) if folder is not None else (None, None)

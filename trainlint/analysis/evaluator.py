@@ -416,33 +416,34 @@ class Interpreter:
             self._current = outer
 
     def _statement_kind(self, statement, state: State, frame: Frame) -> list[State]:
-        if isinstance(statement, cst.SimpleStatementLine):
+        kind = type(statement)  # libcst's node classes are ABCs: a failed isinstance() costs a Python call
+        if kind is cst.SimpleStatementLine:
             for small in statement.body:
                 self._small_statement(small, state, frame)
                 if state.done:
                     break
             return [state]
-        if isinstance(statement, cst.If):
+        if kind is cst.If:
             return self._if(statement, state, frame)
-        if isinstance(statement, cst.FunctionDef):
+        if kind is cst.FunctionDef:
             if frame.function is not None:  # a closure: it may mutate the enclosing function's containers
                 self._escape_names(statement.body, state, frame)
             state.env[statement.name.value] = Function(statement, self._globals_of(state, frame))
             return [state]
-        if isinstance(statement, cst.ClassDef):
+        if kind is cst.ClassDef:
             self._class_def(statement, state, frame)
             return [state]
-        if isinstance(statement, cst.For):
+        if kind is cst.For:
             return self._for(statement, state, frame)
-        if isinstance(statement, cst.While):
+        if kind is cst.While:
             return self._loop_unknown(statement.body, state, frame, None)
-        if isinstance(statement, cst.With):
+        if kind is cst.With:
             for item in statement.items:
                 self._eval(item.item, state, frame)
                 if item.asname is not None:
                     self._assign(item.asname.name, Sym("with"), state, frame)
             return self._block(_body_statements(statement.body), [state], frame)
-        if isinstance(statement, (cst.Try, cst.TryStar)):
+        if kind is cst.Try or kind is cst.TryStar:
             states = self._block(_body_statements(statement.body), [state], frame)
             for handler in statement.handlers:  # not evaluated: what they may mutate becomes unknown
                 for after in states:
@@ -458,31 +459,32 @@ class Interpreter:
         return [state]
 
     def _small_statement(self, small, state: State, frame: Frame) -> None:
-        if isinstance(small, cst.Expr):
+        kind = type(small)
+        if kind is cst.Expr:
             self._eval(small.value, state, frame)
-        elif isinstance(small, cst.Assign):
+        elif kind is cst.Assign:
             value = self._eval(small.value, state, frame)
             if len(small.targets) == 1:
                 _name_unknowns(small.targets[0].target, value)
             for target in small.targets:
                 self._assign(target.target, value, state, frame)
-        elif isinstance(small, cst.AnnAssign):
+        elif kind is cst.AnnAssign:
             if small.value is not None:
                 self._assign(small.target, self._eval(small.value, state, frame), state, frame)
-        elif isinstance(small, cst.AugAssign):
+        elif kind is cst.AugAssign:
             self._augmented(small, state, frame)
-        elif isinstance(small, cst.Del):
+        elif kind is cst.Del:
             self._delete(small.target, state, frame)
-        elif isinstance(small, cst.Return):
+        elif kind is cst.Return:
             state.result = self._eval(small.value, state, frame) if small.value is not None else Const(None)
             state.done = True
-        elif isinstance(small, cst.Raise):
+        elif kind is cst.Raise:
             state.done = True
             state.result = None
-        elif isinstance(small, cst.Global) and frame.function is not None:
+        elif kind is cst.Global and frame.function is not None:
             for name in small.names:  # rebound here, in a way the module's own run does not see
                 frame.globals[name.name.value] = Sym(name.name.value)
-        elif isinstance(small, cst.Import):
+        elif kind is cst.Import:
             for alias in small.names:
                 dotted = _dotted(alias.name)
                 if alias.asname is not None:
@@ -490,7 +492,7 @@ class Interpreter:
                 else:
                     top = dotted.split(".")[0]
                     state.env[top] = self._import_value(top, small)
-        elif isinstance(small, cst.ImportFrom):
+        elif kind is cst.ImportFrom:
             self._import_from(small, state)
 
     def _augmented(self, small: cst.AugAssign, state: State, frame: Frame) -> None:
@@ -1284,12 +1286,13 @@ class Interpreter:
 
     def _truth(self, node, state: State, frame: Frame) -> bool:
         """Whether a test holds in this state's scenario; raises _Split when the scenario leaves it open."""
-        if isinstance(node, cst.BooleanOperation):
+        kind = type(node)
+        if kind is cst.BooleanOperation:
             left = self._truth(node.left, state, frame)
-            if isinstance(node.operator, cst.And):
+            if type(node.operator) is cst.And:
                 return left and self._truth(node.right, state, frame)
             return left or self._truth(node.right, state, frame)
-        if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+        if kind is cst.UnaryOperation and type(node.operator) is cst.Not:
             return not self._truth(node.expression, state, frame)
         return self._truth_of(self._eval(node, state, frame), state)
 
@@ -2332,15 +2335,16 @@ def _render(node, depth: int = 0) -> str | None:
 
 def _label(node) -> str:
     """A short, cheap description of an expression (no code generation)."""
-    if isinstance(node, cst.Name):
+    kind = type(node)
+    if kind is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if kind is cst.Attribute:
         return f"{_label(node.value)}.{node.attr.value}"
-    if isinstance(node, cst.Call):
+    if kind is cst.Call:
         return f"{_label(node.func)}(...)"
-    if isinstance(node, cst.Subscript):
+    if kind is cst.Subscript:
         return f"{_label(node.value)}[...]"
-    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+    if kind is cst.Integer or kind is cst.Float or kind is cst.SimpleString:
         return node.value
     return "..."
 
@@ -2596,9 +2600,9 @@ def _box_label(value: Value) -> str:
 
 
 def _root_name(node) -> str | None:
-    while isinstance(node, (cst.Attribute, cst.Subscript)):
+    while type(node) is cst.Attribute or type(node) is cst.Subscript:
         node = node.value
-    return node.value if isinstance(node, cst.Name) else None
+    return node.value if type(node) is cst.Name else None
 
 
 def _names_in(node: cst.CSTNode) -> set[str]:
@@ -2609,27 +2613,28 @@ def _names_in(node: cst.CSTNode) -> set[str]:
     pending = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.Lambda):
+        kind = type(current)
+        if kind is cst.Lambda:
             inner = [current.body]
             while inner:
                 item = inner.pop()
-                if isinstance(item, cst.Name):
+                if type(item) is cst.Name:
                     names.add(item.value)
                 else:
                     inner.extend(_children(item))
             continue
-        if isinstance(current, cst.Call):
+        if kind is cst.Call:
             func = current.func
-            if isinstance(func, cst.Attribute):
+            if type(func) is cst.Attribute:
                 names.add(_root_name(func.value) or "")
-            elif isinstance(func, cst.Name):
+            elif type(func) is cst.Name:
                 names.add(func.value)
-            if not (isinstance(func, cst.Name) and func.value in BUILTINS):
+            if not (type(func) is cst.Name and func.value in BUILTINS):
                 names.update(_root_name(arg.value) or "" for arg in current.args)
-        elif isinstance(current, (cst.AssignTarget, cst.AugAssign, cst.Del)):
-            if isinstance(current.target, (cst.Attribute, cst.Subscript)):
+        elif kind is cst.AssignTarget or kind is cst.AugAssign or kind is cst.Del:
+            if type(current.target) is cst.Attribute or type(current.target) is cst.Subscript:
                 names.add(_root_name(current.target) or "")
-            elif isinstance(current, cst.AugAssign):
+            elif kind is cst.AugAssign:
                 names.add(_root_name(current.target) or "")
         pending.extend(_children(current))
     names.discard("")
@@ -2656,11 +2661,23 @@ def _children(node: cst.CSTNode) -> list[cst.CSTNode]:
     children: list[cst.CSTNode] = []
     for name in names:
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
+        if isinstance(value, (tuple, list)):
+            children.extend(item for item in value if _is_node(item))
+        elif _is_node(value):
             children.append(value)
-        elif isinstance(value, (tuple, list)):
-            children.extend(item for item in value if isinstance(item, cst.CSTNode))
     return children
+
+
+_NODE_TYPES: dict[type, bool] = {}
+
+
+def _is_node(value: object) -> bool:
+    """``isinstance(value, cst.CSTNode)``, by type: the ABC's own check runs Python code on every miss."""
+    kind = type(value)
+    known = _NODE_TYPES.get(kind)
+    if known is None:
+        known = _NODE_TYPES[kind] = issubclass(kind, cst.CSTNode)
+    return known
 
 
 def _distinct(items: Iterable[Value]) -> tuple[Value, ...] | None:

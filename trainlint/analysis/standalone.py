@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 import symtable
 import sys
+from bisect import bisect_left
+from itertools import accumulate
 from typing import Iterable
 
 import libcst as cst
@@ -51,6 +53,7 @@ def _needle_pattern() -> re.Pattern:
 
 _SCOPE_NAMES = frozenset({"lambda", "listcomp", "setcomp", "dictcomp", "genexpr"})
 _NEWLINE = re.compile(r"\r\n|\r|\n")
+_GLOBAL = re.compile(r"\bglobal\b")
 
 
 class Outline:
@@ -82,14 +85,22 @@ class Outline:
                 return None
             lines.append(scopes[position][1])
             position += 1
-        starts = [0, *(match.end() for match in _NEWLINE.finditer(self.text))]
+        starts = _line_starts(self.text)
         if any(line < 1 or line > len(starts) for line in lines):
             return None
         offsets = [starts[line - 1] for line in lines] + [len(self.text)]
-        ends = [*lines[1:], len(starts) + 1]
-        return {id(top): _Span(self.text, offsets[i], offsets[i + 1], top,
-                               [child for child in children if lines[i] <= child.get_lineno() < ends[i]])
+        children = sorted(children, key=lambda child: child.get_lineno())  # a default's lambda comes before its def
+        child_lines = [child.get_lineno() for child in children]
+        bounds = [bisect_left(child_lines, line) for line in lines] + [len(children)]
+        return {id(top): _Span(self.text, offsets[i], offsets[i + 1], top, children[bounds[i]:bounds[i + 1]])
                 for i, top in enumerate(tops)}
+
+
+def _line_starts(text: str) -> list[int]:
+    """Where each line starts, lines ended as Python's tokenizer ends them (``\\n``, ``\\r\\n`` or ``\\r``)."""
+    if "\r" in text:
+        return [0, *(match.end() for match in _NEWLINE.finditer(text))]
+    return [0, *accumulate(len(line) + 1 for line in text.split("\n")[:-1])]
 
 
 class _Span:
@@ -133,6 +144,8 @@ class _Span:
 
     def rebinds_globals(self) -> bool:
         """A ``global`` statement in one of its functions: a standalone run rebinds a module-level name."""
+        if _GLOBAL.search(self.whole) is None:  # the symbol table is read only where the word is
+            return False
         pending = list(self.tables)
         while pending:
             scope = pending.pop()
@@ -297,8 +310,8 @@ def _leads_to(value, spans: dict, heap: dict, needle: re.Pattern, interpreter, d
     elif isinstance(value, (Seq, Mapping)):
         key = box_key(value)
         current = heap.get(key, value) if key is not None else value
-        if not isinstance(current, (Seq, Mapping)):
-            return True
+        if not isinstance(current, (Seq, Mapping)):  # what a mutation left: an unknown, a choice of versions
+            return _leads_to(current, spans, heap, needle, interpreter, depth + 1)
         parts = current.items if isinstance(current, Seq) else [v for pair in current.items for v in pair]
     else:
         return True  # a module of the project, a method: anything may follow
