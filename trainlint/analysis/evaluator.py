@@ -26,6 +26,7 @@ import libcst as cst
 from trainlint import knowledge
 from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
+from trainlint.analysis.standalone import Outline, StandaloneFilter
 from trainlint.analysis.values import (
     OPAQUE,
     OPAQUE_CALL,
@@ -242,8 +243,11 @@ class Frame:
 class Interpreter:
     """Evaluates one module; ``events`` collects what it saw."""
 
-    def __init__(self, module: cst.Module, unit: str, resolve_import=None):
+    def __init__(self, module: cst.Module, unit: str, resolve_import=None, outline: Outline | None = None):
         self.module = module
+        self.outline = outline
+        """The module's source lines by definition (:mod:`.standalone`): without it, every function nobody
+        called is run on its own; with it, only those whose text can lead to something the run records."""
         self.unit = unit
         self.events: list[ModelEvent] = []
         self.losses: list[LossEvent] = []
@@ -299,8 +303,13 @@ class Interpreter:
             finals = self._block(self.module.body, [state], frame)
             module_globals = finals[0].env if finals else globals_env
             module_heap = finals[0].heap if finals else {}
+            worth: StandaloneFilter | None = None
             for function, owner in self._functions(self.module.body):
-                if id(function) not in self._executed:
+                if id(function) in self._executed:
+                    continue
+                if worth is None and self.outline is not None:
+                    worth = StandaloneFilter(self, self.outline, module_globals, module_heap)
+                if worth is None or worth.worth_running(function, owner):
                     self._run_standalone(function, owner, module_globals, module_heap)
         except (_BudgetExceeded, RecursionError):
             pass
