@@ -29,9 +29,9 @@ def test_each_unresolved_compile_call_has_its_reason():
     text = (FIXTURES / "coverage" / "unresolved_reasons.py").read_text()
     reasons, stats = _unresolved(text)
     assert reasons == _expected_reasons(text)
-    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (9, 8, 1)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (11, 11, 1)
     assert stats.runtime_width == 1
-    assert sum(stats.unresolved.values()) == 7 and stats.unresolved["loss: user function"] == 1
+    assert sum(stats.unresolved.values()) == 10 and stats.unresolved["loss: user function"] == 1
 
 
 def test_re_compile_and_torch_compile_are_not_compile_calls():
@@ -44,7 +44,7 @@ def test_explain_unresolved_lists_each_site_with_its_reason(tmp_path):
     source = FIXTURES / "coverage" / "unresolved_reasons.py"
     (tmp_path / "train.py").write_text(source.read_text())
     result = run_trainlint("check", "--explain-unresolved", "train.py", cwd=tmp_path)
-    assert "7 compile calls with a loss not judged" in result.stdout
+    assert "10 compile calls with a loss not judged" in result.stdout
     assert "train.py:17:1: model: load_model" in result.stdout
     assert "train.py:23:1: loss: user function (focal_loss)" in result.stdout
     as_json = run_trainlint("check", "--explain-unresolved", "--output-format", "json", "train.py", cwd=tmp_path)
@@ -105,6 +105,101 @@ b.compile(optimizer="adam", loss="binary_crossentropy")
     reasons, _ = _unresolved(text)
     assert reasons == {4: "head: keras.applications model with positional arguments",
                        6: "head: keras.applications model without its top"}
+
+
+def test_starred_arguments_are_read_only_when_their_items_are_known():
+    text = '''
+import json
+from tensorflow import keras
+
+def build(units, activation="softmax"):
+    return keras.Sequential([keras.layers.Dense(units, activation=activation)])
+
+known = build(*[1], **{"activation": "softmax"})
+known.compile(optimizer="adam", loss="binary_crossentropy")
+loaded = build(**json.load(open("config.json")))
+loaded.compile(optimizer="adam", loss="binary_crossentropy")
+twice = build(1, **{"units": 1})
+twice.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    findings = lint_text(text, "train.py").findings
+    assert {(f.line, f.code) for f in findings} == {(6, "TL101")}
+    assert reasons == {11: "model: not visible", 13: "model: not visible"}
+
+
+def test_a_train_step_that_hands_the_model_to_unfollowed_code_keeps_the_models_outputs():
+    """The JAX guide's step passes a method of the model to jax.value_and_grad: the compiled loss may be applied
+    there, so the compile call pairs it with the model's outputs as Keras's own step would (not "never applied")."""
+    text = '''
+import jax
+import keras
+
+class CustomModel(keras.Model):
+    def compute_loss_and_updates(self, trainable_variables, non_trainable_variables, x, y):
+        y_pred, non_trainable_variables = self.stateless_call(trainable_variables, non_trainable_variables, x)
+        return self.compute_loss(x, y, y_pred), non_trainable_variables
+
+    def train_step(self, state, data):
+        x, y = data
+        grad_fn = jax.value_and_grad(self.compute_loss_and_updates, has_aux=True)
+        return grad_fn(state[0], state[1], x, y)
+
+inputs = keras.Input(shape=(32,))
+model = CustomModel(inputs, keras.layers.Dense(1)(inputs))
+model.compile(optimizer="adam", loss="binary_crossentropy")
+'''
+    reasons, stats = _unresolved(text)
+    assert reasons == {} and stats.resolved_compile_calls == 1
+    assert [f.code for f in lint_text(text, "train.py").findings] == ["TL122"]
+
+
+def test_a_compile_override_handing_keras_its_loss_is_one_site_with_that_loss():
+    text = '''
+from tensorflow import keras
+
+class WithCustomCompile(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.dense = keras.layers.Dense(4, activation="softmax")
+
+    def call(self, inputs):
+        return self.dense(inputs)
+
+    def compile(self, optimizer, loss_fn, metrics):
+        super().compile(optimizer=optimizer, loss=loss_fn, metrics=metrics)
+        self.loss_fn = loss_fn
+
+model = WithCustomCompile()
+model.compile(optimizer="sgd", loss_fn="binary_crossentropy", metrics=["accuracy"])
+'''
+    reasons, stats = _unresolved(text)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (1, 1, 1)
+    assert [(f.line, f.code) for f in lint_text(text, "train.py").findings] == [(17, "TL111")]
+
+
+def test_the_loss_another_model_applies_is_not_this_compile_calls():
+    text = '''
+import tensorflow as tf
+from tensorflow import keras
+
+class Trainer(keras.Model):
+    def __init__(self, network, teacher):
+        super().__init__()
+        self.network = network
+        self.teacher = teacher
+
+    def train_step(self, data):
+        x, y = data
+        loss = self.teacher.compute_loss(x, y, self.network(x))
+        return {"loss": loss}
+
+teacher = Trainer(keras.Sequential([keras.layers.Dense(3)]), None)
+student = Trainer(keras.Sequential([keras.layers.Dense(3, activation="softmax")]), teacher)
+student.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert reasons == {18: "loss: not applied by the class's train_step"}
 
 
 def test_a_custom_layer_mixing_tensors_or_frozen_weights_is_no_linear_head():

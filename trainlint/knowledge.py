@@ -332,6 +332,10 @@ TRANSPARENT_LAYERS: Final = frozenset(
      "keras.layers.Cropping1D", "keras.layers.Cropping2D", "keras.layers.Cropping3D"}
 )
 """Layers that change neither the width nor the range of what they pass on (at inference)."""
+SAMPLE_SELECTIONS: Final = frozenset({"tensorflow.gather"})
+"""Functions that pick whole samples of a model's output: ``tf.gather(outputs, indices)`` along axis 0 (the default)
+returns rows of it, each row as the head made it (its width and activation unchanged). Read with ``axis`` and
+``batch_dims`` absent or 0, by keyword only: ``tf.compat.v1.gather`` takes ``name`` before them by position."""
 
 APPLICATION_MODELS: Final = frozenset(f"keras.applications.{name}" for name in (
     "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtSmall", "ConvNeXtTiny", "ConvNeXtXLarge", "DenseNet121",
@@ -580,6 +584,10 @@ LABEL_PASS_THROUGH: Final = frozenset({
     # pad_sequences pads with 0 and keeps every id: the top id, which decides an overflow, is unchanged.
     "keras.utils.pad_sequences", "keras.preprocessing.pad_sequences",
 })
+PROGRESS_WRAPPERS: Final = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.std.tqdm",
+                                     "tqdm.tqdm_notebook", "tqdm.autonotebook.tqdm"})
+"""``tqdm(iterable)``: iterates the very object it wraps, item by item in its order (it keeps a reference, so a list
+filled later is iterated as filled); a ``for`` over it is a ``for`` over the iterable."""
 LABEL_SPLITTERS: Final = frozenset({"sklearn.model_selection.train_test_split", "sklearn.utils.shuffle"})
 """Calls that return their arrays (split or shuffled) with the labels unchanged."""
 RANDOM_CLASS_IDS: Final = frozenset({"numpy.random.randint"})

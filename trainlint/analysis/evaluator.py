@@ -36,6 +36,7 @@ from trainlint.analysis.values import (
     Call,
     Choice,
     ClassValue,
+    CompiledLoss,
     Const,
     Count,
     Derived,
@@ -127,9 +128,24 @@ class ModelEvent:
     scenario: Scenario
     overridden: bool = False
     """The model's class defines this method: its arguments are the class's own, not Keras's."""
+    trained_on: tuple[CompiledLossUse, ...] | None = None
+    """For ``compile``: where the class's own ``train_step`` applies the compiled loss (empty: it never does, it
+    trains with losses of its own). None: Keras's ``train_step`` applies it to the model's outputs, or the class's
+    applies it only to ``self(x)``, the same outputs."""
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
+
+
+@dataclass(frozen=True)
+class CompiledLossUse:
+    """``self.loss(y, pred)`` / ``self.compiled_loss(y, pred)`` / ``self.compute_loss(x, y, pred)`` in a model's own
+    ``train_step``: the loss given to ``compile`` meets ``prediction`` (None: not passed)."""
+
+    prediction: Value | None
+    form: str
+    """How it was reached (:class:`CompiledLoss`): ``self.loss`` calls the object passed to ``compile`` as it is."""
+    node: cst.Call
 
 
 class _NoCondition(Value):
@@ -257,6 +273,15 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self._trained_on: list[CompiledLossUse] | None = None
+        """While a compile call runs its class's ``train_step``: where the compiled loss is applied."""
+        self._trainee: tuple[Instance, ModelValue] | None = None
+        """The model that compile call is on."""
+        self._trained_partly = False
+        """That step handed the model or one of its methods to code the evaluator does not follow
+        (``jax.value_and_grad(self.compute_loss_and_updates)``): it may apply the compiled loss there."""
+        self._super_compiles: list[tuple[tuple, tuple]] | None = None
+        """While a model's own ``compile`` runs: the arguments of its ``super().compile(...)`` calls."""
         self.frontends = frontends()
         self.framework_events: list = []
         """What the framework front ends recorded (``frameworks/``): a PyTorch loss applied to an output."""
@@ -523,6 +548,8 @@ class Interpreter:
         method it is given (``model.summary(print_fn=lines.append)``).
         """
         pending = list(values)
+        if self._trained_on is not None and not self._trained_partly:
+            self._trained_partly = any(self._owned_by_trainee(value) for value in pending)
         seen: set[int] = set()
         while pending and len(seen) < 200:
             value = pending.pop()
@@ -966,6 +993,10 @@ class Interpreter:
                 state.heap[key] = fresh
 
     def _attribute(self, node: cst.Attribute, state: State, frame: Frame) -> Value:
+        if node.attr.value in _KERAS_TRAINING_ATTRIBUTES and _is_super(node.value):
+            compiled = self._keras_training_attribute(state.env.get("self"), node.attr.value, inherited_only=True)
+            if compiled is not None:
+                return compiled
         base = self._eval(node.value, state, frame)
         return self._lift((base,), state, lambda b: self._attribute_of(b, node, state))
 
@@ -988,6 +1019,10 @@ class Interpreter:
             method = _find_method(base.cls, attr)
             if method is not None:
                 return Function(method, base.cls.globals, bound_self=base)
+            if attr in CompiledLoss.PREDICTION:
+                compiled = self._keras_training_attribute(base, attr)
+                if compiled is not None:
+                    return compiled
             return self._framework_attribute(base, attr, node) or self._resolved(
                 self._derived(base, attr, f"self.{attr}"), state, node)
         if isinstance(base, (ModelValue, Call, Derived)):
@@ -998,6 +1033,10 @@ class Interpreter:
             instance = self._instance_of_model.get(id(base.identity)) if isinstance(base, ModelValue) else None
             if instance is not None and (id(instance), attr) in state.heap:
                 return self._resolved(state.heap[(id(instance), attr)], state, node)
+            if instance is not None and attr in CompiledLoss.PREDICTION and _find_method(instance.cls, attr) is None:
+                compiled = self._keras_training_attribute(instance, attr)  # model.compute_loss(...) in train_step
+                if compiled is not None:
+                    return compiled
             return Method(base, attr, node.value)
         if isinstance(base, Sym):
             return self._resolved(self._derived(base, attr, f"{base.label}.{attr}"), state, node)
@@ -1006,6 +1045,66 @@ class Interpreter:
         if isinstance(base, Namespace):
             return self._option(base, attr, node, state)
         return self._framework_attribute(base, attr, node) or Sym(attr)
+
+    @staticmethod
+    def _keras_training_attribute(instance: Value | None, attr: str, inherited_only: bool = False
+                                  ) -> CompiledLoss | None:
+        """``self.loss`` / ``self.compiled_loss`` / ``self.compute_loss`` of a Keras model whose classes leave them to
+        Keras (with ``inherited_only``, ``super().X``: the class's own definition does not count), and
+        ``super().train_step``: the compiled loss as the model applies it."""
+        if not isinstance(instance, Instance) or not _derives_from_keras_model(instance.cls):
+            return None
+        if inherited_only and any(_find_method(base, attr) is not None for base in instance.cls.bases
+                                  if isinstance(base, ClassValue)):
+            return None
+        return CompiledLoss(instance, attr)
+
+    def _owned_by_trainee(self, value: Value) -> bool:
+        instance, model = self._trainee or (None, None)
+        if isinstance(value, Function):
+            return value.bound_self is instance
+        if isinstance(value, Method):
+            return value.receiver is instance or (isinstance(value.receiver, ModelValue) and
+                                                  value.receiver.identity is model.identity)
+        return value is instance or (isinstance(value, ModelValue) and value.identity is model.identity)
+
+    def _apply_compiled_loss(self, loss: CompiledLoss, args, kwargs, node: cst.Call) -> Value:
+        """The compiled loss applied in a ``train_step``: collected while a compile call looks at that step
+        (another model's, ``other.compute_loss(...)``, is not this compile call's loss)."""
+        if self._trained_on is not None and self._trainee is not None and loss.owner is self._trainee[0]:
+            if loss.form == "train_step":  # Keras's own step: the loss meets self(x)
+                owned = self._model_of_instance.get(id(loss.owner))
+                prediction = Tensor(owned[1], (Sym("x"),), node) if owned is not None else None
+            else:
+                prediction = argument(args, kwargs, "y_pred", CompiledLoss.PREDICTION[loss.form])
+            self._trained_on.append(CompiledLossUse(prediction, loss.form, node))
+        return Sym(_label(node.func) + "(...)", anonymous=True)
+
+    def _compiled_loss_uses(self, model: ModelValue, instance: Instance | None, state: State
+                            ) -> tuple[CompiledLossUse, ...] | None:
+        """Where the class's own ``train_step`` applies the loss a compile call gives it (``ModelEvent.trained_on``).
+
+        The step runs once here on unknown data, in a copy of the state; what it records otherwise (loss
+        applications, events) is dropped: ``fit`` or the standalone run of the step records them."""
+        step = _find_method(instance.cls, "train_step") if instance is not None else None
+        if step is None or self._trained_on is not None:
+            return None
+        uses: list[CompiledLossUse] = []
+        kept = (len(self.events), len(self.losses), len(self.framework_events), dict(self.unseen_compiles),
+                set(self._executed))
+        self._trained_on, self._trainee, self._trained_partly = uses, (instance, model), False
+        try:
+            self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),), (),
+                                state.fork())
+        finally:
+            self._trained_on, self._trainee = None, None
+            del self.events[kept[0]:], self.losses[kept[1]:], self.framework_events[kept[2]:]
+            self.unseen_compiles, self._executed = kept[3], kept[4]
+        if not uses and self._trained_partly:
+            return None  # it may apply the loss where the evaluator cannot see: as before, the model's outputs
+        if uses and all(_output_of(use.prediction, model) for use in uses):
+            return None  # y_pred = self(x): the outputs compile already pairs the loss with
+        return tuple(uses)
 
     def _framework_attribute(self, base: Value, attr: str, node: cst.Attribute) -> Value | None:
         for frontend in self.frontends:
@@ -1232,6 +1331,8 @@ class Interpreter:
                 kwargs.append((arg.keyword.value, value))
             else:
                 args.append(value)
+        if len({key for key, _ in kwargs}) != len(kwargs):
+            spread = False  # a keyword given twice: Python raises
         return (tuple(args), tuple(kwargs)) if spread else _Unspread(tuple(evaluated))
 
     def _spread_items(self, value: Value, state: State) -> tuple[Value, ...] | None:
@@ -1291,6 +1392,11 @@ class Interpreter:
             state.heap[("functional outputs", id(instance))] = outputs
 
     def _compile_call(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        if _is_super(node.func.value) and frame.function is not None and frame.function.name.value == "compile":
+            # A class's own compile handing Keras its loss: the calls of that compile are the sites.
+            if self._super_compiles is not None:
+                self._super_compiles.append((args, kwargs))
+            return Const(None)
         seen = len(self.events)
         result = self._call_value(function, args, kwargs, node, state, frame)
         if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
@@ -1306,6 +1412,8 @@ class Interpreter:
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
         if isinstance(function, Method):
             return self._method_call(function, args, kwargs, node, state)
+        if isinstance(function, CompiledLoss):
+            return self._apply_compiled_loss(function, args, kwargs, node)
         if isinstance(function, (Instance, Call)):
             for frontend in self.frontends:
                 result = frontend.call_object(self, function, args, kwargs, node, state)
@@ -1366,6 +1474,12 @@ class Interpreter:
             if name.endswith("train_test_split"):
                 return Seq(tuple(a for array in arrays for a in (array, array)), node)
             return arrays[0] if len(arrays) == 1 else Seq(arrays, node)
+        if name in knowledge.SAMPLE_SELECTIONS and args and isinstance(pick(args[0], state.scenario), Tensor):
+            if len(args) <= 2 and all(isinstance(value, Const) and value.value in (0, None) for key, value in kwargs
+                                      if key in ("axis", "batch_dims")):
+                return Tensor(Ref(name, node.func), args[:1], node)
+        if name in knowledge.PROGRESS_WRAPPERS and len(args) == 1:
+            return args[0]
         if name in knowledge.LABEL_PASS_THROUGH and args:
             passed = pick(args[0], state.scenario)
             if isinstance(passed, (Seq, Mapping)) and passed.identity is not None:
@@ -1562,20 +1676,30 @@ class Interpreter:
                 return Sym(f"{method.name}(...)")
             instance = self._instance_of_model.get(id(model.identity))
             own = _find_method(instance.cls, method.name) if instance is not None else None
+            handed: list[tuple[tuple, tuple]] = []
             if own is not None:
                 # A method the model's class defines runs (a compile override stores what train_step reads).
-                result = self._function_call(Function(own, instance.cls.globals, bound_self=instance), args,
-                                             kwargs, state)
+                outer, self._super_compiles = self._super_compiles, (handed if method.name == "compile" else None)
+                try:
+                    result = self._function_call(Function(own, instance.cls.globals, bound_self=instance), args,
+                                                 kwargs, state)
+                finally:
+                    self._super_compiles = outer
                 if method.name not in _TRAINING_METHODS:
                     return result
+                if len(handed) == 1 and argument(*handed[0], "loss", 1) is not None:
+                    # compile(self, optimizer, loss_fn): super().compile(loss=loss_fn): Keras's own arguments
+                    args, kwargs, own = handed[0][0], handed[0][1], None
             if method.name == "add" and args:
                 state.heap[("model", model.identity)] = model.with_layer(self._stacked(args[0], node, state))
                 return Const(None)
             if method.name in _TRAINING_METHODS:
+                trained_on = None
                 if method.name == "compile":
                     args, kwargs = self._loss_functions_resolved(args, kwargs, state)
+                    trained_on = self._compiled_loss_uses(model, instance, state)
                 self.events.append(ModelEvent(method.name, model, args, kwargs, node, state.scenario,
-                                              overridden=own is not None))
+                                              overridden=own is not None, trained_on=trained_on))
                 step = _find_method(instance.cls, "train_step") if instance is not None else None
                 if step is not None and method.name != "compile":  # Keras calls it on every batch
                     self._function_call(Function(step, instance.cls.globals, bound_self=instance), (Sym("data"),),
@@ -1698,6 +1822,8 @@ class Interpreter:
         names = {p.name.value for p in (*positional, *params.kwonly_params)}
         extra: list[tuple[Value, Value]] = []
         for key, value in kwargs:
+            if key in env:
+                return None  # given by position and by keyword: Python raises
             if key in names:
                 env[key] = value
             elif params.star_kwarg is not None:
@@ -1804,6 +1930,8 @@ class _Unspread:
 
 
 _TRAINING_METHODS = frozenset({"compile", "fit", "fit_generator", "train_on_batch"})
+_KERAS_TRAINING_ATTRIBUTES = frozenset({*CompiledLoss.PREDICTION, "train_step"})
+"""What ``super().X`` reaches in Keras's ``Model`` that applies the compiled loss."""
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
                           "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
 _MUTATING_OUTSIDE = frozenset({"numpy.random.shuffle", "random.shuffle", "numpy.random.Generator.shuffle"})
@@ -2032,6 +2160,12 @@ def _depends_on(value: Value, unknown: Sym) -> bool:
         elif isinstance(current, Tensor):
             pending += [current.producer, *current.inputs]
     return False
+
+
+def _output_of(value: Value | None, model: ModelValue) -> bool:
+    """``self(x)``: an output of ``model`` itself, nothing applied after it."""
+    return isinstance(value, Tensor) and isinstance(value.producer, ModelValue) and \
+        value.producer.identity is model.identity
 
 
 def _outputs_of(value: Value) -> tuple[Value, ...]:

@@ -118,7 +118,9 @@ class Extractor:
                 found = self.constant(producer.argument("name"), scenario)
                 if found is not None:
                     names.append(found)
-            if isinstance(producer, Ref):
+            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS:
+                pass  # rows of the output: the same head
+            elif isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None and producer.name in knowledge.REARRANGING_FUNCTIONS:
                     activation = RESHAPED
@@ -415,6 +417,9 @@ class Extractor:
                     return None
                 head = heads[0]
                 return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS and len(tensor.inputs) == 1:
+                tensor = tensor.inputs[0]  # rows of the output: the same head
+                continue
             if isinstance(producer, Ref):
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
             elif isinstance(producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS:
@@ -490,6 +495,8 @@ class Extractor:
         """Why a compile call with a loss left no judgeable setup; None when one resolved or there is no loss."""
         if not has_loss(event) or any(resolved(s) for s in setups):
             return None
+        if event.trained_on is not None:
+            return self._trained_obstacle(event)
         loss_value = event.argument("loss", 1)
         scenario = _scenarios(event.scenario, (event.model, loss_value))[0]
         self.obstacle = None
@@ -506,13 +513,33 @@ class Extractor:
         value = pick(_for_output(pick(loss_value, scenario), index, found[0], len(heads)), scenario)
         return _loss_obstacle(value, found[0], self.keras_version)
 
+    def _trained_obstacle(self, event: ModelEvent) -> Unresolved:
+        """Why the loss a class's own ``train_step`` applies was not paired with a head."""
+        if not event.trained_on:
+            return Unresolved("loss: not applied by the class's train_step")
+        use = event.trained_on[0]
+        loss_value = event.argument("loss", None if event.overridden else 1)
+        scenario = _scenarios(event.scenario, (use.prediction, loss_value))[0]
+        self.obstacle = None
+        head = self._head_of_tensor(use.prediction, scenario, 0)
+        if head is None:
+            return self.obstacle or Unresolved("head: unknown")
+        if head.activation is None:
+            return Unresolved("activation: not resolved", _code_label(head.activation_at.node))
+        value = pick(loss_value, scenario)
+        if use.form == "loss" and isinstance(value, Const):
+            return Unresolved("loss: a string called as self.loss()")
+        return _loss_obstacle(_for_output(value, 0, head, 1), head, self.keras_version)
+
     # --- compile events ---------------------------------------------------------------------------------
 
     def setups(self, event: ModelEvent, fits: tuple[ModelEvent, ...] = ()) -> list[TrainingSetup]:
         """One setup per output and scenario; with the labels of each ``fit`` on the same model that shows them."""
         plain = self._compile_setups(event)
-        if len(event.model.outputs or ()) > 1:
-            return plain  # the labels of a multi-output model are per output; not read yet
+        if len(event.model.outputs or ()) > 1 or event.trained_on is not None:
+            # The labels of a multi-output model are per output, not read yet; a train_step of the class's own
+            # makes its targets from what fit gives it (a diffusion model's noise).
+            return plain
         setups = []
         for setup in plain:
             labelled = []
@@ -550,6 +577,8 @@ class Extractor:
     def _compile_setups(self, event: ModelEvent) -> list[TrainingSetup]:
         if event.method != "compile":
             return []
+        if event.trained_on is not None:
+            return self._trained_setups(event)
         loss_value = event.argument("loss", 1)
         metrics_value = event.argument("metrics")
         setups = []
@@ -561,6 +590,24 @@ class Extractor:
                 loss = self.loss(_for_output(pick(loss_value, scenario), index, head, len(heads)), head, scenario)
                 metrics, bare_string = self._metrics(metrics_value, index, head, len(heads), scenario)
                 setups.append(TrainingSetup(head, loss, metrics, bare_string, self.ref(event.node), scenario))
+        return setups
+
+    def _trained_setups(self, event: ModelEvent) -> list[TrainingSetup]:
+        """The compiled loss where the class's own ``train_step`` applies it: each prediction it meets is a head
+        (``self.loss(noise, self.network([x, t]))``: the network's). The compiled metrics are the step's to apply,
+        not read."""
+        loss_value = event.argument("loss", None if event.overridden else 1)
+        setups = []
+        for use in event.trained_on or ():
+            for scenario in _scenarios(event.scenario, (use.prediction, loss_value)):
+                head = self._head_of_tensor(use.prediction, scenario, 0)
+                if head is None:
+                    continue
+                value = pick(loss_value, scenario)
+                # self.loss is what compile was given: a string there is called as it is (a TypeError), no loss.
+                loss = None if use.form == "loss" and isinstance(value, Const) else self.loss(
+                    _for_output(value, 0, head, 1), head, scenario)
+                setups.append(TrainingSetup(head, loss, (), None, self.ref(event.node), scenario))
         return setups
 
     def _metrics(self, value, index, head, outputs, scenario):

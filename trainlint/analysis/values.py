@@ -9,7 +9,7 @@ assumed once and seen consistently everywhere it flows. Values are immutable; a 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, ClassVar
 
 import libcst as cst
 
@@ -329,6 +329,25 @@ class Derived(Value):
 
     def argument(self, name: str, position: int | None = None) -> Value | None:
         return argument(self.args, self.kwargs, name, position)
+
+
+@dataclass(frozen=True, eq=False)
+class CompiledLoss(Value):
+    """The loss ``compile`` gave a Keras model, read by the model's own code: ``self.loss`` (the object or function
+    passed to ``compile``, called as it is), ``self.compiled_loss`` / ``self.compute_loss`` (the loss ``compile``
+    built from it, strings resolved as ``compile`` resolves them), or Keras's own ``train_step`` reached through
+    ``super().train_step`` (``form == "train_step"``: the loss applied to ``self(x)``).
+
+    Calling it in a ``train_step`` is what ties the compile call's loss to a prediction: the evaluator collects
+    those predictions (``ModelEvent.trained_on``)."""
+
+    owner: Value
+    """The model's :class:`Instance`."""
+    form: str
+
+    PREDICTION: ClassVar[dict[str, int]] = {"loss": 1, "compiled_loss": 1, "compute_loss": 2}
+    """Where each form takes ``y_pred`` by position (by keyword it is ``y_pred`` in every Keras):
+    ``loss(y_true, y_pred)``, ``compiled_loss(y_true, y_pred)``, ``compute_loss(x, y, y_pred)``."""
 
 
 @dataclass(frozen=True, eq=False)
