@@ -19,6 +19,7 @@ from trainlint.analysis.facts import SourceRef, TrainingSetup, Unresolved
 from trainlint.analysis.positions import StatementPositions
 from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
+from trainlint.analysis.standalone import Outline
 from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
@@ -130,7 +131,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
     if not might_have_findings(text) and not (
             path is not None and might_have_findings_through_imports(text, path, project)):
         return Analysis([])
-    rejected = _python_rejects(text, filename)
+    rejected, table = _python_rejects(text, filename)
     if rejected is not None:
         return Analysis([rejected])
     try:
@@ -147,7 +148,7 @@ def lint_text(text: str, filename: str, settings: Settings = Settings(),
         keras = keras_target(settings.keras_version, text, filename)
     try:
         return Analysis(lint_module(module, filename, settings, stats, resolve_import, places, origins,
-                                    unresolved_sites, keras), stats, frozenset(imported), keras)
+                                    unresolved_sites, keras, Outline(text, table)), stats, frozenset(imported), keras)
     except RecursionError:
         return Analysis([_too_deep(filename)], stats)
     except Exception as error:  # a bug of ours on one file must not end the run
@@ -159,8 +160,9 @@ def _too_deep(filename: str) -> Finding:
     return file_diagnostic(filename, "expressions nest too deeply to parse; not analysed")
 
 
-def _python_rejects(text: str, filename: str) -> Finding | None:
-    """A diagnostic when CPython's own parser rejects the text, checked before libcst sees it.
+def _python_rejects(text: str, filename: str) -> tuple[Finding | None, symtable.SymbolTable | None]:
+    """A diagnostic when CPython's own parser rejects the text, checked before libcst sees it; else the symbol
+    table it built (the evaluator reads where each top-level definition starts from it: :mod:`.standalone`).
 
     libcst's native parser overflows its stack (the process dies, no exception) on expressions nested a few
     thousand levels deep; CPython's parser bounds nesting and fails cleanly. Its symbol table pass parses
@@ -170,18 +172,18 @@ def _python_rejects(text: str, filename: str) -> Finding | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escape sequences and the like are not ours to report
-            symtable.symtable(text, filename, "exec")
+            table = symtable.symtable(text, filename, "exec")
     except (RecursionError, MemoryError):
-        return _too_deep(filename)
+        return _too_deep(filename), None
     except SyntaxError as error:
         summary = error.msg or "invalid syntax"
         if "too many nested" in summary:
-            return _too_deep(filename)
+            return _too_deep(filename), None
         return file_diagnostic(filename, f"syntax error: {summary}{syntax_hint(summary, text)}", error.lineno or 1,
-                               error.offset or 1)
+                               error.offset or 1), None
     except ValueError as error:  # NUL bytes on Python < 3.12
-        return file_diagnostic(filename, f"cannot parse the file: {error}")
-    return None
+        return file_diagnostic(filename, f"cannot parse the file: {error}"), None
+    return None, table
 
 
 def _syntax_diagnostic(error: cst.ParserSyntaxError, text: str, filename: str) -> Finding:
@@ -207,11 +209,11 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
                 resolve_import=None, places: _Places | None = None,
                 origins: dict[Finding, Origin] | None = None,
                 unresolved_sites: list[UnresolvedSite] | None = None,
-                keras: KerasTarget | None = None) -> list[Finding]:
+                keras: KerasTarget | None = None, outline: Outline | None = None) -> list[Finding]:
     """The findings of one module; with ``origins``, also what each finding rests on (its first setup); with
     ``unresolved_sites``, each compile call with a loss that no rule could judge, and why (positions cost)."""
     keras = keras or keras_target(settings.keras_version, None, None)
-    interpreter = Interpreter(module, filename, resolve_import)
+    interpreter = Interpreter(module, filename, resolve_import, outline)
     events = interpreter.run()
     extractor = Extractor(filename, keras.rule_version)
     judge = VersionJudge(keras)

@@ -26,6 +26,7 @@ import libcst as cst
 from trainlint import knowledge
 from trainlint.analysis.deferred import DeferredFunction
 from trainlint.analysis.scenario import Condition, Scenario
+from trainlint.analysis.standalone import Outline, StandaloneFilter
 from trainlint.analysis.values import (
     OPAQUE,
     OPAQUE_CALL,
@@ -242,8 +243,11 @@ class Frame:
 class Interpreter:
     """Evaluates one module; ``events`` collects what it saw."""
 
-    def __init__(self, module: cst.Module, unit: str, resolve_import=None):
+    def __init__(self, module: cst.Module, unit: str, resolve_import=None, outline: Outline | None = None):
         self.module = module
+        self.outline = outline
+        """The module's source lines by definition (:mod:`.standalone`): without it, every function nobody
+        called is run on its own; with it, only those whose text can lead to something the run records."""
         self.unit = unit
         self.events: list[ModelEvent] = []
         self.losses: list[LossEvent] = []
@@ -273,6 +277,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self._made_by: dict[int, tuple[Sym, str]] = {}
+        """The call that returned each unknown result (``keras_cv.models.DeepLabV3Plus.from_preset(...)``), by id,
+        for the coverage reason of a compile call on it: the variable's name says less."""
         self._trained_on: list[CompiledLossUse] | None = None
         """While a compile call runs its class's ``train_step``: where the compiled loss is applied."""
         self._trainee: tuple[Instance, ModelValue] | None = None
@@ -296,8 +303,13 @@ class Interpreter:
             finals = self._block(self.module.body, [state], frame)
             module_globals = finals[0].env if finals else globals_env
             module_heap = finals[0].heap if finals else {}
+            worth: StandaloneFilter | None = None
             for function, owner in self._functions(self.module.body):
-                if id(function) not in self._executed:
+                if id(function) in self._executed:
+                    continue
+                if worth is None and self.outline is not None:
+                    worth = StandaloneFilter(self, self.outline, module_globals, module_heap)
+                if worth is None or worth.worth_running(function, owner):
                     self._run_standalone(function, owner, module_globals, module_heap)
         except (_BudgetExceeded, RecursionError):
             pass
@@ -1126,10 +1138,34 @@ class Interpreter:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
             return Derived(base, "index", (key,), (), None, node)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+            sliced = self._slice(base, node.slice[0].slice, node, state, frame)
+            if sliced is not None:
+                return sliced
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return Sym(f"{_label(node.value)}[...]")
         key = self._eval(node.slice[0].slice.value, state, frame)
         return self._lift((base, key), state, lambda b, k: self._item(b, k, node, state))
+
+    def _slice(self, base: Value, part: cst.Slice, node: cst.Subscript, state: State, frame: Frame) -> Value | None:
+        """``hidden_units[:-1]`` of a tuple or list whose items are known, with constant bounds: a new tuple or list
+        of those items, as Python slices them (None: not known)."""
+        current = self._resolved(base, state)
+        if not isinstance(current, Seq) or not current.ordered or current.kind == "set":
+            return None
+        bounds = []
+        for bound in (part.lower, part.upper, part.step):
+            value = None if bound is None else pick(self._eval(bound, state, frame), state.scenario)
+            if value is not None and not (isinstance(value, Const) and (value.value is None or (
+                    isinstance(value.value, int) and not isinstance(value.value, bool)))):
+                return None
+            bounds.append(None if value is None else value.value)
+        if bounds[2] == 0:
+            return None  # ValueError in Python
+        items = current.items[slice(*bounds)]
+        if current.kind == "list":
+            return self._new_box(Seq(items, node, object(), "list"), state)
+        return Seq(items, node)
 
     def _item(self, base: Value, key: Value, node: cst.Subscript, state: State) -> Value:
         if isinstance(key, Const):
@@ -1402,6 +1438,10 @@ class Interpreter:
         if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
             # re.compile, torch.compile are references, not methods: only a method of some object counts.
             receiver = function.receiver if isinstance(function, Method) else function
+            base, attribute = self._receiver_of.get(id(receiver), (None, ""))
+            made = self._made_by.get(id(base)) if attribute == "compile" else None
+            if made is not None and made[0] is base:  # model = library.Model.from_preset(...): say what made it
+                receiver = Sym(made[1])
             self.unseen_compiles.setdefault(id(node), (node, receiver, args, kwargs))
         return result
 
@@ -1556,7 +1596,9 @@ class Interpreter:
         inputs = (callee, *args, *(v for _, v in kwargs))
         key = (_value_key(callee), tuple(_value_key(a) for a in args), tuple((k, _value_key(v)) for k, v in kwargs))
         known = key[0] is not None and None not in key[1] and all(part is not None for _, part in key[2])
-        return self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
+        result = self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
+        self._made_by.setdefault(id(result), (result, label))
+        return result
 
     def _stable(self, key: tuple | None, label, inputs: tuple = (), anonymous: bool = False) -> Sym:
         """The unknown an expression with no value stands for, the same object wherever and however often the
@@ -1905,6 +1947,10 @@ class Interpreter:
             result = self._follow_call(instance, call, (Sym("inputs"),), (), state)
             if _is_output(result):
                 outputs = _outputs_of(result)
+            elif result is None:
+                outputs = (Opaque("subclass call() output depends on training", cls.node.name.value),)
+            else:  # followed: it returns no layer output (tnp.matmul(...), a tuple of unknowns)
+                outputs = (Opaque("subclass call() returns an unknown value", _value_label(result)),)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
@@ -2166,6 +2212,15 @@ def _output_of(value: Value | None, model: ModelValue) -> bool:
     """``self(x)``: an output of ``model`` itself, nothing applied after it."""
     return isinstance(value, Tensor) and isinstance(value.producer, ModelValue) and \
         value.producer.identity is model.identity
+
+
+def _value_label(value: Value) -> str:
+    """What a value is, in a few words, for a coverage reason's detail (``tnp.matmul(...)``, ``keras.ops.matmul``)."""
+    if isinstance(value, Sym):
+        return value.label
+    if isinstance(value, (Call, Ref)):
+        return getattr(value, "target", None) or value.name
+    return type(value).__name__.lower()
 
 
 def _outputs_of(value: Value) -> tuple[Value, ...]:
