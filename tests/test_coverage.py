@@ -307,3 +307,14 @@ cosine.compile(optimizer="adam", loss="binary_crossentropy")
     reasons, _ = _unresolved(text)
     assert lint_text(text, "train.py").findings == []
     assert reasons == {7: "head: layer Dot", 9: "head: layer Dot"}
+
+
+def test_activations_get_as_a_dense_activation_is_that_activation():
+    text = '''
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(3, activation=keras.activations.get("softmax"))])
+model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+'''
+    reasons, _ = _unresolved(text)
+    assert reasons == {}
+    assert [(f.line, f.code) for f in lint_text(text, "train.py").findings] == [(4, "TL121")]
