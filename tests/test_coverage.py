@@ -29,9 +29,9 @@ def test_each_unresolved_compile_call_has_its_reason():
     text = (FIXTURES / "coverage" / "unresolved_reasons.py").read_text()
     reasons, stats = _unresolved(text)
     assert reasons == _expected_reasons(text)
-    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (11, 11, 1)
+    assert (stats.compile_calls, stats.compile_calls_with_loss, stats.resolved_compile_calls) == (13, 13, 1)
     assert stats.runtime_width == 1
-    assert sum(stats.unresolved.values()) == 10 and stats.unresolved["loss: user function"] == 1
+    assert sum(stats.unresolved.values()) == 12 and stats.unresolved["loss: user function"] == 1
 
 
 def test_re_compile_and_torch_compile_are_not_compile_calls():
@@ -44,7 +44,7 @@ def test_explain_unresolved_lists_each_site_with_its_reason(tmp_path):
     source = FIXTURES / "coverage" / "unresolved_reasons.py"
     (tmp_path / "train.py").write_text(source.read_text())
     result = run_trainlint("check", "--explain-unresolved", "train.py", cwd=tmp_path)
-    assert "10 compile calls with a loss not judged" in result.stdout
+    assert "12 compile calls with a loss not judged" in result.stdout
     assert "train.py:17:1: model: load_model" in result.stdout
     assert "train.py:23:1: loss: user function (focal_loss)" in result.stdout
     as_json = run_trainlint("check", "--explain-unresolved", "--output-format", "json", "train.py", cwd=tmp_path)
@@ -307,3 +307,14 @@ cosine.compile(optimizer="adam", loss="binary_crossentropy")
     reasons, _ = _unresolved(text)
     assert lint_text(text, "train.py").findings == []
     assert reasons == {7: "head: layer Dot", 9: "head: layer Dot"}
+
+
+def test_activations_get_as_a_dense_activation_is_that_activation():
+    text = '''
+from tensorflow import keras
+model = keras.Sequential([keras.layers.Dense(3, activation=keras.activations.get("softmax"))])
+model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+'''
+    reasons, _ = _unresolved(text)
+    assert reasons == {}
+    assert [(f.line, f.code) for f in lint_text(text, "train.py").findings] == [(4, "TL121")]

@@ -393,8 +393,11 @@ HF_SEQUENCE_CLASSIFIER: Final = TaskModel(LINEAR, None, "num_labels", units_requ
 label; ``from_pretrained(..., num_labels=N)``, else as many as the checkpoint's configuration says. Built with
 transformers 4.49: TFBertForSequenceClassification(BertConfig(num_labels=3)) ends in Dense(3, linear) and returns
 logits."""
-"""keras-hub / keras-nlp ``*CausalLM`` and ``*Seq2SeqLM``: logits over the vocabulary (GPT2CausalLM built with
-keras-hub 0.32: outputs of both signs whose rows do not sum to 1)."""
+"""keras-hub / keras-nlp ``*CausalLM``, ``*Seq2SeqLM`` and ``*MaskedLM``: logits over the vocabulary (GPT2CausalLM built
+with keras-hub 0.32: outputs of both signs whose rows do not sum to 1; every ``*MaskedLM`` there ends in a
+``MaskedLMHead`` built without ``activation``, whose default is None: BertMaskedLM on a one-layer BertBackbone built,
+its ``mlm_head`` activation is ``linear`` and its outputs take both signs and do not sum to 1). The base class ``MaskedLM`` builds no head of its own: not
+read."""
 
 
 def task_model(dotted: str) -> tuple[str, bool] | None:
@@ -406,7 +409,8 @@ def task_model(dotted: str) -> tuple[str, bool] | None:
         parts = parts[:-1]
     if len(parts) >= 2 and parts[0] in ("keras_hub", "keras_nlp", "keras_cv"):
         name = f"{parts[0]}.models.{parts[-1]}"
-        if name in TASK_MODELS or (parts[0] != "keras_cv" and parts[-1].endswith(("CausalLM", "Seq2SeqLM"))):
+        if name in TASK_MODELS or (parts[0] != "keras_cv" and parts[-1].endswith(("CausalLM", "Seq2SeqLM")) or (
+                parts[0] != "keras_cv" and parts[-1].endswith("MaskedLM") and parts[-1] != "MaskedLM")):
             return name, from_preset
     if len(parts) >= 2 and parts[0] == "transformers" and parts[-1].startswith("TF") and parts[-1].endswith(
             "ForSequenceClassification"):

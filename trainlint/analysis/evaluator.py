@@ -277,6 +277,9 @@ class Interpreter:
         self._current: cst.CSTNode | None = None
         self.statement_of: dict[int, cst.CSTNode] = {}
         """The statement that evaluated each expression, by the expression's id."""
+        self._made_by: dict[int, tuple[Sym, str]] = {}
+        """The call that returned each unknown result (``keras_cv.models.DeepLabV3Plus.from_preset(...)``), by id,
+        for the coverage reason of a compile call on it: the variable's name says less."""
         self._trained_on: list[CompiledLossUse] | None = None
         """While a compile call runs its class's ``train_step``: where the compiled loss is applied."""
         self._trainee: tuple[Instance, ModelValue] | None = None
@@ -748,6 +751,19 @@ class Interpreter:
         for name in names:
             state.env[name] = Sym(name)
 
+    def _output_parts(self, value: Value, size: int | None, state: State) -> tuple[Tensor, ...] | None:
+        """The outputs of a call of a model with ``size`` outputs (None: any number from 2), one tensor each:
+        output ``i`` of the model applied to new inputs has the head of its output ``i`` (a view of the model with
+        that one output)."""
+        if not isinstance(value, Tensor) or (size is not None and size < 2):
+            return None
+        model = self._resolved(pick(value.producer, state.scenario), state)
+        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or len(
+                model.outputs) != (size or max(len(model.outputs), 2)):
+            return None
+        return tuple(Tensor(ModelValue(object(), model.node, outputs=(output,)), value.inputs, value.node)
+                     for output in model.outputs)
+
     def _forget_object(self, obj: Value, state: State) -> None:
         """An outside object changed after it was built: every binding of it, and every model holding it as
         a layer, no longer says what it is."""
@@ -776,6 +792,12 @@ class Interpreter:
                                  state, frame)
                 return
             elements = target.elements
+            parts = None if any(isinstance(e, cst.StarredElement) for e in elements) else self._output_parts(
+                value, len(elements), state)
+            if parts is not None:  # fake, aux = discriminator(images): each name is one output of the model
+                for element, part in zip(elements, parts):
+                    self._assign(element.value, part, state, frame)
+                return
             if isinstance(value, Seq) and value.ordered and len(value.items) == len(elements) and not any(
                     isinstance(e, cst.StarredElement) for e in elements):
                 for element, item in zip(elements, value.items):
@@ -1137,12 +1159,40 @@ class Interpreter:
             index = node.slice[0].slice
             key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
             return Derived(base, "index", (key,), (), None, node)
+        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+            sliced = self._slice(base, node.slice[0].slice, node, state, frame)
+            if sliced is not None:
+                return sliced
         if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
             return Sym(f"{_label(node.value)}[...]")
         key = self._eval(node.slice[0].slice.value, state, frame)
         return self._lift((base, key), state, lambda b, k: self._item(b, k, node, state))
 
+    def _slice(self, base: Value, part: cst.Slice, node: cst.Subscript, state: State, frame: Frame) -> Value | None:
+        """``hidden_units[:-1]`` of a tuple or list whose items are known, with constant bounds: a new tuple or list
+        of those items, as Python slices them (None: not known)."""
+        current = self._resolved(base, state)
+        if not isinstance(current, Seq) or not current.ordered or current.kind == "set":
+            return None
+        bounds = []
+        for bound in (part.lower, part.upper, part.step):
+            value = None if bound is None else pick(self._eval(bound, state, frame), state.scenario)
+            if value is not None and not (isinstance(value, Const) and (value.value is None or (
+                    isinstance(value.value, int) and not isinstance(value.value, bool)))):
+                return None
+            bounds.append(None if value is None else value.value)
+        if bounds[2] == 0:
+            return None  # ValueError in Python
+        items = current.items[slice(*bounds)]
+        if current.kind == "list":
+            return self._new_box(Seq(items, node, object(), "list"), state)
+        return Seq(items, node)
+
     def _item(self, base: Value, key: Value, node: cst.Subscript, state: State) -> Value:
+        if isinstance(key, Const) and isinstance(base, Tensor) and type(key.value) is int:
+            parts = self._output_parts(base, None, state)  # model(x)[1]: its second output
+            if parts is not None and -len(parts) <= key.value < len(parts):
+                return parts[key.value]
         if isinstance(key, Const):
             if isinstance(base, Seq) and base.ordered and isinstance(key.value, int) and -len(
                     base.items) <= key.value < len(base.items):
@@ -1414,6 +1464,10 @@ class Interpreter:
         if not any(event.node is node for event in self.events[seen:]) and isinstance(function, (Method, Sym)):
             # re.compile, torch.compile are references, not methods: only a method of some object counts.
             receiver = function.receiver if isinstance(function, Method) else function
+            base, attribute = self._receiver_of.get(id(receiver), (None, ""))
+            made = self._made_by.get(id(base)) if attribute == "compile" else None
+            if made is not None and made[0] is base:  # model = library.Model.from_preset(...): say what made it
+                receiver = Sym(made[1])
             self.unseen_compiles.setdefault(id(node), (node, receiver, args, kwargs))
         return result
 
@@ -1568,7 +1622,9 @@ class Interpreter:
         inputs = (callee, *args, *(v for _, v in kwargs))
         key = (_value_key(callee), tuple(_value_key(a) for a in args), tuple((k, _value_key(v)) for k, v in kwargs))
         known = key[0] is not None and None not in key[1] and all(part is not None for _, part in key[2])
-        return self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
+        result = self._stable(("result", *key) if known else None, label, inputs, anonymous=True)
+        self._made_by.setdefault(id(result), (result, label))
+        return result
 
     def _stable(self, key: tuple | None, label, inputs: tuple = (), anonymous: bool = False) -> Sym:
         """The unknown an expression with no value stands for, the same object wherever and however often the
@@ -1917,6 +1973,10 @@ class Interpreter:
             result = self._follow_call(instance, call, (Sym("inputs"),), (), state)
             if _is_output(result):
                 outputs = _outputs_of(result)
+            elif result is None:
+                outputs = (Opaque("subclass call() output depends on training", cls.node.name.value),)
+            else:  # followed: it returns no layer output (tnp.matmul(...), a tuple of unknowns)
+                outputs = (Opaque("subclass call() returns an unknown value", _value_label(result)),)
         model = self._new_model(node, state, outputs=outputs)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
@@ -2178,6 +2238,15 @@ def _output_of(value: Value | None, model: ModelValue) -> bool:
     """``self(x)``: an output of ``model`` itself, nothing applied after it."""
     return isinstance(value, Tensor) and isinstance(value.producer, ModelValue) and \
         value.producer.identity is model.identity
+
+
+def _value_label(value: Value) -> str:
+    """What a value is, in a few words, for a coverage reason's detail (``tnp.matmul(...)``, ``keras.ops.matmul``)."""
+    if isinstance(value, Sym):
+        return value.label
+    if isinstance(value, (Call, Ref)):
+        return getattr(value, "target", None) or value.name
+    return type(value).__name__.lower()
 
 
 def _outputs_of(value: Value) -> tuple[Value, ...]:
