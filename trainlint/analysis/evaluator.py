@@ -756,7 +756,7 @@ class Interpreter:
         if not isinstance(value, Tensor) or (size is not None and size < 2):
             return None
         model = self._resolved(pick(value.producer, state.scenario), state)
-        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or len(
+        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or model.keyed or len(
                 model.outputs) != (size or max(len(model.outputs), 2)):
             return None
         return tuple(Tensor(ModelValue(object(), model.node, outputs=(output,)), value.inputs, value.node)
@@ -1579,7 +1579,7 @@ class Interpreter:
             if isinstance(outputs, Seq):
                 return self._new_model(node, state, outputs=outputs.items)
             if isinstance(outputs, Mapping):
-                return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
+                return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items), keyed=True)
             return self._new_model(node, state, outputs=(outputs,))
         if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
             return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
@@ -1974,7 +1974,8 @@ class Interpreter:
                 outputs = (Opaque("subclass call() output depends on training", cls.node.name.value),)
             else:  # followed: it returns no layer output (tnp.matmul(...), a tuple of unknowns)
                 outputs = (Opaque("subclass call() returns an unknown value", _value_label(result)),)
-        model = self._new_model(node, state, outputs=outputs)
+        keyed = isinstance(functional if functional is not None else result if call is not None else None, Mapping)
+        model = self._new_model(node, state, outputs=outputs, keyed=keyed)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
         return model
