@@ -749,6 +749,19 @@ class Interpreter:
         for name in names:
             state.env[name] = Sym(name)
 
+    def _output_parts(self, value: Value, size: int | None, state: State) -> tuple[Tensor, ...] | None:
+        """The outputs of a call of a model with ``size`` outputs (None: any number from 2), one tensor each:
+        output ``i`` of the model applied to new inputs has the head of its output ``i`` (a view of the model with
+        that one output)."""
+        if not isinstance(value, Tensor) or (size is not None and size < 2):
+            return None
+        model = self._resolved(pick(value.producer, state.scenario), state)
+        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or len(
+                model.outputs) != (size or max(len(model.outputs), 2)):
+            return None
+        return tuple(Tensor(ModelValue(object(), model.node, outputs=(output,)), value.inputs, value.node)
+                     for output in model.outputs)
+
     def _forget_object(self, obj: Value, state: State) -> None:
         """An outside object changed after it was built: every binding of it, and every model holding it as
         a layer, no longer says what it is."""
@@ -777,6 +790,12 @@ class Interpreter:
                                  state, frame)
                 return
             elements = target.elements
+            parts = None if any(isinstance(e, cst.StarredElement) for e in elements) else self._output_parts(
+                value, len(elements), state)
+            if parts is not None:  # fake, aux = discriminator(images): each name is one output of the model
+                for element, part in zip(elements, parts):
+                    self._assign(element.value, part, state, frame)
+                return
             if isinstance(value, Seq) and value.ordered and len(value.items) == len(elements) and not any(
                     isinstance(e, cst.StarredElement) for e in elements):
                 for element, item in zip(elements, value.items):
@@ -1168,6 +1187,10 @@ class Interpreter:
         return Seq(items, node)
 
     def _item(self, base: Value, key: Value, node: cst.Subscript, state: State) -> Value:
+        if isinstance(key, Const) and isinstance(base, Tensor) and type(key.value) is int:
+            parts = self._output_parts(base, None, state)  # model(x)[1]: its second output
+            if parts is not None and -len(parts) <= key.value < len(parts):
+                return parts[key.value]
         if isinstance(key, Const):
             if isinstance(base, Seq) and base.ordered and isinstance(key.value, int) and -len(
                     base.items) <= key.value < len(base.items):
