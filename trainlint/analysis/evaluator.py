@@ -1420,7 +1420,20 @@ class Interpreter:
                 return self._compile_call(function, args, kwargs, node, state, frame)
             if node.func.attr.value == "__init__" and _is_super(node.func.value):
                 self._functional_init(args, kwargs, state)
+                self._inherited_init(args, kwargs, node, state)
+            if node.func.attr.value == "call" and _is_super(node.func.value) and args:
+                inherited = state.heap.get(("keras layer", id(state.env.get("self"))))
+                if isinstance(inherited, Call):  # super().call(x) in a Dense subclass: that Dense applied to x
+                    return Tensor(inherited, args, node)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _inherited_init(self, args, kwargs, node: cst.Call, state: State) -> None:
+        """``super().__init__(units, ...)`` in a subclass of a Keras layer (``Dense``): the layer it is."""
+        instance = state.env.get("self")
+        if isinstance(instance, Instance):
+            base = _keras_layer_base(instance.cls)
+            if base is not None and base != "keras.layers.Layer":
+                state.heap[("keras layer", id(instance))] = Call(base, args, kwargs, node)
 
     def _unspread_call(self, function: Value, arguments: _Unspread, node: cst.Call, state: State) -> Value:
         """A call with ``*args`` / ``**kwargs`` of unknown contents: what it returns is unknown, and what it is
@@ -1492,7 +1505,7 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
-        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+        if isinstance(function, Instance) and args and _keras_layer_base(function.cls) is not None:
             return self._apply_layer(function, args, kwargs, node, state)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
@@ -1600,7 +1613,7 @@ class Interpreter:
             if product is not None:
                 return product
         if name in knowledge.BIAS_ADDS and len(args) == 2 and not kwargs:
-            biased = _biased(*args)
+            biased = _biased(*args, node)
             if biased is not None:
                 return biased
         signature = knowledge.applied_loss_function(name)
@@ -1935,6 +1948,9 @@ class Interpreter:
         name = layer.cls.node.name.value
         if call is None:
             self._escape((*args, *(v for _, v in kwargs)), state)
+            inherited = state.heap.get(("keras layer", id(layer)))
+            if isinstance(inherited, Call):  # a Dense subclass that keeps Dense's call()
+                return Tensor(inherited, args, node)
             return Tensor(Opaque("custom layer without call()", name), args, node)
         result = self._follow_call(layer, call, args, kwargs, state)
         if result is None:
@@ -1945,7 +1961,7 @@ class Interpreter:
 
     def _stacked(self, layer: Value, node: cst.Call, state: State) -> Value:
         """A layer put in a ``Sequential`` stack; a custom one is applied to the stack's tensor there."""
-        if not isinstance(layer, Instance) or not _derives_from(layer.cls, "keras.layers.Layer"):
+        if not isinstance(layer, Instance) or _keras_layer_base(layer.cls) is None:
             return layer
         placeholder = Sym("inputs")
         return LayerOutput(layer, self._apply_layer(layer, (placeholder,), (), node, state), placeholder)
@@ -2071,12 +2087,16 @@ def _weight_width(weight: Call) -> int | None:
     return None
 
 
-def _biased(left: Value, right: Value) -> Value | None:
-    """``x @ w + b``: still the linear head when ``b`` is a weight or a number."""
-    for product, bias in ((left, right), (right, left)):
-        if type(product) is Tensor and isinstance(product.producer, Affine) and (
-                _is_weight(bias) or isinstance(bias, Const) and type(bias.value) in (int, float)):
-            return product
+def _biased(left: Value, right: Value, node) -> Value | None:
+    """``x @ w + b``: still the linear head when ``b`` is a weight or a number; another output shifted by one."""
+    for output, bias in ((left, right), (right, left)):
+        if type(output) is Tensor and (_is_weight(bias) or isinstance(bias, Const) and type(bias.value) in (
+                int, float)):
+            if isinstance(output.producer, Affine):
+                return output
+            if node is not None and isinstance(output.producer, Call) and knowledge.is_keras_name(
+                    output.producer.target):  # a Keras layer's output shifted (a PyTorch tensor is left alone)
+                return Tensor(Ref(knowledge.BIAS_ADD, node), (output,), node)
     return None
 
 
@@ -2087,7 +2107,7 @@ def _affine_operation(operator, left: Value, right: Value, node) -> Value | None
     if isinstance(operator, cst.MatrixMultiply) and node is not None:
         return _affine("keras.ops.matmul", (left, right), node)
     if isinstance(operator, (cst.Add, cst.Subtract)):
-        return _biased(left, right)
+        return _biased(left, right, node)
     return None
 
 
@@ -2292,6 +2312,23 @@ def _derives_from(cls: ClassValue, canonical: str) -> bool:
             if isinstance(base, ClassValue):
                 pending.append(base)
     return False
+
+
+def _keras_layer_base(cls: ClassValue) -> str | None:
+    """The Keras layer class a class of the audited code derives from (``keras.layers.Layer``, ``Dense``)."""
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return None
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref):
+                name = knowledge.canonical_name(base.name)
+                if name.startswith("keras.layers."):
+                    return name
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return None
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:
