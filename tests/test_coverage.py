@@ -318,3 +318,23 @@ model.compile(optimizer="adam", loss=keras.losses.CategoricalCrossentropy(from_l
     reasons, _ = _unresolved(text)
     assert reasons == {}
     assert [(f.line, f.code) for f in lint_text(text, "train.py").findings] == [(4, "TL121")]
+
+
+def test_a_model_with_dict_outputs_is_not_unpacked_by_position():
+    """Calling a model built with outputs={...} returns a dict: unpacking it yields its keys, indexing by position
+    raises. Neither names an output."""
+    text = '''
+from tensorflow import keras
+inputs = keras.Input((16,))
+h = keras.layers.Dense(8, activation="relu")(inputs)
+keyed = keras.Model(inputs, {"valid": keras.layers.Dense(1, activation="sigmoid")(h), "label": keras.layers.Dense(10)(h)})
+z = keras.Input((16,))
+valid, label = keyed(z)
+unpacked = keras.Model(z, label)
+unpacked.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+indexed = keras.Model(z, keyed(z)[1])
+indexed.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+'''
+    reasons, _ = _unresolved(text)
+    assert lint_text(text, "train.py").findings == []
+    assert reasons == {9: "head: unknown value", 11: "head: unknown value"}

@@ -268,6 +268,8 @@ REARRANGING_FUNCTIONS: Final = frozenset({
 a softmax no longer sums to 1 over the last axis, and the width is another one."""
 ROW_ACTIVATIONS: Final = frozenset({SOFTMAX, "log_softmax"})
 """Activations computed over the last axis as a whole, not element by element."""
+BIAS_ADD: Final = "tensorflow.nn.bias_add"
+"""``output + b``: a linear head stays linear; after any other activation the range is one no table names."""
 WEIGHT_CONSTRUCTORS: Final = frozenset({"keras.Variable", "keras.backend.variable", "tensorflow.Variable"})
 WEIGHT_METHODS: Final = frozenset({"add_weight", "add_variable"})
 """``self.add_weight(shape=...)`` in a layer: a trained variable (the shape is a keyword: Keras 2 puts ``name``

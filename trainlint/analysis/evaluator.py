@@ -758,7 +758,7 @@ class Interpreter:
         if not isinstance(value, Tensor) or (size is not None and size < 2):
             return None
         model = self._resolved(pick(value.producer, state.scenario), state)
-        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or len(
+        if not isinstance(model, ModelValue) or model.layers is not None or model.outputs is None or model.keyed or len(
                 model.outputs) != (size or max(len(model.outputs), 2)):
             return None
         return tuple(Tensor(ModelValue(object(), model.node, outputs=(output,)), value.inputs, value.node)
@@ -1423,7 +1423,20 @@ class Interpreter:
                 return self._compile_call(function, args, kwargs, node, state, frame)
             if node.func.attr.value == "__init__" and _is_super(node.func.value):
                 self._functional_init(args, kwargs, state)
+                self._inherited_init(args, kwargs, node, state)
+            if node.func.attr.value == "call" and _is_super(node.func.value) and args:
+                inherited = state.heap.get(("keras layer", id(state.env.get("self"))))
+                if isinstance(inherited, Call):  # super().call(x) in a Dense subclass: that Dense applied to x
+                    return Tensor(inherited, args, node)
         return self._call_value(function, args, kwargs, node, state, frame)
+
+    def _inherited_init(self, args, kwargs, node: cst.Call, state: State) -> None:
+        """``super().__init__(units, ...)`` in a subclass of a Keras layer (``Dense``): the layer it is."""
+        instance = state.env.get("self")
+        if isinstance(instance, Instance):
+            base = _keras_layer_base(instance.cls)
+            if base is not None and base != "keras.layers.Layer":
+                state.heap[("keras layer", id(instance))] = Call(base, args, kwargs, node)
 
     def _unspread_call(self, function: Value, arguments: _Unspread, node: cst.Call, state: State) -> Value:
         """A call with ``*args`` / ``**kwargs`` of unknown contents: what it returns is unknown, and what it is
@@ -1495,7 +1508,7 @@ class Interpreter:
             return self._apply_loss(function, knowledge.LOSS_OBJECT_CALL, args, kwargs, node, state)
         if isinstance(function, Instance) and id(function) in self._model_of_instance and args:
             return Tensor(self._model_of_instance[id(function)][1], args, node)  # self(x) in a Keras model
-        if isinstance(function, Instance) and args and _derives_from(function.cls, "keras.layers.Layer"):
+        if isinstance(function, Instance) and args and _keras_layer_base(function.cls) is not None:
             return self._apply_layer(function, args, kwargs, node, state)
         if isinstance(function, Call) and function.target in knowledge.STATEFUL_PREPROCESSORS and args:
             return Derived(function, "call", args, kwargs, state.heap.get(("fitted", id(function))), node)
@@ -1582,7 +1595,7 @@ class Interpreter:
             if isinstance(outputs, Seq):
                 return self._new_model(node, state, outputs=outputs.items)
             if isinstance(outputs, Mapping):
-                return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items))
+                return self._new_model(node, state, outputs=tuple(v for _, v in outputs.items), keyed=True)
             return self._new_model(node, state, outputs=(outputs,))
         if name in knowledge.APPLICATION_MODELS:  # a model whose one layer is the application (its head in the table)
             return self._new_model(node, state, layers=(Call(name, args, kwargs, node),))
@@ -1603,7 +1616,7 @@ class Interpreter:
             if product is not None:
                 return product
         if name in knowledge.BIAS_ADDS and len(args) == 2 and not kwargs:
-            biased = _biased(*args)
+            biased = _biased(*args, node)
             if biased is not None:
                 return biased
         signature = knowledge.applied_loss_function(name)
@@ -1938,6 +1951,9 @@ class Interpreter:
         name = layer.cls.node.name.value
         if call is None:
             self._escape((*args, *(v for _, v in kwargs)), state)
+            inherited = state.heap.get(("keras layer", id(layer)))
+            if isinstance(inherited, Call):  # a Dense subclass that keeps Dense's call()
+                return Tensor(inherited, args, node)
             return Tensor(Opaque("custom layer without call()", name), args, node)
         result = self._follow_call(layer, call, args, kwargs, state)
         if result is None:
@@ -1948,7 +1964,7 @@ class Interpreter:
 
     def _stacked(self, layer: Value, node: cst.Call, state: State) -> Value:
         """A layer put in a ``Sequential`` stack; a custom one is applied to the stack's tensor there."""
-        if not isinstance(layer, Instance) or not _derives_from(layer.cls, "keras.layers.Layer"):
+        if not isinstance(layer, Instance) or _keras_layer_base(layer.cls) is None:
             return layer
         placeholder = Sym("inputs")
         return LayerOutput(layer, self._apply_layer(layer, (placeholder,), (), node, state), placeholder)
@@ -1977,7 +1993,8 @@ class Interpreter:
                 outputs = (Opaque("subclass call() output depends on training", cls.node.name.value),)
             else:  # followed: it returns no layer output (tnp.matmul(...), a tuple of unknowns)
                 outputs = (Opaque("subclass call() returns an unknown value", _value_label(result)),)
-        model = self._new_model(node, state, outputs=outputs)
+        keyed = isinstance(functional if functional is not None else result if call is not None else None, Mapping)
+        model = self._new_model(node, state, outputs=outputs, keyed=keyed)
         self._model_of_instance[id(instance)] = (instance, model)
         self._instance_of_model[id(model.identity)] = instance
         return model
@@ -2073,12 +2090,16 @@ def _weight_width(weight: Call) -> int | None:
     return None
 
 
-def _biased(left: Value, right: Value) -> Value | None:
-    """``x @ w + b``: still the linear head when ``b`` is a weight or a number."""
-    for product, bias in ((left, right), (right, left)):
-        if type(product) is Tensor and isinstance(product.producer, Affine) and (
-                _is_weight(bias) or isinstance(bias, Const) and type(bias.value) in (int, float)):
-            return product
+def _biased(left: Value, right: Value, node) -> Value | None:
+    """``x @ w + b``: still the linear head when ``b`` is a weight or a number; another output shifted by one."""
+    for output, bias in ((left, right), (right, left)):
+        if type(output) is Tensor and (_is_weight(bias) or isinstance(bias, Const) and type(bias.value) in (
+                int, float)):
+            if isinstance(output.producer, Affine):
+                return output
+            if node is not None and isinstance(output.producer, Call) and knowledge.is_keras_name(
+                    output.producer.target):  # a Keras layer's output shifted (a PyTorch tensor is left alone)
+                return Tensor(Ref(knowledge.BIAS_ADD, node), (output,), node)
     return None
 
 
@@ -2089,7 +2110,7 @@ def _affine_operation(operator, left: Value, right: Value, node) -> Value | None
     if isinstance(operator, cst.MatrixMultiply) and node is not None:
         return _affine("keras.ops.matmul", (left, right), node)
     if isinstance(operator, (cst.Add, cst.Subtract)):
-        return _biased(left, right)
+        return _biased(left, right, node)
     return None
 
 
@@ -2294,6 +2315,23 @@ def _derives_from(cls: ClassValue, canonical: str) -> bool:
             if isinstance(base, ClassValue):
                 pending.append(base)
     return False
+
+
+def _keras_layer_base(cls: ClassValue) -> str | None:
+    """The Keras layer class a class of the audited code derives from (``keras.layers.Layer``, ``Dense``)."""
+    pending = [cls]
+    for _ in range(16):
+        if not pending:
+            return None
+        current = pending.pop(0)
+        for base in current.bases:
+            if isinstance(base, Ref):
+                name = knowledge.canonical_name(base.name)
+                if name.startswith("keras.layers."):
+                    return name
+            if isinstance(base, ClassValue):
+                pending.append(base)
+    return None
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:

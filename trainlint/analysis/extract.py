@@ -124,6 +124,8 @@ class Extractor:
                 activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
                 if activation is None and producer.name in knowledge.REARRANGING_FUNCTIONS:
                     activation = RESHAPED
+                elif activation is None and producer.name == knowledge.BIAS_ADD:
+                    activation = RESCALED
                 if activation is None:
                     self._stuck("head: function", knowledge.canonical_name(producer.name))
                     return None

@@ -199,6 +199,8 @@ class ModelValue(Value):
     node: cst.CSTNode
     layers: tuple[Value, ...] | None = None
     outputs: tuple[Value, ...] | None = None
+    keyed: bool = False
+    """Its outputs were given as a dict: calling it returns a dict (unpacking that yields the keys)."""
 
     def with_layer(self, layer: Value) -> ModelValue:
         return ModelValue(self.identity, self.node, (*(self.layers or ()), layer), None)
