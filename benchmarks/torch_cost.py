@@ -27,7 +27,7 @@ import libcst  # noqa: E402
 
 from bench_batch import write_corpus  # noqa: E402
 from trainlint.engine import lint_text  # noqa: E402
-from trainlint.files import might_have_findings_in_bytes  # noqa: E402
+from trainlint.sources.files import might_have_findings_in_bytes  # noqa: E402
 
 
 def keras_only_filter(data: bytes) -> bool:

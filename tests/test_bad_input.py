@@ -11,8 +11,8 @@ import signal
 import pytest
 
 from tests.conftest import FIXTURES, run_trainlint
-from trainlint.batch import lint_sources
-from trainlint.files import discover_files
+from trainlint.audit.batch import lint_sources
+from trainlint.sources.files import discover_files
 from trainlint.lint_rules.degenerate_head import CategoricalCrossentropyOnSingleUnit
 from trainlint.settings import Settings
 
@@ -136,16 +136,16 @@ def test_a_worker_that_crashes_on_one_file_costs_only_that_file(tmp_path, monkey
 
 
 def test_an_internal_error_outside_the_rules_is_reported_with_the_file_name(tmp_path, monkeypatch):
-    import trainlint.files
+    import trainlint.sources.files
 
-    original = trainlint.files.read_notebook
+    original = trainlint.sources.files.read_notebook
 
     def read_notebook(text, filename):
         if filename.endswith("/broken.ipynb"):
             raise IndexError("list index out of range")
         return original(text, filename)
 
-    monkeypatch.setattr(trainlint.files, "read_notebook", read_notebook)
+    monkeypatch.setattr(trainlint.sources.files, "read_notebook", read_notebook)
     _write_tree(tmp_path, ["a.py"])
     for name in ("broken.ipynb", "fine.ipynb"):
         shutil.copy(FIXTURES / "notebooks" / "binary_classifier.ipynb", tmp_path / name)

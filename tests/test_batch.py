@@ -12,10 +12,10 @@ import sys
 import pytest
 
 from tests.conftest import FIXTURES, REPO, drain_terminal, run_trainlint
-from trainlint.batch import lint_sources
-from trainlint.cache import Cache
-from trainlint.files import discover_files
-from trainlint.progress import PROGRESS_MIN_FILES
+from trainlint.audit.batch import lint_sources
+from trainlint.audit.cache import Cache
+from trainlint.sources.files import discover_files
+from trainlint.audit.progress import PROGRESS_MIN_FILES
 from trainlint.settings import Settings
 
 
@@ -137,7 +137,7 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(tmp_path):
 ])
 def test_the_byte_pre_filter_agrees_with_the_text_one(text):
     from trainlint.engine import might_have_findings
-    from trainlint.files import might_have_findings_in_bytes
+    from trainlint.sources.files import might_have_findings_in_bytes
 
     assert might_have_findings_in_bytes(text.encode()) == might_have_findings(text)
 
@@ -183,15 +183,15 @@ def test_a_cached_result_is_stale_when_a_project_module_it_imports_changes(tmp_p
 ])
 def test_the_byte_compile_check_agrees_with_the_text_one(text):
     from trainlint.engine import compiles_something
-    from trainlint.files import compiles_something_in_bytes
+    from trainlint.sources.files import compiles_something_in_bytes
 
     assert compiles_something_in_bytes(text.encode()) == compiles_something(text)
 
 
 def test_files_the_pre_filter_ruled_out_are_not_read_again_until_they_change(tmp_path, monkeypatch):
-    from trainlint import batch
-    from trainlint.cache import Cache
-    from trainlint.files import discover_files
+    from trainlint.audit import batch
+    from trainlint.audit.cache import Cache
+    from trainlint.sources.files import discover_files
     from trainlint.settings import Settings
 
     corpus = tmp_path / "corpus"

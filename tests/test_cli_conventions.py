@@ -15,7 +15,7 @@ import time
 import pytest
 
 from tests.conftest import FIXTURES, REPO, check_json, drain_terminal, run_trainlint
-from trainlint.cache import STALE_AFTER_SECONDS, Cache, code_fingerprint
+from trainlint.audit.cache import STALE_AFTER_SECONDS, Cache, code_fingerprint
 
 EXAMPLE = FIXTURES / "examples" / "binary_head_with_categorical_loss.py"
 NOTEBOOK = FIXTURES / "notebooks" / "binary_classifier.ipynb"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 
 from tests.conftest import FIXTURES, check_json, run_trainlint
-from trainlint.files import discover_files
+from trainlint.sources.files import discover_files
 from trainlint.settings import Settings
 
 FINDING = (FIXTURES / "examples" / "binary_head_with_categorical_loss.py").read_text()

@@ -10,8 +10,8 @@ import pytest
 
 from tests.conftest import FIXTURES, check_json
 from tests.expectations import expected_reports
-from trainlint import versions
-from trainlint.versions import KERAS3, LEGACY, TF2_NEW, TF2_OLD, api_evidence, infer, version_of_package
+from trainlint.sources import versions
+from trainlint.sources.versions import KERAS3, LEGACY, TF2_NEW, TF2_OLD, api_evidence, infer, version_of_package
 
 VERSIONS = FIXTURES / "versions"
 

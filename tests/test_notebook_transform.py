@@ -12,7 +12,7 @@ import json
 import pytest
 
 from tests.conftest import check_json
-from trainlint.notebook import LINE_MAGICS, PYTHON_BODY_CELL_MAGICS, read_notebook, transform_cell
+from trainlint.sources.notebook import LINE_MAGICS, PYTHON_BODY_CELL_MAGICS, read_notebook, transform_cell
 
 interactiveshell = pytest.importorskip("IPython.core.interactiveshell")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import FIXTURES, check_json, run_trainlint
-from trainlint.notebook import neutralise_magics, read_notebook
+from trainlint.sources.notebook import neutralise_magics, read_notebook
 
 NOTEBOOKS = FIXTURES / "notebooks"
 

@@ -22,9 +22,9 @@ import pytest
 from tests.conftest import REPO, drain_terminal, run_trainlint
 from tests.git_repos import (CONSISTENT_BINARY, HELPER, LOGITS_AFTER_SOFTMAX, SOFTMAX_ONE_UNIT, git,
                              make_repository)
-from trainlint.executors import run_repositories
-from trainlint.repos import AuditOptions, RepositorySpec, parse_repository, read_repository_list
-from trainlint.results import prepare_resume, read_records
+from trainlint.audit.executors import run_repositories
+from trainlint.audit.repos import AuditOptions, RepositorySpec, parse_repository, read_repository_list
+from trainlint.audit.results import prepare_resume, read_records
 
 # What each repository of the audit holds, and the codes trainlint must report in it (nothing else).
 REPOSITORIES = {

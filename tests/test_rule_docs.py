@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import REPO, run_trainlint
-from trainlint import rule_docs
+from trainlint.lint_rules import docs as rule_docs
 from trainlint.lint_rules import ALL_RULES
 
 
 def test_committed_rule_docs_are_up_to_date():
-    assert rule_docs.stale(REPO / "docs" / "rules") == [], "run: python -m trainlint.rule_docs"
+    assert rule_docs.stale(REPO / "docs" / "rules") == [], "run: python -m trainlint.lint_rules.docs"
 
 
 def test_a_stale_or_leftover_page_is_caught(tmp_path):

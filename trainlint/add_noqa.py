@@ -112,7 +112,7 @@ def _add_to_module(path: Path, findings: list[Finding], outcome: Outcome) -> int
 
 
 def _add_to_notebook(path: Path, findings: list[Finding], outcome: Outcome) -> int:
-    from trainlint.notebook import read_notebook
+    from trainlint.sources.notebook import read_notebook
 
     raw = path.read_text(encoding="utf-8")
     document = json.loads(raw)

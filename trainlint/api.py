@@ -24,14 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 
 from trainlint import config
-from trainlint.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
+from trainlint.sources.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 from trainlint.findings import Finding
 from trainlint.noqa import unused_code
 from trainlint.settings import Settings
 
 if TYPE_CHECKING:
     from trainlint.analysis.project import Project
-    from trainlint.cache import Cache
+    from trainlint.audit.cache import Cache
     from trainlint.engine import Origin
 
 __all__ = ["CheckRun", "FixResult", "check_paths", "check_source", "fix_paths", "fix_source", "load_settings"]
@@ -97,7 +97,7 @@ def check_paths(paths: Iterable[str | Path], *, keras_version: str | None = None
     settings = _settings_for(settings, keras_version, paths)
     cache = None
     if cache_dir is not None:
-        from trainlint.cache import Cache
+        from trainlint.audit.cache import Cache
 
         cache = Cache.open(str(cache_dir))
     return run(paths, settings, jobs=jobs, cache=cache, respect_gitignore=respect_gitignore).findings
@@ -111,9 +111,9 @@ def run(paths: list[str], settings: Settings, *, jobs: int = 1, cache: Cache | N
     and what each finding rests on is collected there; with ``unresolved_sites`` (``--explain-unresolved``), the
     same, and each compile call no rule could judge is collected there with its reason. ``stdin_filename``
     ending in ``.ipynb`` reads ``-`` as a notebook."""
-    from trainlint.batch import lint_sources
-    from trainlint.files import lint_source
-    from trainlint.progress import Progress
+    from trainlint.audit.batch import lint_sources
+    from trainlint.sources.files import lint_source
+    from trainlint.audit.progress import Progress
 
     sources = discover_files(paths, settings, respect_gitignore=respect_gitignore, stdin_filename=stdin_filename)
     roots = project_roots(paths)
@@ -177,7 +177,7 @@ def fix_paths(paths: Iterable[str | Path], *, unsafe: bool = False, write: bool 
     notebook keeps its outputs, metadata and JSON layout. Returns a :class:`trainlint.fixes.FixRun` (the changed
     texts, before and after, and the findings fixed)."""
     from trainlint.analysis.project import Project
-    from trainlint.files import lint_source
+    from trainlint.sources.files import lint_source
     from trainlint.fixes import FileText, fix_files, write_atomically
 
     paths = [str(p) for p in paths]
@@ -207,7 +207,7 @@ def fix_paths(paths: Iterable[str | Path], *, unsafe: bool = False, write: bool 
     if write and fixed.changed:
         for filename, (_, new) in fixed.changed.items():
             write_atomically(Path(filename), files[filename].encoded(new))
-        from trainlint.batch import forget_projects
+        from trainlint.audit.batch import forget_projects
 
         forget_projects()  # the modules this process parsed before the fixes are out of date
     return fixed

@@ -10,14 +10,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from trainlint import __version__, api, config
-from trainlint.batch import default_jobs
-from trainlint.cache import DEFAULT_CACHE_DIR, Cache
+from trainlint.audit.batch import default_jobs
+from trainlint.audit.cache import DEFAULT_CACHE_DIR, Cache
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
-from trainlint.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
+from trainlint.audit.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
                                   run_repository_audit)
-from trainlint.stats import COMPILE_CALL, LOSS_CALL
+from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Formats that a program parses: --statistics goes to stderr beside them.
@@ -323,7 +323,7 @@ def _show(args, configuration, resolved, settings) -> int:
         ]
         show_settings(configuration, resolved, extra, sys.stdout)
     if args.show_files:
-        from trainlint.files import discover_files
+        from trainlint.sources.files import discover_files
 
         sources = discover_files(args.paths, settings, respect_gitignore=args.respect_gitignore)
         show_files([args.stdin_filename or "-" if s.display == "-" else s.display for s in sources], sys.stdout)
@@ -350,7 +350,7 @@ def _add_noqa(findings) -> int:
 
 def _serve() -> int:
     try:
-        from trainlint.server import main as serve
+        from trainlint.plugin.server import main as serve
     except ImportError as error:
         print(f"trainlint: the language server needs pygls ({error}); install it with: pip install 'trainlint[server]'",
               file=sys.stderr)
@@ -371,7 +371,7 @@ def _keras_semantics(keras_version: str | None, results) -> tuple[str, ...]:
 
 def _summarise(args, results, findings, keras_version: str | None = None) -> bool:
     from trainlint.plugin.html_report import ReportHeader, write_report
-    from trainlint.summary import format_summary, summarize
+    from trainlint.audit.summary import format_summary, summarize
 
     summary = summarize(results, findings)
     if args.command == "audit" or getattr(args, "summary", False):

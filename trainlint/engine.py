@@ -24,10 +24,10 @@ from trainlint.analysis.values import argument
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
 from trainlint.settings import Settings
-from trainlint.source import syntax_hint
-from trainlint.stats import COMPILE_CALL, LOSS_CALL, Stats, UnresolvedSite
-from trainlint.version_rules import VersionJudge
-from trainlint.versions import KerasTarget, keras_target
+from trainlint.sources.source import syntax_hint
+from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL, Stats, UnresolvedSite
+from trainlint.lint_rules.version_judge import VersionJudge
+from trainlint.sources.versions import KerasTarget, keras_target
 
 
 def names_keras(text: str) -> bool:

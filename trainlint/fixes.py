@@ -160,7 +160,7 @@ def parses(text: str) -> bool:
 def apply_to_notebook(document_text: str, edits: list[Edit]) -> str | None:
     """The notebook's JSON with the edits applied to the cells they fall in; outputs, metadata and the file's
     JSON layout are kept (None when its layout is not one that json can write back as it was)."""
-    from trainlint.notebook import read_notebook
+    from trainlint.sources.notebook import read_notebook
 
     layout = json_layout(document_text)
     if layout is None:
@@ -269,7 +269,7 @@ def write_atomically(path: Path, data: bytes) -> None:
 def fixed_text(original: str, edits: list[Edit], notebook: bool) -> str | None:
     """The file's new text, or None when the edits cannot be applied or the result would not parse."""
     if notebook:
-        from trainlint.notebook import read_notebook
+        from trainlint.sources.notebook import read_notebook
 
         new = apply_to_notebook(original, edits)
         if new is None:

@@ -14,7 +14,7 @@ from typing import Final
 KERAS_VERSIONS: Final = ("3", "2", "legacy")
 """``3``: Keras 3. ``2``: tf.keras in TF 2.2-2.15 / tf-keras. ``legacy``: standalone Keras <= 2.3, TF 1.x."""
 KERAS_SETTINGS: Final = ("auto", *KERAS_VERSIONS)
-"""The ``keras-version`` setting: ``auto`` (default) infers it per project and notebook (``trainlint.versions``)."""
+"""The ``keras-version`` setting: ``auto`` (default) infers it per project and notebook (``trainlint.sources.versions``)."""
 
 # --- canonical losses -------------------------------------------------------------------------------------
 

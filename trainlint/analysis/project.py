@@ -31,7 +31,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 from trainlint.analysis.deferred import SplitModule, split_module
 from trainlint.analysis.evaluator import Interpreter
 from trainlint.analysis.values import ModuleValue, Sym, Value
-from trainlint.source import decode
+from trainlint.sources.source import decode
 
 MAX_IMPORT_DEPTH = 8
 """How many modules deep a chain of imports is followed (``train`` → ``models`` → ``layers_util`` ...)."""

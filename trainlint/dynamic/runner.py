@@ -12,7 +12,7 @@ from trainlint.dynamic.plan import ModelPlan, Unplannable, plan_for
 from trainlint.dynamic.verdicts import INCONCLUSIVE, Observation, Verdict, judge
 from trainlint.engine import Origin
 from trainlint.findings import Confirmation, Finding
-from trainlint.versions import TF2_NEW, TF2_OLD
+from trainlint.sources.versions import TF2_NEW, TF2_OLD
 
 NOT_A_MODEL_KINDS = frozenset({"parse-error", "internal-error"})
 

@@ -37,7 +37,7 @@ FACTS: dict[str, str] = {
 class RuleContext:
     keras_version: str = "3"
     era: str = ""
-    """The finer Keras era (``trainlint.versions.ERAS``) where a rule needs more than ``keras_version``."""
+    """The finer Keras era (``trainlint.sources.versions.ERAS``) where a rule needs more than ``keras_version``."""
 
 
 @dataclass(frozen=True)

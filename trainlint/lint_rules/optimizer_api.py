@@ -6,7 +6,7 @@ from trainlint import knowledge
 from trainlint.analysis.facts import OptimizerCall
 from trainlint.lint_rules import fixes
 from trainlint.lint_rules.base import Rule
-from trainlint.versions import TF2_OLD
+from trainlint.sources.versions import TF2_OLD
 
 
 class OptimizerLrArgument(Rule):

@@ -23,7 +23,7 @@ from urllib.parse import quote
 
 from trainlint import __version__
 from trainlint.findings import Finding
-from trainlint.summary import AuditSummary
+from trainlint.audit.summary import AuditSummary
 
 BAR_COLOUR = "#c2410c"
 ERROR_COLOUR = "#b91c1c"

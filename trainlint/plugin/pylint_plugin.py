@@ -89,7 +89,7 @@ def _messages(filename: str, data: bytes, linter: PyLinter):
     from trainlint.api import check_source
     from trainlint.config import ConfigError
     from trainlint.plugin.hosted import hosted_message, settings_for
-    from trainlint.source import decode
+    from trainlint.sources.source import decode
 
     cached = _ANALYSED.get(filename)
     text = decode(data, filename, 10 ** 9).text

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
 from trainlint.findings import Finding
-from trainlint.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
-from trainlint.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
+from trainlint.audit.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
+from trainlint.audit.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
 
 _DONE = (STATUS_COMPLETE, STATUS_FAILED)
 

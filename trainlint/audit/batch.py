@@ -13,13 +13,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from trainlint.cache import Cache
-from trainlint.files import (FileResult, SourceFile, lint_bytes, may_train_through_imports_in_bytes,
+from trainlint.audit.cache import Cache
+from trainlint.sources.files import (FileResult, SourceFile, lint_bytes, may_train_through_imports_in_bytes,
                              might_have_findings_in_bytes, read_source)
 from trainlint.findings import INTERNAL_ERROR, UNUSED_NOQA, file_diagnostic
-from trainlint.progress import Progress
+from trainlint.audit.progress import Progress
 from trainlint.settings import Settings
-from trainlint.versions import keras_evidence_beside
+from trainlint.sources.versions import keras_evidence_beside
 
 # Below this many files a pool costs more to start than it saves.
 MIN_FILES_FOR_POOL = 8

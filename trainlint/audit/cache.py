@@ -25,9 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import trainlint
-from trainlint.files import FileResult
+from trainlint.sources.files import FileResult
 from trainlint.findings import Finding
-from trainlint.stats import Stats
+from trainlint.audit.stats import Stats
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
 STALE_AFTER_SECONDS = 24 * 3600

@@ -1,5 +1,5 @@
 """``trainlint audit --repos LIST`` and ``trainlint report RESULTS.jsonl``: the command-line side of repository
-audits (the work itself is in :mod:`trainlint.repos`, :mod:`trainlint.executors` and :mod:`trainlint.results`)."""
+audits (the work itself is in :mod:`trainlint.audit.repos`, :mod:`trainlint.audit.executors` and :mod:`trainlint.audit.results`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import TextIO
 
-from trainlint.repos import (DEFAULT_CLONE_TIMEOUT_S, DEFAULT_MAX_REPO_BYTES, DEFAULT_REPOSITORY_TIMEOUT_S,
+from trainlint.audit.repos import (DEFAULT_CLONE_TIMEOUT_S, DEFAULT_MAX_REPO_BYTES, DEFAULT_REPOSITORY_TIMEOUT_S,
                              EXECUTORS, STATUS_FAILED, AuditOptions, read_repository_list)
 from trainlint.settings import Settings
 
@@ -66,8 +66,8 @@ def add_repository_options(audit: argparse.ArgumentParser) -> None:
 
 
 def run_repository_audit(args: argparse.Namespace, settings: Settings, workers: int) -> int:
-    from trainlint.executors import ExecutorUnavailable, run_repositories
-    from trainlint.results import ResultsWriter, prepare_resume, read_records
+    from trainlint.audit.executors import ExecutorUnavailable, run_repositories
+    from trainlint.audit.results import ResultsWriter, prepare_resume, read_records
 
     if args.paths not in ([], ["."]):
         return _usage("give either --repos or paths, not both")
@@ -176,7 +176,7 @@ def add_report_command(commands) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    from trainlint.results import read_records
+    from trainlint.audit.results import read_records
 
     try:
         records = list(read_records(args.results))
@@ -186,8 +186,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _summarise(records: list[dict], stream, report: str | None, audited: str = "repositories") -> int:
-    from trainlint.results import format_repositories, summarize_records, write_records_report
-    from trainlint.summary import format_summary
+    from trainlint.audit.results import format_repositories, summarize_records, write_records_report
+    from trainlint.audit.summary import format_summary
 
     summary, findings, audit = summarize_records(records)
     stream.write(format_summary(summary) + "\n" + format_repositories(audit))

@@ -30,8 +30,8 @@ import warnings
 from dataclasses import dataclass, replace
 
 from trainlint.findings import Edit, Finding, Related, file_diagnostic
-from trainlint.source import syntax_hint
-from trainlint.versions import Evidence, notebook_evidence
+from trainlint.sources.source import syntax_hint
+from trainlint.sources.versions import Evidence, notebook_evidence
 
 # Cell magics whose body is still Python run in the kernel; every other cell magic hands its body elsewhere.
 PYTHON_BODY_CELL_MAGICS = frozenset({"time", "timeit", "capture", "prun", "debug", "python", "python3", "tensorflow_version"})

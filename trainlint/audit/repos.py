@@ -3,7 +3,7 @@ repository and returns its JSON Lines records.
 
 :func:`lint_repository` never raises for a repository it cannot use: a clone that fails, times out or grows past
 the size limit, or a path that is not a folder, becomes one ``repository`` record with ``status: failed`` and
-the reason. Executors (:mod:`trainlint.executors`) run it once per repository, locally or on Ray.
+the reason. Executors (:mod:`trainlint.audit.executors`) run it once per repository, locally or on Ray.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from trainlint.batch import lint_sources
-from trainlint.cache import Cache
-from trainlint.stats import Stats
-from trainlint.files import SourceFile, discover_files
+from trainlint.audit.batch import lint_sources
+from trainlint.audit.cache import Cache
+from trainlint.audit.stats import Stats
+from trainlint.sources.files import SourceFile, discover_files
 from trainlint.findings import Finding
-from trainlint.progress import Progress
+from trainlint.audit.progress import Progress
 from trainlint.settings import Settings
 
 RECORD_FINDING = "finding"

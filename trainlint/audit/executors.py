@@ -1,4 +1,4 @@
-"""Running :func:`trainlint.repos.lint_repository` once per repository: on this machine's cores (``local``) or on
+"""Running :func:`trainlint.audit.repos.lint_repository` once per repository: on this machine's cores (``local``) or on
 a Ray cluster (``ray``).
 
 Both executors keep a bounded number of repositories in flight (a list of 100,000 never becomes 100,000 pending
@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
 
-from trainlint.repos import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, AuditOptions, RepositorySpec, failed_record,
+from trainlint.audit.repos import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, AuditOptions, RepositorySpec, failed_record,
                              lint_repository)
 
 MAX_ATTEMPTS = 2

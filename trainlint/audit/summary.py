@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from trainlint.files import FileResult
+from trainlint.sources.files import FileResult
 from trainlint.findings import Finding
-from trainlint.stats import Stats
+from trainlint.audit.stats import Stats
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Iterable, Iterator
 
 from trainlint.findings import UNUSED_NOQA, Finding, file_diagnostic
 from trainlint.noqa import Suppression, UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
-from trainlint.notebook import read_notebook
-from trainlint.versions import keras_target
+from trainlint.sources.notebook import read_notebook
+from trainlint.sources.versions import keras_target
 from trainlint.settings import Settings
-from trainlint.source import decode
-from trainlint.stats import Stats, UnresolvedSite
+from trainlint.sources.source import decode
+from trainlint.audit.stats import Stats, UnresolvedSite
 
 if TYPE_CHECKING:
     import pathspec
@@ -376,7 +376,7 @@ def project_roots(paths: list[str]) -> tuple[Path, ...]:
 
 
 def lint_paths(paths: list[str], settings: Settings, origins: dict[Finding, Origin] | None = None) -> list[FileResult]:
-    """Every file under ``paths`` in this process, without the cache (the batch runner is :mod:`trainlint.batch`);
+    """Every file under ``paths`` in this process, without the cache (the batch runner is :mod:`trainlint.audit.batch`);
     ``origins``, when given, collects what each finding rests on (for ``--dynamic``)."""
     from trainlint.analysis.project import Project
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from trainlint.lint_rules.base import Report, Rule, RuleContext
-from trainlint.versions import ERA_LABELS, LEGACY, RULE_VERSION, KerasTarget, TF2_NEW, TF2_OLD
+from trainlint.sources.versions import ERA_LABELS, LEGACY, RULE_VERSION, KerasTarget, TF2_NEW, TF2_OLD
 
 
 def era_names(eras: list[str]) -> str:
