@@ -2303,49 +2303,31 @@ def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
             and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
 
 
-def _derives_from(cls: ClassValue, canonical: str) -> bool:
+def _outside_bases(cls: ClassValue) -> Iterator[str]:
+    """The canonical names of the outside classes a class of the audited code derives from, nearest first."""
     pending = [cls]
     for _ in range(16):
         if not pending:
-            return False
+            return
         current = pending.pop(0)
         for base in current.bases:
-            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == canonical:
-                return True
-            if isinstance(base, ClassValue):
+            if isinstance(base, Ref):
+                yield knowledge.canonical_name(base.name)
+            elif isinstance(base, ClassValue):
                 pending.append(base)
-    return False
+
+
+def _derives_from(cls: ClassValue, canonical: str) -> bool:
+    return any(name == canonical for name in _outside_bases(cls))
 
 
 def _keras_layer_base(cls: ClassValue) -> str | None:
     """The Keras layer class a class of the audited code derives from (``keras.layers.Layer``, ``Dense``)."""
-    pending = [cls]
-    for _ in range(16):
-        if not pending:
-            return None
-        current = pending.pop(0)
-        for base in current.bases:
-            if isinstance(base, Ref):
-                name = knowledge.canonical_name(base.name)
-                if name.startswith("keras.layers."):
-                    return name
-            if isinstance(base, ClassValue):
-                pending.append(base)
-    return None
+    return next((name for name in _outside_bases(cls) if name.startswith("keras.layers.")), None)
 
 
 def _derives_from_keras_model(cls: ClassValue) -> bool:
-    pending = [cls]
-    for _ in range(16):
-        if not pending:
-            return False
-        current = pending.pop(0)
-        for base in current.bases:
-            if isinstance(base, Ref) and knowledge.canonical_name(base.name) == knowledge.MODEL:
-                return True
-            if isinstance(base, ClassValue):
-                pending.append(base)
-    return False
+    return _derives_from(cls, knowledge.MODEL)
 
 
 def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
