@@ -406,39 +406,19 @@ class Extractor:
     def prediction_head(self, prediction: Value | None, scenario: Scenario) -> Head | None:
         """The head of the model whose output ``prediction`` is, seen through activations only; None when it is
         anything else (a slice, a sum, a layer that is not an activation, another model's output of many)."""
-        after: list[tuple[str, SourceRef]] = []
-        tensor = prediction
-        for _ in range(16):
-            tensor = pick(tensor, scenario)
-            if not isinstance(tensor, Tensor):
-                return None
-            producer = pick(tensor.producer, scenario)
-            if isinstance(producer, ModelValue):
-                heads = self.heads(producer, scenario)
-                if len(heads) != 1 or heads[0] is None:
-                    return None
-                head = heads[0]
-                return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
-            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS and len(tensor.inputs) == 1:
-                tensor = tensor.inputs[0]  # rows of the output: the same head
-                continue
-            if isinstance(producer, Ref):
-                activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
-            elif isinstance(producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS:
-                activation = knowledge.ACTIVATION_LAYERS[producer.target] or self.activation(
-                    producer.argument("activation", 0), scenario)
-            else:
-                return None
-            if activation is None or len(tensor.inputs) != 1:
-                return None
-            after.insert(0, (activation, self.ref(tensor.node)))
-            tensor = tensor.inputs[0]
-        return None
+        found = self._prediction_walk(prediction, scenario)
+        return found if isinstance(found, Head) else None
 
     def unbound(self, event: LossEvent) -> Unresolved:
         """Why a loss applied outside ``compile`` gave no setup: where the walk back from its prediction stopped."""
         scenario = _scenarios(event.scenario, (event.applied.prediction,))[0]
-        tensor = event.applied.prediction
+        found = self._prediction_walk(event.applied.prediction, scenario)
+        return found if isinstance(found, Unresolved) else Unresolved("head: unknown")
+
+    def _prediction_walk(self, prediction: Value | None, scenario: Scenario) -> Head | Unresolved:
+        """:meth:`prediction_head`'s walk: the head, or why there is none."""
+        after: list[tuple[str, SourceRef]] = []
+        tensor = prediction
         for _ in range(16):
             tensor = pick(tensor, scenario)
             if not isinstance(tensor, Tensor):
@@ -449,10 +429,22 @@ class Extractor:
                 heads = self.heads(producer, scenario)
                 if len(heads) != 1:
                     return Unresolved(f"model: {len(heads)} outputs" if heads else "model: no outputs")
-                return self.obstacle or Unresolved("head: unknown")
-            if not (isinstance(producer, Ref) and producer.name in knowledge.ACTIVATION_FUNCTIONS or isinstance(
-                    producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS) or len(tensor.inputs) != 1:
+                head = heads[0]
+                if head is None:
+                    return self.obstacle or Unresolved("head: unknown")
+                return self._finish(head.units, list(head.activations), head.layer, head.activation_at, after)
+            if isinstance(producer, Ref) and producer.name in knowledge.SAMPLE_SELECTIONS and len(tensor.inputs) == 1:
+                tensor = tensor.inputs[0]  # rows of the output: the same head
+                continue
+            activation = None
+            if isinstance(producer, Ref):
+                activation = knowledge.ACTIVATION_FUNCTIONS.get(producer.name)
+            elif isinstance(producer, Call) and producer.target in knowledge.ACTIVATION_LAYERS:
+                activation = knowledge.ACTIVATION_LAYERS[producer.target] or self.activation(
+                    producer.argument("activation", 0), scenario)
+            if activation is None or len(tensor.inputs) != 1:
                 return Unresolved(*_describe("output", producer))
+            after.insert(0, (activation, self.ref(tensor.node)))
             tensor = tensor.inputs[0]
         return Unresolved("output: unknown")
 
