@@ -225,10 +225,8 @@ class TorchFrontend(Frontend):
         step = _find_method(model.cls, "training_step") if isinstance(model, Instance) else None
         if step is None or not _is_module_class(model.cls):
             return None
-        loader = argument(args, kwargs, "train_dataloaders", 1)
-        loader = pick(loader, state.scenario) if loader is not None else None
-        datamodule = pick(argument(args, kwargs, "datamodule"), state.scenario) if argument(
-            args, kwargs, "datamodule") is not None else None
+        loader, datamodule = (pick(argument(args, kwargs, *where), state.scenario)
+                              for where in (("train_dataloaders", 1), ("datamodule",)))
         if isinstance(loader, Instance):  # trainer.fit(model, dm): a data module in the loaders' place
             loader, datamodule = None, loader
         if loader is None:
@@ -361,20 +359,16 @@ class _Reader:
     # --- heads --------------------------------------------------------------------------------------------
 
     def head(self, output: Value, scenario: Scenario) -> TorchHead | None:
-        walk = _Walk([])
-        tensor = output
-        for _ in range(64):
-            tensor = pick(tensor, scenario)
-            if not isinstance(tensor, Tensor) or not tensor.inputs:
-                return None
-            step = self._through(pick(tensor.producer, scenario), tensor.node, walk, scenario, 0)
-            if step is not _CONTINUE:
-                return step
-            tensor = tensor.inputs[0]
-        return None
+        found = self._walk(output, scenario)
+        return found if isinstance(found, TorchHead) else None
 
     def obstacle(self, output: Value, scenario: Scenario) -> Unresolved:
         """Why :meth:`head` found no width: the value the walk back from the output stopped at."""
+        found = self._walk(output, scenario)
+        return Unresolved("units: runtime value") if isinstance(found, TorchHead) else found
+
+    def _walk(self, output: Value, scenario: Scenario) -> TorchHead | Unresolved:
+        """The head of ``output``, or why there is none."""
         from trainlint.analysis.extract import _describe
 
         walk = _Walk([])
@@ -388,7 +382,7 @@ class _Reader:
             if step is None:
                 return Unresolved(*_describe("head", producer))
             if step is not _CONTINUE:
-                return Unresolved("units: runtime value")
+                return step
             tensor = tensor.inputs[0]
         return Unresolved("output: unknown")
 
