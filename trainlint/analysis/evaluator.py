@@ -1399,14 +1399,12 @@ class Interpreter:
 
     def _spread_items(self, value: Value, state: State) -> tuple[Value, ...] | None:
         """The items ``*value`` passes: a tuple or list whose order is known."""
-        key = box_key(value)
-        value = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+        value = self._resolved(value, state)
         return value.items if isinstance(value, Seq) and value.kind != "set" and value.ordered else None
 
     def _spread_options(self, value: Value, state: State) -> tuple[tuple[str, Value], ...] | None:
         """The keywords ``**value`` passes: a dict whose keys are known strings."""
-        key = box_key(value)
-        value = pick(state.heap.get(key, value) if key is not None else value, state.scenario)
+        value = self._resolved(value, state)
         if not isinstance(value, Mapping):
             return None
         options = tuple((k.value, v) for k, v in value.items if isinstance(k, Const) and isinstance(k.value, str))
