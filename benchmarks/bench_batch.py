@@ -44,8 +44,8 @@ import libcst  # noqa: E402
 from trainlint import __version__  # noqa: E402
 from trainlint.audit.batch import default_jobs, lint_sources  # noqa: E402
 from trainlint.engine import lint_text  # noqa: E402
-from trainlint.sources.files import discover_files  # noqa: E402
 from trainlint.settings import Settings  # noqa: E402
+from trainlint.sources.files import discover_files  # noqa: E402
 
 # (units, activation, loss, metric) heads; the first ones are right, the last ones are what trainlint reports.
 HEADS = [

@@ -44,8 +44,8 @@ import libcst as cst  # noqa: E402
 
 from trainlint.analysis.project import Project  # noqa: E402
 from trainlint.engine import lint_module, lint_text  # noqa: E402
-from trainlint.sources.files import discover, lint_paths  # noqa: E402
 from trainlint.settings import Settings  # noqa: E402
+from trainlint.sources.files import discover, lint_paths  # noqa: E402
 from trainlint.sources.source import decode  # noqa: E402
 
 ACTIVATIONS = ("relu", "tanh", "gelu")

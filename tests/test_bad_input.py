@@ -12,9 +12,9 @@ import pytest
 
 from tests.conftest import FIXTURES, run_trainlint
 from trainlint.audit.batch import lint_sources
-from trainlint.sources.files import discover_files
 from trainlint.lint_rules.degenerate_head import CategoricalCrossentropyOnSingleUnit
 from trainlint.settings import Settings
+from trainlint.sources.files import discover_files
 
 FINDING = (FIXTURES / "examples" / "binary_head_with_categorical_loss.py").read_bytes()
 FINDING_AT = (13, 20)  # where TL102 points in that file

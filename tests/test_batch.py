@@ -14,9 +14,9 @@ import pytest
 from tests.conftest import FIXTURES, REPO, drain_terminal, run_trainlint
 from trainlint.audit.batch import lint_sources
 from trainlint.audit.cache import Cache
-from trainlint.sources.files import discover_files
 from trainlint.audit.progress import PROGRESS_MIN_FILES
 from trainlint.settings import Settings
+from trainlint.sources.files import discover_files
 
 
 @pytest.fixture(scope="module")

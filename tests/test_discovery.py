@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 
 from tests.conftest import FIXTURES, check_json, run_trainlint
-from trainlint.sources.files import discover_files
 from trainlint.settings import Settings
+from trainlint.sources.files import discover_files
 
 FINDING = (FIXTURES / "examples" / "binary_head_with_categorical_loss.py").read_text()
 

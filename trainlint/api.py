@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence, TextIO
 
 from trainlint import config
-from trainlint.sources.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 from trainlint.findings import Finding
 from trainlint.noqa import unused_code
 from trainlint.settings import Settings
+from trainlint.sources.files import FileResult, SourceFile, discover_files, lint_decoded, project_roots
 
 if TYPE_CHECKING:
     from trainlint.analysis.project import Project

@@ -12,12 +12,12 @@ from pathlib import Path
 from trainlint import __version__, api, config
 from trainlint.audit.batch import default_jobs
 from trainlint.audit.cache import DEFAULT_CACHE_DIR, Cache
+from trainlint.audit.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
+                                        run_repository_audit)
+from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL
 from trainlint.findings import DIAGNOSTICS_BY_CODE, FILE_DIAGNOSTICS
 from trainlint.knowledge import KERAS_SETTINGS
 from trainlint.plugin.reporters import REPORTERS, ReportContext
-from trainlint.audit.repo_audit import (add_report_command, add_repository_options, positive_int, run_report,
-                                  run_repository_audit)
-from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Formats that a program parses: --statistics goes to stderr beside them.

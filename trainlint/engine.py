@@ -21,12 +21,12 @@ from trainlint.analysis.project import Project, display_path
 from trainlint.analysis.scenario import Scenario, merge_scenarios
 from trainlint.analysis.standalone import Outline
 from trainlint.analysis.values import argument
+from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL, Stats, UnresolvedSite
 from trainlint.findings import INTERNAL_ERROR, Finding, Related, file_diagnostic
 from trainlint.lint_rules import ALL_RULES, RULES_BY_CODE, Report
+from trainlint.lint_rules.version_judge import VersionJudge
 from trainlint.settings import Settings
 from trainlint.sources.source import syntax_hint
-from trainlint.audit.stats import COMPILE_CALL, LOSS_CALL, Stats, UnresolvedSite
-from trainlint.lint_rules.version_judge import VersionJudge
 from trainlint.sources.versions import KerasTarget, keras_target
 
 

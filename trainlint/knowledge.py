@@ -14,7 +14,8 @@ from typing import Final
 KERAS_VERSIONS: Final = ("3", "2", "legacy")
 """``3``: Keras 3. ``2``: tf.keras in TF 2.2-2.15 / tf-keras. ``legacy``: standalone Keras <= 2.3, TF 1.x."""
 KERAS_SETTINGS: Final = ("auto", *KERAS_VERSIONS)
-"""The ``keras-version`` setting: ``auto`` (default) infers it per project and notebook (``trainlint.sources.versions``)."""
+"""The ``keras-version`` setting: ``auto`` (default) infers it per project and notebook
+(``trainlint.sources.versions``)."""
 
 # --- canonical losses -------------------------------------------------------------------------------------
 
@@ -398,8 +399,8 @@ logits."""
 """keras-hub / keras-nlp ``*CausalLM``, ``*Seq2SeqLM`` and ``*MaskedLM``: logits over the vocabulary (GPT2CausalLM built
 with keras-hub 0.32: outputs of both signs whose rows do not sum to 1; every ``*MaskedLM`` there ends in a
 ``MaskedLMHead`` built without ``activation``, whose default is None: BertMaskedLM on a one-layer BertBackbone built,
-its ``mlm_head`` activation is ``linear`` and its outputs take both signs and do not sum to 1). The base class ``MaskedLM`` builds no head of its own: not
-read."""
+its ``mlm_head`` activation is ``linear`` and its outputs take both signs and do not sum to 1). The base class
+``MaskedLM`` builds no head of its own: not read."""
 
 
 def task_model(dotted: str) -> tuple[str, bool] | None:

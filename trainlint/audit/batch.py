@@ -14,11 +14,11 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from trainlint.audit.cache import Cache
-from trainlint.sources.files import (FileResult, SourceFile, lint_bytes, may_train_through_imports_in_bytes,
-                             might_have_findings_in_bytes, read_source)
-from trainlint.findings import INTERNAL_ERROR, UNUSED_NOQA, file_diagnostic
 from trainlint.audit.progress import Progress
+from trainlint.findings import INTERNAL_ERROR, UNUSED_NOQA, file_diagnostic
 from trainlint.settings import Settings
+from trainlint.sources.files import (FileResult, SourceFile, lint_bytes, may_train_through_imports_in_bytes,
+                                     might_have_findings_in_bytes, read_source)
 from trainlint.sources.versions import keras_evidence_beside
 
 # Below this many files a pool costs more to start than it saves.

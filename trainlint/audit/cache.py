@@ -25,9 +25,9 @@ from functools import lru_cache
 from pathlib import Path
 
 import trainlint
-from trainlint.sources.files import FileResult
-from trainlint.findings import Finding
 from trainlint.audit.stats import Stats
+from trainlint.findings import Finding
+from trainlint.sources.files import FileResult
 
 DEFAULT_CACHE_DIR = ".trainlint_cache"
 STALE_AFTER_SECONDS = 24 * 3600

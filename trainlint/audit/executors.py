@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Iterable, Iterator
 
 from trainlint.audit.repos import (DEFAULT_REPOSITORY_TIMEOUT_S, EXECUTORS, AuditOptions, RepositorySpec, failed_record,
-                             lint_repository)
+                                   lint_repository)
 
 MAX_ATTEMPTS = 2
 # How long a task that was asked to stop may take to clean up (kill its git, delete its clone) before it is killed.

@@ -1,5 +1,6 @@
 """``trainlint audit --repos LIST`` and ``trainlint report RESULTS.jsonl``: the command-line side of repository
-audits (the work itself is in :mod:`trainlint.audit.repos`, :mod:`trainlint.audit.executors` and :mod:`trainlint.audit.results`)."""
+audits (the work itself is in :mod:`trainlint.audit.repos`, :mod:`trainlint.audit.executors` and
+:mod:`trainlint.audit.results`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TextIO
 
 from trainlint.audit.repos import (DEFAULT_CLONE_TIMEOUT_S, DEFAULT_MAX_REPO_BYTES, DEFAULT_REPOSITORY_TIMEOUT_S,
-                             EXECUTORS, STATUS_FAILED, AuditOptions, read_repository_list)
+                                   EXECUTORS, STATUS_FAILED, AuditOptions, read_repository_list)
 from trainlint.settings import Settings
 
 # The executors (multiprocessing, Ray) and the results module are imported by the commands that use them:

@@ -22,11 +22,11 @@ from pathlib import Path
 
 from trainlint.audit.batch import lint_sources
 from trainlint.audit.cache import Cache
-from trainlint.audit.stats import Stats
-from trainlint.sources.files import SourceFile, discover_files
-from trainlint.findings import Finding
 from trainlint.audit.progress import Progress
+from trainlint.audit.stats import Stats
+from trainlint.findings import Finding
 from trainlint.settings import Settings
+from trainlint.sources.files import SourceFile, discover_files
 
 RECORD_FINDING = "finding"
 RECORD_REPOSITORY = "repository"

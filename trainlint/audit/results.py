@@ -17,9 +17,9 @@ from html import escape
 from pathlib import Path
 from typing import Iterable, Iterator, TextIO
 
-from trainlint.findings import Finding
 from trainlint.audit.repos import RECORD_FINDING, RECORD_REPOSITORY, STATUS_COMPLETE, STATUS_FAILED
 from trainlint.audit.summary import AuditSummary, FolderCount, RuleCount, sorted_reasons
+from trainlint.findings import Finding
 
 _DONE = (STATUS_COMPLETE, STATUS_FAILED)
 

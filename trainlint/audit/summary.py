@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from trainlint.sources.files import FileResult
-from trainlint.findings import Finding
 from trainlint.audit.stats import Stats
+from trainlint.findings import Finding
+from trainlint.sources.files import FileResult
 
 
 @dataclass(frozen=True)

@@ -22,8 +22,8 @@ from typing import Callable, Mapping
 from urllib.parse import quote
 
 from trainlint import __version__
-from trainlint.findings import Finding
 from trainlint.audit.summary import AuditSummary
+from trainlint.findings import Finding
 
 BAR_COLOUR = "#c2410c"
 ERROR_COLOUR = "#b91c1c"

@@ -11,13 +11,13 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator
 
+from trainlint.audit.stats import Stats, UnresolvedSite
 from trainlint.findings import UNUSED_NOQA, Finding, file_diagnostic
 from trainlint.noqa import Suppression, UsedNoqa, apply_noqa, mentions_noqa, noqa_comments, unused_noqa
-from trainlint.sources.notebook import read_notebook
-from trainlint.sources.versions import keras_target
 from trainlint.settings import Settings
+from trainlint.sources.notebook import read_notebook
 from trainlint.sources.source import decode
-from trainlint.audit.stats import Stats, UnresolvedSite
+from trainlint.sources.versions import keras_target
 
 if TYPE_CHECKING:
     import pathspec
