@@ -397,6 +397,42 @@ def test_a_loop_that_stops_early_is_not_unrolled():
     """) is None
 
 
+EPOCH_LOOP = """
+    import torch
+    import torch.nn as nn
+    model = nn.Sequential(nn.Linear(8, 4), nn.Softmax(dim=1))
+    criterion = nn.CrossEntropyLoss()
+    units = 1
+    for epoch in range(5):
+        for x, y in loader:
+            loss = criterion(model(x), y)
+        if epoch == 3:
+            units = 10
+        n = epoch
+"""
+
+
+def test_an_epoch_loop_runs_its_first_epoch_and_forgets_what_the_later_ones_change():
+    # Unrolled, each epoch would rerun the whole data loop: the first runs with its own item, the others once
+    # as a loop of unknown length, so a value that only a later epoch sets is unknown after the loop, never
+    # the value the first epoch left (units stays 1 there; the fourth epoch makes it 10).
+    values = module_values(EPOCH_LOOP)
+    assert isinstance(values["units"], Sym) and isinstance(values["n"], Sym)
+    assert codes(EPOCH_LOOP) == ["TL131"]  # the double softmax in the data loop is still seen
+
+
+def test_a_loop_of_known_length_that_trains_nothing_is_unrolled():
+    assert length("""
+        import torch.nn as nn
+        layers = []
+        for width in [64, 32, 16]:
+            for name in names:
+                pass
+            layers.append(nn.Linear(width, width))
+        n = len(layers)
+    """) == 3
+
+
 # --- argparse defaults: the value, and the condition it rests on -------------------------------------------
 
 def test_an_argparse_default_is_the_value_when_the_command_line_leaves_the_option_out():

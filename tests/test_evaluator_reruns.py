@@ -2,7 +2,8 @@
 
 A statement that forks is run again once per scenario: the unknowns it makes must be the same objects on the
 re-run, the calls in it may reuse the outcome they reached, and checks that only raise on bad input must not
-turn into conditions in the message.
+turn into conditions in the message. The test of an ``if`` itself runs once, as in Python: each side of the
+split reads the values it reached.
 """
 
 from __future__ import annotations
@@ -100,3 +101,42 @@ def test_an_unknown_returned_in_a_tuple_takes_the_callers_name_and_an_argument_k
             model.compile(optimizer="adam", loss="binary_crossentropy" if classes == 2 else "categorical_crossentropy")
     """)
     assert finding.scenario == "classes == 2"
+
+
+def test_an_if_test_that_splits_runs_once():
+    # Python evaluates the test once; each side of the split reads its value instead of calling check() again
+    # (which would append twice more and make the head 2 units wide, exact and wrong).
+    source = """
+        import os
+        from tensorflow import keras
+        checked = []
+        def check():
+            checked.append(1)
+            return os.environ.get("FAST")
+        if check():
+            pass
+        model = keras.Sequential([keras.layers.Dense(len(checked), activation="softmax")])
+        model.compile(optimizer="adam", loss="categorical_crossentropy")
+    """
+    assert sorted(codes(source)) == ["TL101", "TL102"]  # softmax over 1 unit; categorical loss on it
+
+
+CONSISTENT_ARITHMETIC = """
+    import sys
+    from tensorflow import keras
+    n = int(sys.argv[1])
+    if n * 2 > 4:
+        units, activation = 3, "softmax"
+    else:
+        units, activation = 1, "sigmoid"
+    model = keras.Sequential([keras.layers.Dense(units, activation=activation)])
+    loss = {loss!r} if n * 2 > 4 else "binary_crossentropy"
+    model.compile(optimizer="adam", loss=loss)
+"""
+
+
+def test_the_same_arithmetic_on_an_unknown_is_one_condition_wherever_it_is_written():
+    assert lint(CONSISTENT_ARITHMETIC.format(loss="categorical_crossentropy")) == []
+    [finding] = lint(CONSISTENT_ARITHMETIC.format(loss="binary_crossentropy"))
+    assert finding.code == "TL111" and finding.scenario == "n * 2 > 4"
+    assert finding.message.startswith("when n * 2 > 4: binary_crossentropy on a 3-unit softmax")

@@ -265,6 +265,8 @@ class Interpreter:
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
+        self._unknown_loops = 0
+        """How many loops of unknown length ran (a data loop inside a loop of known length marks an epoch loop)."""
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
         self._derived_syms: dict[tuple[int, str], Sym] = {}
@@ -663,16 +665,20 @@ class Interpreter:
         """The module environment a definition sees: at module level it is the (live) state environment."""
         return frame.globals if frame.function is not None else state.env
 
-    def _if(self, statement: cst.If, state: State, frame: Frame) -> list[State]:
+    def _if(self, statement: cst.If, state: State, frame: Frame, seen: dict[int, Value] | None = None
+            ) -> list[State]:
+        """``seen``: the values of the test's parts evaluated before a split (the test runs once, as in Python:
+        each side of the split reads them again instead of calling what they call again)."""
+        seen = {} if seen is None else seen
         try:
-            taken = self._truth(statement.test, state, frame)
+            taken = self._truth(statement.test, state, frame, seen)
         except _Split as split:
             if len(state.scenario.assumptions) >= MAX_ASSUMPTIONS:
                 self._forget_assigned(statement, state, frame)
                 return [state]
             condition = split.condition
-            holds = self._if(statement, state.fork(state.scenario.assume(condition, True)), frame)
-            fails = self._if(statement, state.fork(state.scenario.assume(condition, False)), frame)
+            holds = self._if(statement, state.fork(state.scenario.assume(condition, True)), frame, dict(seen))
+            fails = self._if(statement, state.fork(state.scenario.assume(condition, False)), frame, dict(seen))
             return _join(condition, holds, fails, state)
         except _Undecidable:
             self._forget_assigned(statement, state, frame)
@@ -699,11 +705,19 @@ class Interpreter:
                         self._forget_assigned(inner, after, frame)
             return states
         states = [state]
-        for item in items:
+        for index, item in enumerate(items):
             for live in states:
                 if not live.done:
                     self._assign(statement.target, item, live, frame)
+            loops, trainings = self._unknown_loops, self._trainings()
             states = self._block(_body_statements(statement.body), states, frame)
+            if index == 0 and len(items) > 2 and self._unknown_loops > loops and self._trainings() > trainings \
+                    and not _leaves(statement.body):
+                # ``for epoch in range(5)`` around a data loop: unrolled, each epoch would rerun the training;
+                # the first runs with its item, the others as one loop of unknown length (run once, forgotten).
+                states = [after if after.done else rest for after in states
+                          for rest in self._loop_unknown(statement.body, after, frame, statement.target)]
+                break
         key = box_key(iterable)
         for live in states:
             if key is not None and live.heap.get(key) is not iterable:
@@ -715,6 +729,7 @@ class Interpreter:
     def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
                       ) -> list[State]:
         """A loop of unknown length: run the body once, then forget what it may have changed."""
+        self._unknown_loops += 1
         before = state.fork()
         if target is not None:
             item = None
@@ -741,6 +756,10 @@ class Interpreter:
                 else:
                     after.heap[key] = Sym("attribute")
         return after_states
+
+    def _trainings(self) -> int:
+        """How many training calls and applied losses the run has recorded so far."""
+        return len(self.events) + len(self.losses) + len(self.framework_events)
 
     def _forget_assigned(self, node: cst.CSTNode, state: State, frame: Frame) -> None:
         """A block that is not evaluated: the names it binds and the containers it names become unknown."""
@@ -893,8 +912,17 @@ class Interpreter:
     def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
-        return self._lift((left, right), state, lambda a, b: self._operation(node.operator, a, b, state, node) or Sym(
-            f"{_label(node.left)} ... {_label(node.right)}", anonymous=True))
+        return self._lift((left, right), state, lambda a, b: (
+            self._operation(node.operator, a, b, state, node) or self._unknown_operation(node, a, b)))
+
+    def _unknown_operation(self, node: cst.BinaryOperation, left: Value, right: Value) -> Sym:
+        """An operation on an unknown: the same unknown wherever the same operands meet the same operator, so
+        that ``if (i + 1) % 100 == 0:`` evaluated again under its own assumption is the condition assumed."""
+        inputs = (left, right)
+        parts = tuple(_value_key(v) for v in inputs)
+        key = None if None in parts else ("operation", type(node.operator).__name__, *parts)
+        return self._stable(key, lambda: self._code(node, f"{_label(node.left)} ... {_label(node.right)}"), inputs,
+                            anonymous=True)
 
     def _lambda(self, node: cst.Lambda, state: State, frame: Frame) -> Value:
         self._escape_names(node, state, frame)  # it may be called where we cannot see
@@ -962,11 +990,13 @@ class Interpreter:
         self._assign(node.target, value, state, frame)
         return value
 
-    def _conditional(self, node: cst.IfExp, state: State, frame: Frame) -> Value:
+    def _conditional(self, node: cst.IfExp, state: State, frame: Frame, seen: dict[int, Value] | None = None
+                     ) -> Value:
+        seen = {} if seen is None else seen
         try:
-            taken = self._truth(node.test, state, frame)
+            taken = self._truth(node.test, state, frame, seen)
         except _Split as split:
-            return self._both_ways(split.condition, state, lambda: self._eval(node, state, frame),
+            return self._both_ways(split.condition, state, lambda: self._conditional(node, state, frame, dict(seen)),
                                    Sym("conditional"))
         except _Undecidable:
             return Sym("conditional")
@@ -1334,17 +1364,24 @@ class Interpreter:
             return compute(*values)
         return self._both_ways(choice.condition, state, lambda: self._lift(values, state, compute), Sym("choice"))
 
-    def _truth(self, node, state: State, frame: Frame) -> bool:
-        """Whether a test holds in this state's scenario; raises _Split when the scenario leaves it open."""
+    def _truth(self, node, state: State, frame: Frame, seen: dict[int, Value] | None = None) -> bool:
+        """Whether a test holds in this state's scenario; raises _Split when the scenario leaves it open.
+        ``seen``: the values of the test's parts already evaluated (read, not evaluated again), and where the
+        parts evaluated now are kept."""
         kind = type(node)
         if kind is cst.BooleanOperation:
-            left = self._truth(node.left, state, frame)
+            left = self._truth(node.left, state, frame, seen)
             if type(node.operator) is cst.And:
-                return left and self._truth(node.right, state, frame)
-            return left or self._truth(node.right, state, frame)
+                return left and self._truth(node.right, state, frame, seen)
+            return left or self._truth(node.right, state, frame, seen)
         if kind is cst.UnaryOperation and type(node.operator) is cst.Not:
-            return not self._truth(node.expression, state, frame)
-        return self._truth_of(self._eval(node, state, frame), state)
+            return not self._truth(node.expression, state, frame, seen)
+        if seen is None:
+            return self._truth_of(self._eval(node, state, frame), state)
+        value = seen.get(id(node))
+        if value is None:
+            value = seen[id(node)] = self._eval(node, state, frame)
+        return self._truth_of(value, state)
 
     def _truth_of(self, value: Value, state: State) -> bool:
         value = pick(value, state.scenario)
@@ -2378,11 +2415,12 @@ def _dotted(node) -> str:
 
 _RENDERED_OPERATORS = {cst.Equal: "==", cst.NotEqual: "!=", cst.LessThan: "<", cst.LessThanEqual: "<=",
                        cst.GreaterThan: ">", cst.GreaterThanEqual: ">=", cst.In: "in", cst.NotIn: "not in",
-                       cst.Is: "is", cst.IsNot: "is not"}
+                       cst.Is: "is", cst.IsNot: "is not", cst.Add: "+", cst.Subtract: "-", cst.Multiply: "*",
+                       cst.Divide: "/", cst.FloorDivide: "//", cst.Modulo: "%", cst.Power: "**"}
 
 
 def _render(node, depth: int = 0) -> str | None:
-    """Source text of a simple expression (names, attributes, literals, calls, items, one comparison),
+    """Source text of a simple expression (names, attributes, literals, calls, items, arithmetic, one comparison),
     written without libcst's code generation, which costs more than the whole evaluation of the expression."""
     if depth > 6:
         return None
@@ -2414,6 +2452,13 @@ def _render(node, depth: int = 0) -> str | None:
         right = _render(node.comparisons[0].comparator, depth + 1)
         operator = _RENDERED_OPERATORS.get(type(node.comparisons[0].operator))
         return None if None in (left, right, operator) else f"{left} {operator} {right}"
+    if isinstance(node, cst.BinaryOperation):
+        left = _render(node.left, depth + 1)
+        right = _render(node.right, depth + 1)
+        operator = _RENDERED_OPERATORS.get(type(node.operator))
+        if None in (left, right, operator):
+            return None
+        return f"({left} {operator} {right})" if node.lpar else f"{left} {operator} {right}"
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         operand = _render(node.expression, depth + 1)
         return None if operand is None else f"-{operand}"
@@ -2508,6 +2553,21 @@ def _iteration_items(value: Value, limit: int) -> tuple[Value, ...] | None:
     if isinstance(value, Const) and isinstance(value.value, str) and len(value.value) <= limit:
         return tuple(Const(c) for c in value.value)
     return None
+
+
+def _leaves(body) -> bool:
+    """Whether a loop body may return, raise or yield (itself or in a loop it holds; not in a nested function)."""
+    pending = list(_body_statements(body))
+    while pending:
+        statement = pending.pop()
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, (cst.Return, cst.Raise)) or (
+                        isinstance(small, (cst.Expr, cst.Assign)) and isinstance(small.value, (cst.Yield, cst.Await))):
+                    return True
+        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
+            pending.extend(_inner_statements(statement))
+    return False
 
 
 def _jumps(body) -> bool:
