@@ -50,13 +50,13 @@ class DeferredFunction:
         """The function's syntax, parsed once; None when libcst cannot parse it."""
         if self._module is _NOT_PARSED:
             module = _parsed(self.text)
-            alone = module is not None and len(module.body) == 1 and isinstance(module.body[0], cst.FunctionDef)
+            alone = module is not None and len(module.body) == 1 and type(module.body[0]) is cst.FunctionDef
             self._module = module if alone else None
         return None if self._module is None else self._module.body[0]  # type: ignore[attr-defined]
 
     def position(self, node: cst.CSTNode) -> CodeRange | None:
         """Where ``node`` lies in the module's file, if it is part of this (parsed) function."""
-        if not isinstance(self._module, cst.Module):
+        if type(self._module) is not cst.Module:
             return None
         if self._positions is None:
             self._positions = MetadataWrapper(self._module, unsafe_skip_copy=True).resolve(PositionProvider)
@@ -125,7 +125,7 @@ def _in_source_order(module: cst.Module, count: int, deferred: dict[int, Deferre
         if top is None:
             return None
         body.append(top)
-        index += len(top.body) if isinstance(top, cst.SimpleStatementLine) else 1
+        index += len(top.body) if type(top) is cst.SimpleStatementLine else 1
     if next(remaining, None) is not None or index != count:
         return None
     return body

@@ -342,9 +342,9 @@ class Interpreter:
 
     def _functions(self, body: Iterable[cst.CSTNode], owner: cst.ClassDef | None = None):
         for statement in body:
-            if isinstance(statement, cst.FunctionDef):
+            if type(statement) is cst.FunctionDef:
                 yield statement, owner
-            elif isinstance(statement, cst.ClassDef) and isinstance(statement.body, cst.IndentedBlock):
+            elif type(statement) is cst.ClassDef and type(statement.body) is cst.IndentedBlock:
                 yield from self._functions(statement.body.body, statement)
 
     def _run_standalone(self, function: cst.FunctionDef, owner: cst.ClassDef | None, globals_env, module_heap):
@@ -526,18 +526,18 @@ class Interpreter:
         return self._new_box(result, state) if box_key(result) is not None else result
 
     def _delete(self, target, state: State, frame: Frame) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             state.env[target.value] = Sym(target.value)
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             for element in target.elements:
                 self._delete(element.value, state, frame)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             owner = self._eval(target.value, state, frame)
             if box_key(owner) is not None:
                 self._mutate(owner, "del", (), state, _label(target.value))
             else:
                 self._renew(owner, state, frame)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             self._assign(target, Sym(_label(target)), state, frame)
 
     # --- mutable containers -------------------------------------------------------------------------------
@@ -622,7 +622,7 @@ class Interpreter:
                 state.heap[key] = Sym(_box_label(value) if isinstance(value, (Seq, Mapping)) else "container")
 
     def _import_from(self, small: cst.ImportFrom, state: State) -> None:
-        if isinstance(small.names, cst.ImportStar):
+        if type(small.names) is cst.ImportStar:
             if small.module is not None and not small.relative:
                 module = knowledge.canonical_name(_dotted(small.module))
                 if module in knowledge.KERAS_MODULE_EXPORTS and module not in self._star_modules:
@@ -631,13 +631,13 @@ class Interpreter:
         base = _dotted(small.module) if small.module is not None else ""
         relative = "." * len(small.relative)
         for alias in small.names:
-            name = alias.name.value if isinstance(alias.name, cst.Name) else _dotted(alias.name)
+            name = alias.name.value if type(alias.name) is cst.Name else _dotted(alias.name)
             target = alias.asname.name if alias.asname is not None else alias.name
             dotted = f"{relative}{base}.{name}" if base else f"{relative}{name}"
             self._bind_import(target, dotted, state)
 
     def _bind_import(self, target, dotted: str, state: State) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             state.env[target.value] = self._import_value(dotted, target)
 
     def _import_value(self, dotted: str, node) -> Value:
@@ -654,9 +654,9 @@ class Interpreter:
     def _class_def(self, statement: cst.ClassDef, state: State, frame: Frame) -> None:
         bases = tuple(self._eval(arg.value, state, frame) for arg in statement.bases)
         methods: dict[str, cst.FunctionDef] = {}
-        if isinstance(statement.body, cst.IndentedBlock):
+        if type(statement.body) is cst.IndentedBlock:
             for item in statement.body.body:
-                if isinstance(item, cst.FunctionDef):
+                if type(item) is cst.FunctionDef:
                     methods[item.name.value] = item
         state.env[statement.name.value] = ClassValue(statement, self._globals_of(state, frame), bases, methods)
 
@@ -688,7 +688,7 @@ class Interpreter:
         orelse = statement.orelse
         if orelse is None:
             return [state]
-        if isinstance(orelse, cst.If):
+        if type(orelse) is cst.If:
             return self._if(orelse, state, frame)
         return self._block(_body_statements(orelse.body), [state], frame)
 
@@ -798,9 +798,9 @@ class Interpreter:
                 state.heap[key] = Sym("attribute")
 
     def _assign(self, target, value: Value, state: State, frame: Frame) -> None:
-        if isinstance(target, cst.Name):
+        if type(target) is cst.Name:
             state.env[target.value] = value
-        elif isinstance(target, (cst.Tuple, cst.List)):
+        elif type(target) in (cst.Tuple, cst.List):
             value = pick(value, state.scenario)
             if isinstance(value, Choice):
                 # a, b = Choice(c, (1, 'sigmoid'), (n, 'softmax')): each name gets its own guarded value.
@@ -811,20 +811,20 @@ class Interpreter:
                                  state, frame)
                 return
             elements = target.elements
-            parts = None if any(isinstance(e, cst.StarredElement) for e in elements) else self._output_parts(
+            parts = None if any(type(e) is cst.StarredElement for e in elements) else self._output_parts(
                 value, len(elements), state)
             if parts is not None:  # fake, aux = discriminator(images): each name is one output of the model
                 for element, part in zip(elements, parts):
                     self._assign(element.value, part, state, frame)
                 return
             if isinstance(value, Seq) and value.ordered and len(value.items) == len(elements) and not any(
-                    isinstance(e, cst.StarredElement) for e in elements):
+                    type(e) is cst.StarredElement for e in elements):
                 for element, item in zip(elements, value.items):
                     self._assign(element.value, item, state, frame)
             else:
                 for element in elements:
                     self._assign(element.value, Sym(_label(element.value)), state, frame)
-        elif isinstance(target, cst.Attribute):
+        elif type(target) is cst.Attribute:
             owner = self._eval(target.value, state, frame)
             if isinstance(owner, ModelValue):  # model.loss_fn = ... on a subclassed model: its instance's attribute
                 owner = self._instance_of_model.get(id(owner.identity), owner)
@@ -834,17 +834,17 @@ class Interpreter:
                 self._forget_object(owner, state)  # ``dense.activation = ...``: the call no longer says it
             elif not isinstance(owner, (ModelValue, Sym, Ref, ModuleValue)):
                 self._escape((value,), state)
-        elif isinstance(target, cst.Subscript):
+        elif type(target) is cst.Subscript:
             owner = self._eval(target.value, state, frame)
             if box_key(owner) is not None:
                 key = None
-                if len(target.slice) == 1 and isinstance(target.slice[0].slice, cst.Index):
+                if len(target.slice) == 1 and type(target.slice[0].slice) is cst.Index:
                     key = self._eval(target.slice[0].slice.value, state, frame)
                 self._mutate(owner, "[]=", (key, value) if key is not None else (), state, _label(target.value))
             else:
                 self._escape((value,), state)  # stored into something we cannot see
                 self._renew(owner, state, frame)
-        elif isinstance(target, cst.StarredElement):
+        elif type(target) is cst.StarredElement:
             self._assign(target.value, Sym(_label(target.value)), state, frame)
 
     # --- expressions ------------------------------------------------------------------------------------
@@ -874,16 +874,16 @@ class Interpreter:
         known = True
         for element in node.elements:
             value = self._eval(element.value, state, frame)
-            if isinstance(element, cst.StarredElement):
+            if type(element) is cst.StarredElement:
                 spread = pick(value, state.scenario)
                 if isinstance(spread, Seq) and spread.ordered:
                     items.extend(spread.items)
                     continue
                 known = False
             items.append(value)
-        if isinstance(node, cst.Tuple):
+        if type(node) is cst.Tuple:
             return Seq(tuple(items), node) if known else Sym("starred")
-        kind = "set" if isinstance(node, cst.Set) else "list"
+        kind = "set" if type(node) is cst.Set else "list"
         contents = _distinct(items) if kind == "set" else tuple(items)
         if not known or contents is None:
             return Sym(kind)
@@ -892,7 +892,7 @@ class Interpreter:
     def _dict(self, node: cst.Dict, state: State, frame: Frame) -> Value:
         items: list[tuple[Value, Value]] = []
         for element in node.elements:
-            if isinstance(element, cst.DictElement):
+            if type(element) is cst.DictElement:
                 items = _dict_set(items, self._eval(element.key, state, frame), self._eval(element.value, state, frame))
             else:
                 spread = pick(self._eval(element.value, state, frame), state.scenario)
@@ -912,6 +912,9 @@ class Interpreter:
     def _binary(self, node: cst.BinaryOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         right = self._eval(node.right, state, frame)
+        if type(left) is not Choice and type(right) is not Choice:  # the common case: no lift
+            return self._operation(node.operator, left, right, state, node) or self._unknown_operation(
+                node, left, right)
         return self._lift((left, right), state, lambda a, b: (
             self._operation(node.operator, a, b, state, node) or self._unknown_operation(node, a, b)))
 
@@ -932,7 +935,7 @@ class Interpreter:
         """A comprehension over known iterables is spelled out; any other is unknown (and what its code
         could mutate with it)."""
         produced: list = []
-        if isinstance(node, cst.DictComp):
+        if type(node) is cst.DictComp:
             def emit():
                 produced.append((self._eval(node.key, state, frame), self._eval(node.value, state, frame)))
         else:
@@ -951,16 +954,16 @@ class Interpreter:
         if not complete:
             self._escape_names(node, state, frame)
             return Sym(type(node).__name__)
-        if isinstance(node, cst.DictComp):
+        if type(node) is cst.DictComp:
             items: list[tuple[Value, Value]] = []
             for key, value in produced:
                 items = _dict_set(items, key, value)
             return self._new_box(Mapping(tuple(items), node, object()), state)
-        if isinstance(node, cst.SetComp):
+        if type(node) is cst.SetComp:
             distinct = _distinct(produced)
             return Sym("SetComp") if distinct is None else self._new_box(
                 Seq(distinct, node, object(), "set", False), state)
-        if isinstance(node, cst.GeneratorExp):
+        if type(node) is cst.GeneratorExp:
             return Seq(tuple(produced), node)
         return self._new_box(Seq(tuple(produced), node, object(), "list"), state)
 
@@ -1061,6 +1064,8 @@ class Interpreter:
             if compiled is not None:
                 return compiled
         base = self._eval(node.value, state, frame)
+        if type(base) is not Choice:  # the common case: no lift
+            return self._attribute_of(base, node, state)
         return self._lift((base,), state, lambda b: self._attribute_of(b, node, state))
 
     def _attribute_of(self, base: Value, node: cst.Attribute, state: State) -> Value:
@@ -1178,24 +1183,26 @@ class Interpreter:
 
     def _subscript(self, node: cst.Subscript, state: State, frame: Frame) -> Value:
         base = pick(self._eval(node.value, state, frame), state.scenario)
-        if isinstance(base, (Derived, Call)) and all(isinstance(e.slice, cst.Slice) for e in node.slice):
+        if isinstance(base, (Derived, Call)) and all(type(e.slice) is cst.Slice for e in node.slice):
             return base  # y[:1000] keeps the encoding and the range of the labels
-        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and isinstance(node.slice[0].slice, cst.Slice)
-                and isinstance(node.slice[1].slice, cst.Index)):
+        if (isinstance(base, (Derived, Call)) and len(node.slice) == 2 and type(node.slice[0].slice) is cst.Slice
+                and type(node.slice[1].slice) is cst.Index):
             column = self._eval(node.slice[1].slice.value, state, frame)
             if isinstance(pick(column, state.scenario), Const):  # y[:, 0]: one column of the labels
                 return Derived(Call("numpy.ndarray.column", (base,), (), node), "column", (column,), (), None, node)
         if isinstance(base, Call) and base.target in knowledge.IDENTITY_MATRICES and len(node.slice) == 1:
             index = node.slice[0].slice
-            key = self._eval(index.value, state, frame) if isinstance(index, cst.Index) else Sym("index")
+            key = self._eval(index.value, state, frame) if type(index) is cst.Index else Sym("index")
             return Derived(base, "index", (key,), (), None, node)
-        if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice):
+        if len(node.slice) == 1 and type(node.slice[0].slice) is cst.Slice:
             sliced = self._slice(base, node.slice[0].slice, node, state, frame)
             if sliced is not None:
                 return sliced
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return Sym(f"{_label(node.value)}[...]")
         key = self._eval(node.slice[0].slice.value, state, frame)
+        if type(base) is not Choice and type(key) is not Choice:  # the common case: no lift
+            return self._item(base, key, node, state)
         return self._lift((base, key), state, lambda b, k: self._item(b, k, node, state))
 
     def _slice(self, base: Value, part: cst.Slice, node: cst.Subscript, state: State, frame: Frame) -> Value | None:
@@ -1244,7 +1251,7 @@ class Interpreter:
 
     def _unary(self, node: cst.UnaryOperation, state: State, frame: Frame) -> Value:
         operand = self._eval(node.expression, state, frame)
-        if isinstance(node.operator, cst.Not):
+        if type(node.operator) is cst.Not:
             if isinstance(operand, Const):
                 return Const(not operand.value, node)
             if isinstance(operand, Undecided):
@@ -1253,9 +1260,9 @@ class Interpreter:
                 return Undecided(Condition(operand, "truthy"), False)
             return Sym("not")
         if isinstance(operand, Const) and isinstance(operand.value, (int, float)):
-            if isinstance(node.operator, cst.Minus):
+            if type(node.operator) is cst.Minus:
                 return Const(-operand.value, node)
-            if isinstance(node.operator, cst.Plus):
+            if type(node.operator) is cst.Plus:
                 return Const(operand.value, node)
         return Sym("unary")
 
@@ -1269,6 +1276,8 @@ class Interpreter:
         target = node.comparisons[0]
         left = self._eval(node.left, state, frame)
         right = self._eval(target.comparator, state, frame)
+        if type(left) is not Choice and type(right) is not Choice:  # the common case: no lift
+            return self._compare(left, right, target, node)
         return self._lift((left, right), state, lambda a, b: self._compare(a, b, target, node))
 
     def _undecided_comparison(self, left: Value, right: Value, target, node: cst.Comparison) -> Value:
@@ -1335,7 +1344,7 @@ class Interpreter:
     def _boolean(self, node: cst.BooleanOperation, state: State, frame: Frame) -> Value:
         left = self._eval(node.left, state, frame)
         if isinstance(left, Const):
-            is_and = isinstance(node.operator, cst.And)
+            is_and = type(node.operator) is cst.And
             if bool(left.value) == is_and:
                 return self._eval(node.right, state, frame)
             return left
@@ -1932,7 +1941,7 @@ class Interpreter:
         for param, value in zip(positional, args):
             env[param.name.value] = value
         if len(args) > len(positional):
-            if params.star_arg is None or not isinstance(params.star_arg, cst.Param):
+            if params.star_arg is None or type(params.star_arg) is not cst.Param:
                 return None
             env[params.star_arg.name.value] = Seq(tuple(args[len(positional):]))
         names = {p.name.value for p in (*positional, *params.kwonly_params)}
@@ -1958,7 +1967,7 @@ class Interpreter:
                     env[name] = Sym(name) if box_key(default) is not None else default
                 else:
                     env[name] = Sym(name)
-        if isinstance(params.star_arg, cst.Param) and params.star_arg.name.value not in env:
+        if type(params.star_arg) is cst.Param and params.star_arg.name.value not in env:
             env[params.star_arg.name.value] = Seq(())
         return env
 
@@ -2142,9 +2151,9 @@ _TENSOR_OPERANDS = (Tensor, Call)  # a weight is a Call
 
 
 def _affine_operation(operator, left: Value, right: Value, node) -> Value | None:
-    if isinstance(operator, cst.MatrixMultiply) and node is not None:
+    if type(operator) is cst.MatrixMultiply and node is not None:
         return _affine("keras.ops.matmul", (left, right), node)
-    if isinstance(operator, (cst.Add, cst.Subtract)):
+    if type(operator) in (cst.Add, cst.Subtract):
         return _biased(left, right, node)
     return None
 
@@ -2155,10 +2164,10 @@ def _name_unknowns(target, value: Value) -> None:
     An unknown made by an expression takes the name of the variable it is first assigned to (also through a
     tuple a helper returns); an unknown the code already named keeps its name.
     """
-    if isinstance(target, cst.Name) and isinstance(value, Sym) and value.anonymous:
+    if type(target) is cst.Name and isinstance(value, Sym) and value.anonymous:
         object.__setattr__(value, "label", target.value)
         object.__setattr__(value, "anonymous", False)
-    elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, Seq) and len(value.items) == len(
+    elif type(target) in (cst.Tuple, cst.List) and isinstance(value, Seq) and len(value.items) == len(
             target.elements):
         for element, item in zip(target.elements, value.items):
             _name_unknowns(element.value, item)
@@ -2335,7 +2344,7 @@ def _hands_arguments_to_keras(init: cst.FunctionDef | None) -> bool:
         return True
     params = init.params
     return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
-            and isinstance(params.star_arg, cst.Param) and params.star_kwarg is not None)
+            and type(params.star_arg) is cst.Param and params.star_kwarg is not None)
 
 
 def _outside_bases(cls: ClassValue) -> Iterator[str]:
@@ -2368,7 +2377,7 @@ def _derives_from_keras_model(cls: ClassValue) -> bool:
 def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
     yield from params.posonly_params
     yield from params.params
-    if isinstance(params.star_arg, cst.Param):
+    if type(params.star_arg) is cst.Param:
         yield params.star_arg
     yield from params.kwonly_params
     if params.star_kwarg is not None:
@@ -2376,9 +2385,9 @@ def _all_params(params: cst.Parameters) -> Iterator[cst.Param]:
 
 
 def _body_statements(body) -> Iterable[cst.CSTNode]:
-    if isinstance(body, cst.IndentedBlock):
+    if type(body) is cst.IndentedBlock:
         return body.body
-    if isinstance(body, cst.SimpleStatementSuite):
+    if type(body) is cst.SimpleStatementSuite:
         return [cst.SimpleStatementLine(body=body.body)]
     return ()
 
@@ -2386,17 +2395,17 @@ def _body_statements(body) -> Iterable[cst.CSTNode]:
 def _literal(node) -> object:
     """A literal's value; libcst's ``evaluated_value`` runs ``ast.literal_eval`` and costs more than the parse."""
     text = getattr(node, "value", None)
-    if isinstance(node, cst.Integer):
+    if type(node) is cst.Integer:
         try:
             return int(text.replace("_", ""), 0)
         except ValueError:
             return node.evaluated_value
-    if isinstance(node, cst.Float):
+    if type(node) is cst.Float:
         try:
             return float(text.replace("_", ""))
         except ValueError:
             return None
-    if isinstance(node, cst.SimpleString) and text[:1] in "'\"" and "\\" not in text:
+    if type(node) is cst.SimpleString and text[:1] in "'\"" and "\\" not in text:
         quote = 3 if text[:3] in ('"""', "'''") else 1
         return text[quote:-quote]
     try:
@@ -2406,9 +2415,9 @@ def _literal(node) -> object:
 
 
 def _dotted(node) -> str:
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         return f"{_dotted(node.value)}.{node.attr.value}"
     return "?"
 
@@ -2424,14 +2433,14 @@ def _render(node, depth: int = 0) -> str | None:
     written without libcst's code generation, which costs more than the whole evaluation of the expression."""
     if depth > 6:
         return None
-    if isinstance(node, cst.Name):
+    if type(node) is cst.Name:
         return node.value
-    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+    if type(node) in (cst.Integer, cst.Float, cst.SimpleString):
         return node.value
-    if isinstance(node, cst.Attribute):
+    if type(node) is cst.Attribute:
         base = _render(node.value, depth + 1)
         return None if base is None else f"{base}.{node.attr.value}"
-    if isinstance(node, cst.Call):
+    if type(node) is cst.Call:
         func = _render(node.func, depth + 1)
         parts = []
         for arg in node.args:
@@ -2441,25 +2450,25 @@ def _render(node, depth: int = 0) -> str | None:
             keyword = f"{arg.keyword.value}=" if arg.keyword is not None else ""
             parts.append(f"{arg.star}{keyword}{value}")
         return None if func is None else f"{func}({', '.join(parts)})"
-    if isinstance(node, cst.Subscript):
+    if type(node) is cst.Subscript:
         base = _render(node.value, depth + 1)
-        if base is None or len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        if base is None or len(node.slice) != 1 or type(node.slice[0].slice) is not cst.Index:
             return None
         index = _render(node.slice[0].slice.value, depth + 1)
         return None if index is None else f"{base}[{index}]"
-    if isinstance(node, cst.Comparison) and len(node.comparisons) == 1:
+    if type(node) is cst.Comparison and len(node.comparisons) == 1:
         left = _render(node.left, depth + 1)
         right = _render(node.comparisons[0].comparator, depth + 1)
         operator = _RENDERED_OPERATORS.get(type(node.comparisons[0].operator))
         return None if None in (left, right, operator) else f"{left} {operator} {right}"
-    if isinstance(node, cst.BinaryOperation):
+    if type(node) is cst.BinaryOperation:
         left = _render(node.left, depth + 1)
         right = _render(node.right, depth + 1)
         operator = _RENDERED_OPERATORS.get(type(node.operator))
         if None in (left, right, operator):
             return None
         return f"({left} {operator} {right})" if node.lpar else f"{left} {operator} {right}"
-    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+    if type(node) is cst.UnaryOperation and type(node.operator) is cst.Minus:
         operand = _render(node.expression, depth + 1)
         return None if operand is None else f"-{operand}"
     return None
@@ -2487,26 +2496,26 @@ def _assigned_names(node: cst.CSTNode) -> set[str]:
     pending = [node]
     while pending:
         current = pending.pop()
-        if isinstance(current, cst.SimpleStatementLine):
+        if type(current) is cst.SimpleStatementLine:
             for small in current.body:
-                if isinstance(small, cst.Assign):
+                if type(small) is cst.Assign:
                     for target in small.targets:
                         names |= _target_names(target.target)
-                elif isinstance(small, (cst.AnnAssign, cst.AugAssign)):
+                elif type(small) in (cst.AnnAssign, cst.AugAssign):
                     names |= _target_names(small.target)
-                elif isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                elif type(small) in (cst.Import, cst.ImportFrom) and type(small.names) is not cst.ImportStar:
                     for alias in small.names:
                         bound = alias.asname.name if alias.asname else alias.name
-                        names |= _target_names(bound) if isinstance(bound, cst.Name) else {_dotted(bound).split(".")[0]}
-        elif isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+                        names |= _target_names(bound) if type(bound) is cst.Name else {_dotted(bound).split(".")[0]}
+        elif type(current) in (cst.FunctionDef, cst.ClassDef):
             names.add(current.name.value)
-        elif isinstance(current, cst.For):
+        elif type(current) is cst.For:
             names |= _target_names(current.target)
             pending.extend(_body_statements(current.body))
-        elif isinstance(current, cst.With):
+        elif type(current) is cst.With:
             names |= {n for item in current.items if item.asname for n in _target_names(item.asname.name)}
             pending.extend(_body_statements(current.body))
-        elif isinstance(current, (cst.If, cst.While, cst.Try, cst.TryStar)):
+        elif type(current) in (cst.If, cst.While, cst.Try, cst.TryStar):
             pending.extend(_inner_statements(current))
     return names
 
@@ -2516,7 +2525,7 @@ def _inner_statements(statement) -> list:
     ``elif`` as the ``If`` it is), its handlers' bodies and its ``finally``."""
     inner = list(_body_statements(statement.body))
     orelse = getattr(statement, "orelse", None)
-    if isinstance(orelse, cst.If):
+    if type(orelse) is cst.If:
         inner.append(orelse)
     elif orelse is not None:
         inner.extend(_body_statements(orelse.body))
@@ -2537,9 +2546,9 @@ def _target_names_of(for_in: cst.CompFor | None) -> set[str]:
 
 
 def _target_names(target) -> set[str]:
-    if isinstance(target, cst.Name):
+    if type(target) is cst.Name:
         return {target.value}
-    if isinstance(target, (cst.Tuple, cst.List)):
+    if type(target) in (cst.Tuple, cst.List):
         return set().union(*(_target_names(e.value) for e in target.elements)) if target.elements else set()
     return set()
 
@@ -2560,12 +2569,12 @@ def _leaves(body) -> bool:
     pending = list(_body_statements(body))
     while pending:
         statement = pending.pop()
-        if isinstance(statement, cst.SimpleStatementLine):
+        if type(statement) is cst.SimpleStatementLine:
             for small in statement.body:
-                if isinstance(small, (cst.Return, cst.Raise)) or (
-                        isinstance(small, (cst.Expr, cst.Assign)) and isinstance(small.value, (cst.Yield, cst.Await))):
+                if type(small) in (cst.Return, cst.Raise) or (
+                        type(small) in (cst.Expr, cst.Assign) and type(small.value) in (cst.Yield, cst.Await)):
                     return True
-        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While)):
+        elif type(statement) in (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While):
             pending.extend(_inner_statements(statement))
     return False
 
@@ -2575,10 +2584,10 @@ def _jumps(body) -> bool:
     pending = list(_body_statements(body))
     while pending:
         statement = pending.pop()
-        if isinstance(statement, cst.SimpleStatementLine):
-            if any(isinstance(small, (cst.Break, cst.Continue)) for small in statement.body):
+        if type(statement) is cst.SimpleStatementLine:
+            if any(type(small) in (cst.Break, cst.Continue) for small in statement.body):
                 return True
-        elif isinstance(statement, (cst.If, cst.Try, cst.TryStar, cst.With)):
+        elif type(statement) in (cst.If, cst.Try, cst.TryStar, cst.With):
             pending.extend(_inner_statements(statement))
     return False
 
@@ -2606,7 +2615,7 @@ def _arithmetic(operator, left: Value, right: Value) -> Value | None:
     if compute is None:
         return None
     a, b = left.value, right.value
-    if isinstance(a, str) != isinstance(b, str) or isinstance(a, str) and not isinstance(operator, cst.Add):
+    if isinstance(a, str) != isinstance(b, str) or isinstance(a, str) and type(operator) is not cst.Add:
         return None
     if not isinstance(a, (int, float, str)) or not isinstance(b, (int, float, str)):
         return None
@@ -2617,14 +2626,14 @@ def _arithmetic(operator, left: Value, right: Value) -> Value | None:
 
 
 def _sequence_arithmetic(operator, left: Value, right: Value) -> Value | None:
-    if isinstance(operator, cst.Add) and isinstance(left, Seq) and isinstance(right, Seq):
+    if type(operator) is cst.Add and isinstance(left, Seq) and isinstance(right, Seq):
         if left.kind != right.kind or left.kind == "set" or len(left.items) + len(right.items) > MAX_ITEMS:
             return None
         ordered = left.ordered and right.ordered
         if left.kind == "list":
             return Seq((*left.items, *right.items), left.node, object(), "list", ordered)
         return Seq((*left.items, *right.items), left.node, None, "tuple", ordered)
-    if isinstance(operator, cst.Multiply):
+    if type(operator) is cst.Multiply:
         if isinstance(right, Seq) and isinstance(left, Const):
             left, right = right, left
         if isinstance(left, Seq) and left.kind != "set" and isinstance(right, Const) and type(right.value) is int:

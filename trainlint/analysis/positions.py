@@ -25,7 +25,7 @@ class StatementPositions:
 
     def get(self, node: cst.CSTNode) -> CodeRange | None:
         """The node's range in the whole file, or None when it cannot be found this way."""
-        probe = node.value if isinstance(node, cst.Arg) else node
+        probe = node.value if type(node) is cst.Arg else node
         statement = self.statement_of.get(id(probe))
         if statement is None:
             return None
@@ -57,7 +57,7 @@ class StatementPositions:
                 return self._starts
             index = 0
             for top in self.module.body:
-                count = len(top.body) if isinstance(top, cst.SimpleStatementLine) else 1
+                count = len(top.body) if type(top) is cst.SimpleStatementLine else 1
                 if index + count > len(body):
                     return {}
                 first = body[index]
@@ -88,11 +88,11 @@ def _inner_statements(statement: cst.CSTNode) -> list[cst.CSTNode]:
     inner: list[cst.CSTNode] = []
     for block in (getattr(statement, "body", None), getattr(getattr(statement, "orelse", None), "body", None),
                   getattr(getattr(statement, "finalbody", None), "body", None)):
-        if isinstance(block, (cst.IndentedBlock, cst.SimpleStatementSuite)):
+        if type(block) in (cst.IndentedBlock, cst.SimpleStatementSuite):
             inner.extend(block.body)
     orelse = getattr(statement, "orelse", None)
-    if isinstance(orelse, cst.If):
+    if type(orelse) is cst.If:
         inner.append(orelse)
     for handler in getattr(statement, "handlers", ()):
-        inner.extend(handler.body.body if isinstance(handler.body, cst.IndentedBlock) else ())
+        inner.extend(handler.body.body if type(handler.body) is cst.IndentedBlock else ())
     return inner

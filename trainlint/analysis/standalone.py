@@ -70,7 +70,7 @@ class Outline:
 
     def spans(self, body: Iterable[cst.CSTNode]) -> dict[int, _Span] | None:
         """The text of each top-level definition of ``body``, by node id (None: the outline does not match)."""
-        tops = [s for s in body if isinstance(s, (cst.FunctionDef, cst.ClassDef))]
+        tops = [s for s in body if type(s) in (cst.FunctionDef, cst.ClassDef)]
         if any(top.name.value in _SCOPE_NAMES for top in tops):
             return None
         children = self.table.get_children()
@@ -130,7 +130,7 @@ class _Span:
         not decide left the local unbound), and the names in a class's bases; None when a base is no plain name."""
         if self._names is None:
             names: set[str] = set()
-            if isinstance(self.node, cst.ClassDef):
+            if type(self.node) is cst.ClassDef:
                 for base in (*self.node.bases, *self.node.keywords):
                     if not _root_names(base.value, names):
                         return None
@@ -157,14 +157,14 @@ class _Span:
 
 def _root_names(expression: cst.CSTNode, names: set[str]) -> bool:
     """The names a base class expression reads (``nn.Module``: ``nn``); False for anything else."""
-    if isinstance(expression, cst.Name):
+    if type(expression) is cst.Name:
         names.add(expression.value)
         return True
-    if isinstance(expression, cst.Attribute):
+    if type(expression) is cst.Attribute:
         return _root_names(expression.value, names)
-    if isinstance(expression, cst.Subscript):  # Generic[T]
+    if type(expression) is cst.Subscript:  # Generic[T]
         return _root_names(expression.value, names) and all(
-            isinstance(element.slice, cst.Index) and _root_names(element.slice.value, names)
+            type(element.slice) is cst.Index and _root_names(element.slice.value, names)
             for element in expression.slice)
     return False
 
@@ -225,7 +225,7 @@ class StandaloneFilter:
         self._spans = spans
         self._top_of: dict[int, int] = {}
         for top in interpreter.module.body:
-            if isinstance(top, cst.ClassDef):
+            if type(top) is cst.ClassDef:
                 for _, owner in interpreter._functions([top]):
                     self._top_of[id(owner)] = id(top)
         needle = _needle_pattern()
@@ -295,7 +295,7 @@ def _leads_to(value, spans: dict, heap: dict, needle: re.Pattern, interpreter, d
         return True if needle.search(value.target) else nothing
     if isinstance(value, Function):
         node = value.definition
-        if value.bound_self is None and isinstance(node, cst.FunctionDef) and id(node) in spans:
+        if value.bound_self is None and type(node) is cst.FunctionDef and id(node) in spans:
             return frozenset({id(node)})
         return True
     if isinstance(value, ClassValue):
