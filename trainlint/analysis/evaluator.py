@@ -19,6 +19,7 @@ import math
 import string
 from dataclasses import dataclass, field
 from dataclasses import fields as dataclass_fields
+from functools import lru_cache
 from typing import Any, ClassVar, Iterable, Iterator
 
 import libcst as cst
@@ -1577,6 +1578,9 @@ class Interpreter:
                 result = frontend.outside_call(self, name, args, kwargs, node, state)
                 if result is not None:
                     return result
+        if _unknown_outside(name):  # most outside calls (torch.manual_seed, os.path.join): no table below knows them
+            self._escape((*args, *(v for _, v in kwargs)), state, callables_only=_leaves_arguments_alone(name))
+            return self._unknown_call(Ref(name), args, kwargs, node, _label(node.func) + "(...)")
         if name.startswith("builtins."):
             args = tuple(pick(a, state.scenario) for a in args)
             if any(isinstance(a, Choice) for a in args) and name != "builtins.print":
@@ -2068,6 +2072,24 @@ _KERAS_TRAINING_ATTRIBUTES = frozenset({*CompiledLoss.PREDICTION, "train_step"})
 _PURE_OUTSIDE_PREFIXES = ("builtins.", "numpy.", "math.", "os.path.", "sklearn.", "pandas.", "scipy.",
                           "tensorflow.", "keras.", "json.dumps", "string.", "re.", "logging.")
 _MUTATING_OUTSIDE = frozenset({"numpy.random.shuffle", "random.shuffle", "numpy.random.Generator.shuffle"})
+
+
+@lru_cache(maxsize=4096)
+def _unknown_outside(name: str) -> bool:
+    """Whether no branch of :meth:`Interpreter._outside_call` after the front ends has anything to say about calls
+    of this outside callable (by canonical name): each call is one unknown, its arguments escaped. Keep it in step
+    with the branches there: each table or name they test by name is listed here."""
+    if name.startswith(("builtins.", "keras.optimizers.")) or name in (
+            "numpy.unique", "argparse.ArgumentParser", knowledge.SEQUENTIAL, knowledge.MODEL):
+        return False
+    tables = (knowledge.LABEL_SPLITTERS, knowledge.SAMPLE_SELECTIONS, knowledge.PROGRESS_WRAPPERS,
+              knowledge.LABEL_PASS_THROUGH, knowledge.DATASETS, knowledge.REGRESSION_DATASETS,
+              knowledge.APPLICATION_MODELS, knowledge.ACTIVATION_FUNCTIONS, knowledge.REARRANGING_FUNCTIONS,
+              knowledge.ACTIVATION_GETTERS, knowledge.AFFINE_FUNCTIONS, knowledge.BIAS_ADDS, _OUTSIDE_OBJECTS)
+    if any(name in table for table in tables):
+        return False
+    return knowledge.task_model(name) is None and knowledge.applied_loss_function(name) is None and \
+        knowledge.keras_loss_class(name) is None and not knowledge.is_keras_name(name)
 
 
 def _leaves_arguments_alone(name: str) -> bool:

@@ -14,6 +14,7 @@ fact verified by running PyTorch (``docs/torch-semantics.md``).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import libcst as cst
 
@@ -66,6 +67,24 @@ class LossApplication:
     scenario: Scenario
 
 
+@lru_cache(maxsize=4096)
+def _handled(name: str) -> bool:
+    """Whether :meth:`TorchFrontend.outside_call` may answer for calls of this outside name (by Keras's canonical
+    name): the tables and names it tests, in step with it."""
+    if name == "builtins.enumerate":
+        return True
+    if not name.startswith(kt.PREFIXES):
+        return False
+    name = kt.canonical_name(name)
+    short = name.rsplit(".", 1)[-1]
+    if name.startswith("torch.nn.") and short[:1].isupper() and name.count(".") == 2:
+        return True
+    return any(name in table for table in (
+        kt.LOSS_FUNCTIONS, kt.ACTIVATION_FUNCTIONS, kt.TRANSPARENT_FUNCTIONS, kt.RESHAPING_FUNCTIONS,
+        kt.TENSOR_CONSTRUCTORS, kt.PROCESS_STARTERS, kt.DATA_SPLITS, kt.MODULE_WRAPPERS, kt.DATASETS,
+        kt.FOLDER_DATASETS, _OTHER_OBJECTS))
+
+
 def _is_module_class(cls: Value) -> bool:
     pending = [cls]
     for _ in range(16):
@@ -85,7 +104,7 @@ class TorchFrontend(Frontend):
     # --- evaluation ---------------------------------------------------------------------------------------
 
     def claims(self, name: str) -> bool:
-        return name.startswith(kt.PREFIXES) or name == "builtins.enumerate"
+        return _handled(name)
 
     def outside_call(self, interpreter, name, args, kwargs, node, state):
         name = kt.canonical_name(name)
