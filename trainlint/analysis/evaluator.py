@@ -1531,6 +1531,8 @@ class Interpreter:
 
     def _call_value(self, function: Value, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
         function = pick(function, state.scenario)
+        if isinstance(function, Sym):  # the most frequent callee (``data.to(device)``): none of the others below
+            return self._unknown_callee(function, args, kwargs, node, state, frame)
         if isinstance(function, Choice):
             return self._both_ways(function.condition, state, lambda: self._call_value(
                 function, args, kwargs, node, state, frame), Sym(_label(node.func) + "(...)"))
@@ -1561,15 +1563,17 @@ class Interpreter:
             # A layer (or a whole model) applied to a tensor: the functional API.
             return Tensor(function, args, node)
         self._escape((*args, *(v for _, v in kwargs)), state)
-        if isinstance(function, Sym):
-            receiver, attribute = self._receiver_of.get(id(function), (None, ""))
-            if attribute in knowledge.WEIGHT_METHODS and isinstance(receiver, Instance):
-                return Call("keras.Variable", args, kwargs, node)  # self.add_weight(...): a trained weight
-            if attribute in _MUTATING_METHODS:
-                self._renew(receiver, state, frame)
-                return Sym(_label(node.func) + "(...)", anonymous=True)
-            return self._unknown_call(function, args, kwargs, node, _label(node.func) + "(...)")
         return Sym(_label(node.func) + "(...)", anonymous=True)
+
+    def _unknown_callee(self, function: Sym, args, kwargs, node: cst.Call, state: State, frame: Frame) -> Value:
+        self._escape((*args, *(v for _, v in kwargs)), state)
+        receiver, attribute = self._receiver_of.get(id(function), (None, ""))
+        if attribute in knowledge.WEIGHT_METHODS and isinstance(receiver, Instance):
+            return Call("keras.Variable", args, kwargs, node)  # self.add_weight(...): a trained weight
+        if attribute in _MUTATING_METHODS:
+            self._renew(receiver, state, frame)
+            return Sym(_label(node.func) + "(...)", anonymous=True)
+        return self._unknown_call(function, args, kwargs, node, _label(node.func) + "(...)")
 
     def _outside_call(self, function: Ref, args, kwargs, node: cst.Call, state: State) -> Value:
         name = knowledge.canonical_name(function.name)
