@@ -267,6 +267,8 @@ class Interpreter:
         self.resolve_import = resolve_import
         self._steps = 0
         self._unknown_loops = 0
+        self._discarded: cst.CSTNode | None = None
+        """The expression of the expression statement being run: its value is not kept."""
         """How many loops of unknown length ran (a data loop inside a loop of known length marks an epoch loop)."""
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
@@ -467,6 +469,7 @@ class Interpreter:
     def _small_statement(self, small, state: State, frame: Frame) -> None:
         kind = type(small)
         if kind is cst.Expr:
+            self._discarded = small.value
             self._eval(small.value, state, frame)
         elif kind is cst.Assign:
             value = self._eval(small.value, state, frame)
@@ -1683,7 +1686,10 @@ class Interpreter:
 
     def _unknown_call(self, callee: Value, args, kwargs, node: cst.Call, label: str) -> Sym:
         """What a call we cannot follow returns: one unknown per callee and arguments (``np.load(path)`` read
-        twice is one array, ``os.environ.get("MODE")`` one string)."""
+        twice is one array, ``os.environ.get("MODE")`` one string); a result the statement discards
+        (``optimizer.step()``) is nobody's, and a later call of the same makes its own."""
+        if node is self._discarded:
+            return Sym(label, anonymous=True)
         inputs = (callee, *args, *(v for _, v in kwargs))
         key = (_value_key(callee), tuple(_value_key(a) for a in args), tuple((k, _value_key(v)) for k, v in kwargs))
         known = key[0] is not None and None not in key[1] and all(part is not None for _, part in key[2])

@@ -78,6 +78,8 @@ class Scenario:
 
     def decide(self, condition: Condition) -> bool | None:
         """True / False when the assumptions settle the condition, None when they do not."""
+        if not self.assumptions:
+            return None
         related = [(c, h) for c, h in self.assumptions if c.subject is condition.subject]
         if not related:
             return None
