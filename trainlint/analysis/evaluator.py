@@ -1023,6 +1023,9 @@ class Interpreter:
                 if name in knowledge.KERAS_MODULE_EXPORTS[module]:
                     return Ref(f"{module}.{name}", node)
             value = frame.unknowns.setdefault(name, Sym(name))
+        kind = type(value)
+        if kind in _SELF_RESOLVED or (kind is Sym and not state.scenario.assumptions):
+            return value  # the common case: nothing for _resolved to look up
         return self._resolved(value, state, node)
 
     def _resolved(self, value: Value, state: State, node=None) -> Value:
@@ -1443,7 +1446,7 @@ class Interpreter:
                 kwargs.append((arg.keyword.value, value))
             else:
                 args.append(value)
-        if len({key for key, _ in kwargs}) != len(kwargs):
+        if len(kwargs) > 1 and len({key for key, _ in kwargs}) != len(kwargs):
             spread = False  # a keyword given twice: Python raises
         return (tuple(args), tuple(kwargs)) if spread else _Unspread(tuple(evaluated))
 
@@ -2100,6 +2103,10 @@ def _unknown_outside(name: str) -> bool:
         return False
     return knowledge.task_model(name) is None and knowledge.applied_loss_function(name) is None and \
         knowledge.keras_loss_class(name) is None and not knowledge.is_keras_name(name)
+
+
+_SELF_RESOLVED = frozenset({Ref, Const, Instance, Function, ClassValue, Tensor, Call, Method, ModuleValue})
+"""Value types :meth:`Interpreter._resolved` returns as they are (no choice, unknown, model or container)."""
 
 
 def _leaves_arguments_alone(name: str) -> bool:
