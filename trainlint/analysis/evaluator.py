@@ -1978,8 +1978,12 @@ class Interpreter:
             name = param.name.value
             if name not in env:
                 if param.default is not None:
-                    default = self._eval(param.default, State(dict(frame.globals), state.heap, state.scenario),
-                                         frame)
+                    outer, self._current = self._current, node  # the default is written in the def, not the call
+                    try:
+                        default = self._eval(param.default, State(dict(frame.globals), state.heap, state.scenario),
+                                             frame)
+                    finally:
+                        self._current = outer
                     # A mutable default is one object shared by every call, filled by the earlier ones.
                     env[name] = Sym(name) if box_key(default) is not None else default
                 else:
