@@ -29,6 +29,42 @@ def length(code: str, name: str = "n"):
 
 # --- unmodelled mutation: unknown, never the stale value -------------------------------------------------
 
+def test_a_while_test_that_fills_a_list_runs_and_leaves_it_unknown():
+    # The test runs before the first pass and after each: the list holds at least the first append, and how many
+    # more is not known. (It used to be left unevaluated: ["cat"], exact and wrong.)
+    assert length("""
+        classes = ["cat"]
+        def more():
+            classes.append("dog")
+            return len(classes) < 3
+        while more():
+            pass
+        n = len(classes)
+    """) is None
+    assert length("""
+        classes = ["cat"]
+        while False:
+            pass
+        else:
+            classes.append("dog")
+        n = len(classes)
+    """) is None
+
+
+def test_the_right_side_of_an_undecided_and_may_run():
+    assert length("""
+        import os
+        classes = ["cat"]
+        os.environ.get("MORE") and classes.append("dog")
+        n = len(classes)
+    """) is None
+    assert length("""
+        classes = ["cat"]
+        True and classes.append("dog")
+        n = len(classes)
+    """) == 2
+
+
 def test_a_list_filled_in_a_loop_over_data_is_unknown_not_empty():
     assert length("""
         import csv

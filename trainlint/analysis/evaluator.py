@@ -444,7 +444,15 @@ class Interpreter:
         if kind is cst.For:
             return self._for(statement, state, frame)
         if kind is cst.While:
-            return self._loop_unknown(statement.body, state, frame, None)
+            # The test runs before the first pass, whatever it finds, and again after each one: what those later
+            # runs change is forgotten with what the body changes (``while fill(labels):`` fills labels).
+            self._eval(statement.test, state, frame)
+            states = self._loop_unknown(statement.body, state, frame, None, then=statement.test)
+            if statement.orelse is not None:
+                for after in states:
+                    for inner in _body_statements(statement.orelse.body):
+                        self._forget_assigned(inner, after, frame)
+            return states
         if kind is cst.With:
             for item in statement.items:
                 self._eval(item.item, state, frame)
@@ -730,9 +738,10 @@ class Interpreter:
             states = self._block(_body_statements(statement.orelse.body), states, frame)
         return states
 
-    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None
-                      ) -> list[State]:
-        """A loop of unknown length: run the body once, then forget what it may have changed."""
+    def _loop_unknown(self, body, state: State, frame: Frame, target, iterable: Value | None = None,
+                      then: cst.BaseExpression | None = None) -> list[State]:
+        """A loop of unknown length: run the body once (and ``then``, a ``while`` test, after it), then forget
+        what they may have changed."""
         self._unknown_loops += 1
         before = state.fork()
         if target is not None:
@@ -742,6 +751,10 @@ class Interpreter:
                              if (found := frontend.loop_item(iterable)) is not None), None)
             self._assign(target, item if item is not None else Sym(_label(target)), state, frame)
         after_states = self._block(_body_statements(body), [state], frame)
+        if then is not None:
+            for after in after_states:
+                if not after.done:
+                    self._eval(then, after, frame)
         for after in after_states:
             after.done = False
             after.result = None
@@ -1355,6 +1368,7 @@ class Interpreter:
             if bool(left.value) == is_and:
                 return self._eval(node.right, state, frame)
             return left
+        self._escape_names(node.right, state, frame)  # it may or may not run: what it could mutate is unknown
         return Sym("boolean")
 
     def _both_ways(self, condition: Condition, state: State, evaluate, fallback: Value) -> Value:
