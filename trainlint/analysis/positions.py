@@ -30,6 +30,7 @@ class StatementPositions:
         self._starts: dict[int, int] | None = None
         self._ranges: dict[int, dict] = {}
         self._line_of: dict[int, int] | None = None
+        self._python: list[ast.stmt] | None = None
         self._file_lines: list[str] | None = None
         self._rendered: dict[int, tuple[dict, list[str]]] = {}
 
@@ -85,13 +86,20 @@ class StatementPositions:
         """The line each simple statement line of the module starts on, by node id (empty: the trees differ)."""
         if self._line_of is None:
             self._line_of = {}
-            try:
-                body = ast.parse(self.text).body
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
-                return self._line_of
-            if not self._match(self.module.body, body):
+            body = self._python_body()
+            if body is None or not self._match(self.module.body, body):
                 self._line_of = {}
         return self._line_of
+
+    def _python_body(self) -> list[ast.stmt] | None:
+        """The module's statements as Python's own parser reads them (parsed once; None: it cannot)."""
+        if self._python is None:
+            try:
+                self._python = ast.parse(self.text).body
+            except (SyntaxError, ValueError, RecursionError, MemoryError):
+                self._python = []
+                return None
+        return self._python or None
 
     def _match(self, statements, nodes: list[ast.stmt]) -> bool:
         """Walk a block of libcst statements beside Python's, recording where each simple statement line starts;
@@ -148,9 +156,8 @@ class StatementPositions:
         """The first line of each top-level statement (decorators included, comments above it not)."""
         if self._starts is None:
             self._starts = {}
-            try:
-                body = ast.parse(self.text).body
-            except (SyntaxError, ValueError, RecursionError, MemoryError):
+            body = self._python_body()
+            if body is None:
                 return self._starts
             index = 0
             for top in self.module.body:
