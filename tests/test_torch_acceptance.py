@@ -8,6 +8,7 @@ fixtures in their own test modules.
 from __future__ import annotations
 
 import shutil
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -374,3 +375,20 @@ def test_a_model_handed_to_processes_running_an_imported_loop_is_judged_where_it
     main = fixed / "main.py"
     main.write_text(main.read_text().replace("nn.Linear(50, 1)", "nn.Linear(50, 10)"))
     assert check_json(fixed, extra=("--no-cache",)) == []
+
+
+def test_an_unbound_loss_names_the_layer_inside_a_sequential_that_hides_the_head():
+    from trainlint.engine import lint_text
+
+    source = textwrap.dedent("""
+        import torch.nn as nn
+        class Scaled(nn.Module):
+            def forward(self, x):
+                return x * 2
+        model = nn.Sequential(nn.Linear(8, 4), nn.Sequential(nn.ReLU(), nn.PixelShuffle(2)), nn.Identity())
+        other = nn.Sequential(nn.Linear(8, 4), Scaled())
+        criterion = nn.CrossEntropyLoss()
+        for x, y in loader:
+            loss = criterion(model(x), y) + criterion(other(x), y)
+    """)
+    assert lint_text(source, "train.py").stats.unbound == {"head: layer PixelShuffle": 1, "head: custom layer": 1}

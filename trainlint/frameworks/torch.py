@@ -358,6 +358,8 @@ class _Walk:
     after: list
     """``(activation, dim, dim_written, where)`` applied after the head, first to last."""
     reshaped: bool = False
+    stopped_at: Value | None = None
+    """The layer inside a ``Sequential`` the walk could not see through (the reason names it, not the stack)."""
 
 
 class _Reader:
@@ -399,7 +401,7 @@ class _Reader:
             producer = pick(tensor.producer, scenario)
             step = self._through(producer, tensor.node, walk, scenario, 0)
             if step is None:
-                return Unresolved(*_describe("head", producer))
+                return Unresolved(*_describe("head", walk.stopped_at if walk.stopped_at is not None else producer))
             if step is not _CONTINUE:
                 return step
             tensor = tensor.inputs[0]
@@ -430,6 +432,8 @@ class _Reader:
             for inner in reversed(self._sequential_layers(layer, scenario)):
                 inner = pick(inner, scenario)
                 step = self._through(inner, getattr(inner, "node", None), walk, scenario, depth + 1)
+                if step is None and walk.stopped_at is None:
+                    walk.stopped_at = inner
                 if step is not _CONTINUE:
                     return step
             return _CONTINUE
