@@ -167,3 +167,17 @@ def test_a_fifo_named_like_a_module_is_reported_not_read(tmp_path):
     found = _by_file(json.loads(result.stdout))
     assert [(f["code"], f["message"]) for f in found["pipe.py"]] == [("TL001", "not a regular file; not read")]
     assert [(f["line"], f["column"]) for f in found["train.py"]] == [FINDING_AT]
+
+
+def test_an_analysis_that_stops_early_is_counted_not_hidden(tmp_path):
+    # Six nested loops of known length unroll past the evaluator's step budget: the run stops there. The rest of
+    # the file is not checked, and the summary says so instead of counting it as analysed.
+    loops = "".join("    " * depth + f"for v{depth} in range(8):\n" for depth in range(6)) + "    " * 6 + "x = 1\n"
+    (tmp_path / "deep_loops.py").write_text("import keras\nmodel.compile(loss='mse')\n" + loops)
+    (tmp_path / "train.py").write_bytes(FINDING)
+    result = run_trainlint("audit", "--no-cache", str(tmp_path))
+    rows = {line.split("  ")[0]: line.split("  ")[-1].strip() for line in result.stdout.splitlines() if "  " in line}
+    assert rows["analyses stopped early"] == "1 (the rest of those files was not checked)", result.stdout
+    assert rows["findings"] == "1"
+    quiet = run_trainlint("audit", "--no-cache", str(tmp_path / "train.py"))
+    assert "Audit summary" in quiet.stdout and "stopped early" not in quiet.stdout

@@ -215,6 +215,8 @@ def lint_module(module: cst.Module, filename: str, settings: Settings, stats: St
     keras = keras or keras_target(settings.keras_version, None, None)
     interpreter = Interpreter(module, filename, resolve_import, outline)
     events = interpreter.run()
+    if interpreter.stopped is not None and stats is not None:
+        stats.stopped_early += 1
     extractor = Extractor(filename, keras.rule_version)
     judge = VersionJudge(keras)
     rules = _enabled_rules(settings)

@@ -266,6 +266,8 @@ class Interpreter:
         """Every optimizer constructed, by call site (Keras 3 raises at construction, compiled or not)."""
         self.resolve_import = resolve_import
         self._steps = 0
+        self.stopped: str | None = None
+        """Why the run stopped before the end of the module (what follows was not evaluated), if it did."""
         self._unknown_loops = 0
         self._discarded: cst.CSTNode | None = None
         """The expression of the expression statement being run: its value is not kept."""
@@ -316,8 +318,10 @@ class Interpreter:
                     worth = StandaloneFilter(self, self.outline, module_globals, module_heap)
                 if worth is None or worth.worth_running(function, owner):
                     self._run_standalone(function, owner, module_globals, module_heap)
-        except (_BudgetExceeded, RecursionError):
-            pass
+        except _BudgetExceeded:
+            self.stopped = "the evaluator's step budget"
+        except RecursionError:
+            self.stopped = "Python's recursion limit"
         return self.events
 
     def module_globals(self, name: str, body: Iterable[cst.BaseStatement | DeferredFunction] | None = None

@@ -191,7 +191,7 @@ def _lint_checkout(spec: RepositorySpec, root: Path, options: AuditOptions) -> l
         "loss_calls": stats.loss_calls, "bound_loss_calls": stats.bound_loss_calls,
         "compile_calls_with_loss": stats.compile_calls_with_loss, "runtime_width": stats.runtime_width,
         "unresolved": dict(sorted(stats.unresolved.items())),
-        "unbound_loss_calls": dict(sorted(stats.unbound.items())),
+        "unbound_loss_calls": dict(sorted(stats.unbound.items())), "stopped_early": stats.stopped_early,
         "findings": len(findings), "findings_by_kind": dict(sorted(Counter(f.kind for f in findings).items())),
     })
     return records

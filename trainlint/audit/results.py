@@ -142,6 +142,7 @@ def summarize_records(records: Iterable[dict]) -> tuple[AuditSummary, list[Findi
         loss_calls=total("loss_calls"), bound_loss_calls=total("bound_loss_calls"),
         compile_calls_with_loss=total("compile_calls_with_loss"), runtime_width=total("runtime_width"),
         unresolved=sorted_reasons(unresolved), unbound=sorted_reasons(unbound), findings=len(findings),
+        stopped_early=total("stopped_early"),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
         by_folder=tuple(FolderCount(name, int(complete[name].get("files") or 0), per_repository[name])

@@ -29,6 +29,9 @@ class Stats:
     layer's width and what follows it)."""
     unbound: dict[str, int] = field(default_factory=dict)
     """The other losses applied outside ``compile``, by reason (``output: unknown value``, ``head: layer LSTM``)."""
+    stopped_early: int = 0
+    """Analyses that stopped before the end of their file (the evaluator's step budget, Python's recursion limit):
+    what follows the stop was not checked."""
 
     def add(self, other: Stats) -> None:
         for name, value in vars(other).items():

@@ -51,6 +51,8 @@ class AuditSummary:
     """Why the other compile calls with a loss were not judged: (reason, count), the most frequent first."""
     unbound: tuple[tuple[str, int], ...] = ()
     """Why the other losses applied outside ``compile`` met no resolved model output, the same way."""
+    stopped_early: int = 0
+    """Files whose analysis stopped before their end: the rest of each was not checked."""
 
     @property
     def coverage(self) -> float | None:
@@ -71,6 +73,8 @@ class AuditSummary:
             ("head and loss resolved", f"{self.resolved_compile_calls} of {self.compile_calls_with_loss} ({coverage})"
              + (f", {self.runtime_width} with a runtime width" if self.runtime_width else "")),
             *self._loss_call_rows(),
+            *([("analyses stopped early", f"{self.stopped_early} (the rest of those files was not checked)")]
+              if self.stopped_early else []),
             ("findings", str(self.findings)),
         ]
 
@@ -106,6 +110,7 @@ def summarize(results: list[FileResult], findings: list[Finding]) -> AuditSummar
         runtime_width=stats.runtime_width,
         unresolved=sorted_reasons(stats.unresolved),
         unbound=sorted_reasons(stats.unbound),
+        stopped_early=stats.stopped_early,
         findings=len(findings),
         by_rule=tuple(RuleCount(code, names[code], count)
                       for code, count in sorted(per_rule.items(), key=lambda item: (-item[1], item[0]))),
