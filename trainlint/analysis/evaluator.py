@@ -269,9 +269,9 @@ class Interpreter:
         self.stopped: str | None = None
         """Why the run stopped before the end of the module (what follows was not evaluated), if it did."""
         self._unknown_loops = 0
+        """How many loops of unknown length ran (a data loop inside a loop of known length marks an epoch loop)."""
         self._discarded: cst.CSTNode | None = None
         """The expression of the expression statement being run: its value is not kept."""
-        """How many loops of unknown length ran (a data loop inside a loop of known length marks an epoch loop)."""
         self._call_stack: list[cst.FunctionDef] = []
         self._executed: set[int] = set()
         self._derived_syms: dict[tuple[int, str], Sym] = {}
