@@ -107,8 +107,9 @@ def test_a_line_of_statements_is_positioned_alone_even_deep_in_blocks():
     interpreter.run()
     fast = StatementPositions(module, INDENTATION_EDGES, interpreter.statement_of)
     whole = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
-    held = fast._lines_of_simple_statements()  # every line of statements the module holds, by id
-    in_lines = [node for node in whole if id(interpreter.statement_of.get(id(node))) in held]
+    held = fast._starts()  # every statement the module holds, by id
+    in_lines = [node for node in whole if type(interpreter.statement_of.get(id(node))) is cst.SimpleStatementLine
+                and id(interpreter.statement_of[id(node)]) in held]
     # Each node of such a line is positioned over its line alone, right, however deep the line and however its
     # continuation lines are indented; none needed a top-level statement's positions.
     assert len(in_lines) > 40

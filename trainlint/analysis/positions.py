@@ -27,10 +27,8 @@ class StatementPositions:
         self.text = text
         self.statement_of = statement_of
         self._top_of: dict[int, cst.CSTNode] | None = None
-        self._starts: dict[int, int] | None = None
         self._ranges: dict[int, dict] = {}
-        self._line_of: dict[int, int] | None = None
-        self._python: list[ast.stmt] | None = None
+        self._start_of: dict[int, int] | None = None
         self._file_lines: list[str] | None = None
         self._rendered: dict[int, tuple[dict, list[str]]] = {}
 
@@ -45,14 +43,14 @@ class StatementPositions:
             if found is not None:
                 return found
         top = self._tops().get(id(statement))
-        start = self._lines().get(id(top)) if top is not None else None
+        start = self._starts().get(id(top)) if top is not None else None
         if start is None:
             return None
         found = self._ranges_in(top).get(node)
         return None if found is None else moved_to_line(found, start)
 
     def _in_line(self, statement: cst.SimpleStatementLine, node: cst.CSTNode) -> CodeRange | None:
-        first = self._lines_of_simple_statements().get(id(statement))
+        first = self._starts().get(id(statement))
         if first is None:
             return None
         rendered = self._rendered.get(id(statement))
@@ -82,39 +80,33 @@ class StatementPositions:
             return None
         return CodePosition(first + index, position.column + indent)
 
-    def _lines_of_simple_statements(self) -> dict[int, int]:
-        """The line each simple statement line of the module starts on, by node id (empty: the trees differ)."""
-        if self._line_of is None:
-            self._line_of = {}
-            body = self._python_body()
-            if body is None or not self._match(self.module.body, body):
-                self._line_of = {}
-        return self._line_of
-
-    def _python_body(self) -> list[ast.stmt] | None:
-        """The module's statements as Python's own parser reads them (parsed once; None: it cannot)."""
-        if self._python is None:
+    def _starts(self) -> dict[int, int]:
+        """The line each statement of the module starts on (decorators included, comments above it not), by node
+        id; empty when Python's parser cannot read the text or the two parsers disagree on the statements."""
+        if self._start_of is None:
+            self._start_of = {}
             try:
-                self._python = ast.parse(self.text).body
+                body = ast.parse(self.text).body
             except (SyntaxError, ValueError, RecursionError, MemoryError):
-                self._python = []
-                return None
-        return self._python or None
+                return self._start_of
+            if not self._match(self.module.body, body):
+                self._start_of = {}
+        return self._start_of
 
     def _match(self, statements, nodes: list[ast.stmt]) -> bool:
-        """Walk a block of libcst statements beside Python's, recording where each simple statement line starts;
-        False when the two parsers disagree on the block."""
+        """Walk a block of libcst statements beside Python's, recording where each starts; False when the two
+        parsers disagree on the block."""
         index = 0
         for statement in statements:
-            if type(statement) is cst.SimpleStatementLine:
-                if index + len(statement.body) > len(nodes):
-                    return False
-                self._line_of[id(statement)] = nodes[index].lineno
-                index += len(statement.body)
-                continue
-            if index >= len(nodes) or not self._match_compound(statement, nodes[index]):
+            count = len(statement.body) if type(statement) is cst.SimpleStatementLine else 1
+            if index + count > len(nodes):
                 return False
-            index += 1
+            first = nodes[index]
+            decorators = getattr(first, "decorator_list", ())
+            self._start_of[id(statement)] = min([first.lineno, *(decorator.lineno for decorator in decorators)])
+            if type(statement) is not cst.SimpleStatementLine and not self._match_compound(statement, first):
+                return False
+            index += count
         return index == len(nodes)
 
     def _match_compound(self, statement: cst.CSTNode, node: ast.stmt) -> bool:
@@ -151,26 +143,6 @@ class StatementPositions:
                     self._top_of[id(statement)] = top
                     pending.extend(_inner_statements(statement))
         return self._top_of
-
-    def _lines(self) -> dict[int, int]:
-        """The first line of each top-level statement (decorators included, comments above it not)."""
-        if self._starts is None:
-            self._starts = {}
-            body = self._python_body()
-            if body is None:
-                return self._starts
-            index = 0
-            for top in self.module.body:
-                count = len(top.body) if type(top) is cst.SimpleStatementLine else 1
-                if index + count > len(body):
-                    return {}
-                first = body[index]
-                decorators = getattr(first, "decorator_list", None) or []
-                self._starts[id(top)] = min([first.lineno, *(d.lineno for d in decorators)])
-                index += count
-            if index != len(body):  # the two parsers disagree on the statements: trust neither
-                self._starts = {}
-        return self._starts
 
     def _ranges_in(self, top: cst.CSTNode) -> dict:
         ranges = self._ranges.get(id(top))
