@@ -2627,30 +2627,26 @@ def _iteration_items(value: Value, limit: int) -> tuple[Value, ...] | None:
 
 def _leaves(body) -> bool:
     """Whether a loop body may return, raise or yield (itself or in a loop it holds; not in a nested function)."""
-    pending = list(_body_statements(body))
-    while pending:
-        statement = pending.pop()
-        if type(statement) is cst.SimpleStatementLine:
-            for small in statement.body:
-                if type(small) in (cst.Return, cst.Raise) or (
-                        type(small) in (cst.Expr, cst.Assign) and type(small.value) in (cst.Yield, cst.Await)):
-                    return True
-        elif type(statement) in (cst.If, cst.Try, cst.TryStar, cst.With, cst.For, cst.While):
-            pending.extend(_inner_statements(statement))
-    return False
+    return any(type(small) in (cst.Return, cst.Raise) or (
+        type(small) in (cst.Expr, cst.Assign) and type(small.value) in (cst.Yield, cst.Await))
+        for small in _own_small_statements(body, (cst.For, cst.While)))
 
 
 def _jumps(body) -> bool:
     """Whether a loop body has a ``break`` or ``continue`` of its own (not of a nested loop or function)."""
+    return any(type(small) in (cst.Break, cst.Continue) for small in _own_small_statements(body, ()))
+
+
+def _own_small_statements(body, loops: tuple[type, ...]) -> Iterator[cst.BaseSmallStatement]:
+    """The small statements of a block, through its ``if``/``try``/``with`` blocks and the ``loops`` given, not
+    through nested functions or classes."""
     pending = list(_body_statements(body))
     while pending:
         statement = pending.pop()
         if type(statement) is cst.SimpleStatementLine:
-            if any(type(small) in (cst.Break, cst.Continue) for small in statement.body):
-                return True
-        elif type(statement) in (cst.If, cst.Try, cst.TryStar, cst.With):
+            yield from statement.body
+        elif type(statement) in (cst.If, cst.Try, cst.TryStar, cst.With, *loops):
             pending.extend(_inner_statements(statement))
-    return False
 
 
 def _plain_constant(value: object) -> bool:
